@@ -1,0 +1,37 @@
+// Flag parsing for the commands: node's own parseArgs, with its errors turned into UsageErrors that
+// say which command was being parsed.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { UsageError } from "../errors.js";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** Parses `argv` strictly against `options`; unknown flags and missing values become UsageErrors. */
+export function parseFlags<O extends Options>(command: string, argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  } catch (err) {
+    throw new UsageError(`${command}: ${(err as Error).message}`);
+  }
+}
+
+/** The value of a required string flag, or a UsageError naming it. */
+export function requireFlag(command: string, name: string, value: string | undefined): string {
+  if (value === undefined || value === "") throw new UsageError(`${command}: --${name} is required`);
+  return value;
+}
+
+/** Parses a positive integer flag such as `--batch-size 32`. */
+export function positiveIntFlag(command: string, name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${command}: --${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+/** Parses a finite number flag such as `--lr 1e-3`. */
+export function numberFlag(command: string, name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) throw new UsageError(`${command}: --${name} must be a number, got "${value}"`);
+  return n;
+}

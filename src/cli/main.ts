@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// The encoder-pooling command line: a table of commands, each a thin shell over the public API.
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { EncoderPoolingError, UsageError } from "../errors.js";
+import { processContext, type CliContext } from "./context.js";
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  run(argv: string[], ctx: CliContext): Promise<void>;
+}
+
+const commands: Command[] = [];
+
+function help(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const rows = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n");
+  return `encoder-pooling: text to vectors with a RoBERTa-family encoder and every well-known pooling.
+
+Usage: encoder-pooling <command> [flags]      (encoder-pooling <command> --help for its flags)
+
+Commands:
+${rows}
+`;
+}
+
+/** Runs one command line; returns the process exit code (0 ok, 1 error, 2 usage error). */
+export async function main(argv: string[], ctx: CliContext = processContext()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    ctx.stdout.write(help());
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (command === undefined) {
+    ctx.stderr.write(`encoder-pooling: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    ctx.stdout.write(command.usage.endsWith("\n") ? command.usage : `${command.usage}\n`);
+    return 0;
+  }
+  try {
+    await command.run(rest, ctx);
+    return 0;
+  } catch (err) {
+    if (err instanceof EncoderPoolingError) {
+      ctx.stderr.write(`encoder-pooling ${name}: ${err.message}\n`);
+      return err instanceof UsageError ? 2 : 1;
+    }
+    throw err;
+  }
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`encoder-pooling: internal error: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

@@ -1,0 +1,46 @@
+// Node-only file helpers: reading with errors that name the file, and atomic writes that never
+// leave a partial file behind and never overwrite without being asked.
+import { existsSync } from "node:fs";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { EncoderPoolingError, UsageError } from "../errors.js";
+
+/** Reads a whole file as bytes; a missing file is an error naming it and what it was for. */
+export async function readBytes(path: string, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new EncoderPoolingError(`${what}: file not found: ${path}`);
+    if (code === "EISDIR") throw new EncoderPoolingError(`${what}: ${path} is a directory, expected a file`);
+    throw new EncoderPoolingError(`${what}: cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Reads a whole file as UTF-8 text (invalid bytes become U+FFFD). */
+export async function readText(path: string, what: string): Promise<string> {
+  return new TextDecoder("utf-8").decode(await readBytes(path, what));
+}
+
+/** Refuses to go on if `path` exists and `force` is false. Call before long work, not after. */
+export function assertWritable(path: string, force: boolean): void {
+  if (!force && existsSync(path)) {
+    throw new UsageError(`${path} already exists; pass --force to overwrite it`);
+  }
+}
+
+/**
+ * Writes `data` to `path` through a temporary file in the same folder and a rename, so that a failed
+ * or interrupted run leaves either the old file or the complete new one, never a partial one.
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | string, force: boolean): Promise<void> {
+  assertWritable(path, force);
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
