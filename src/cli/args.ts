@@ -3,15 +3,22 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "../errors.js";
 
-type Options = NonNullable<ParseArgsConfig["options"]>;
+export type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 /** Parses `argv` strictly against `options`; unknown flags and missing values become UsageErrors. */
-export function parseFlags<O extends Options>(command: string, argv: string[], options: O) {
+export function parseFlags(command: string, argv: string[], options: FlagOptions): FlagValues {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (err) {
     throw new UsageError(`${command}: ${(err as Error).message}`);
   }
+}
+
+/** A string flag's value (undefined when absent). */
+export function stringFlag(values: FlagValues, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === "string" ? v : undefined;
 }
 
 /** The value of a required string flag, or a UsageError naming it. */
