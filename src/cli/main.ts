@@ -4,6 +4,8 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { EncoderPoolingError, UsageError } from "../errors.js";
 import { processContext, type CliContext } from "./context.js";
+import { embedCommand } from "./embed.js";
+import { tokenizeCommand } from "./tokenize.js";
 
 export interface Command {
   name: string;
@@ -12,7 +14,7 @@ export interface Command {
   run(argv: string[], ctx: CliContext): Promise<void>;
 }
 
-const commands: Command[] = [];
+const commands: Command[] = [embedCommand, tokenizeCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

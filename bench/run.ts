@@ -1,0 +1,18 @@
+// `npm run bench`: every benchmark suite in turn. Each suite checks its fast path against the
+// reference before it times anything, and prints a table.
+import { runMatmulBench } from "./matmul.js";
+import { runForwardBench } from "./forward.js";
+import { runTokenizerBench } from "./tokenizer.js";
+
+const suites: [string, () => Promise<void>][] = [
+  ["matmul", runMatmulBench],
+  ["forward", runForwardBench],
+  ["tokenizer", runTokenizerBench],
+];
+
+const only = process.argv.slice(2);
+for (const [name, run] of suites) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  console.log(`\n## ${name}\n`);
+  await run();
+}

@@ -1,0 +1,83 @@
+// Pieces several commands share: which model to load, how to read the texts, how to read a pooling
+// spec and its parameters, and how to print warnings with the line they are about.
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { UsageError, PoolingError } from "../errors.js";
+import { parseSafetensors } from "../encoder/safetensors.js";
+import type { Tensor } from "../tensor/tensor.js";
+import type { EncoderModel } from "../model.js";
+import { loadModel } from "../io/load-model.js";
+import { readBytes, readText } from "../io/files.js";
+import { readRecords, type InputRecord } from "../io/readers.js";
+import type { CliContext } from "./context.js";
+import { stringFlag, type FlagValues } from "./args.js";
+
+/** Flags every text-reading command accepts. */
+export const inputFlags = {
+  input: { type: "string" },
+  text: { type: "string", multiple: true },
+  "text-field": { type: "string" },
+  "text-column": { type: "string" },
+} as const;
+
+/** Loads `--model DIR`, or the shipped default model when the flag is absent. */
+export async function loadModelFlag(values: FlagValues, ctx: CliContext): Promise<EncoderModel> {
+  const dir = stringFlag(values, "model");
+  return dir === undefined ? loadModel() : loadModel(resolve(ctx.cwd, dir));
+}
+
+/** The texts of `--input FILE` (or `-`) or of the `--text` flags, each with where it came from. */
+export async function readInputTexts(command: string, values: FlagValues, ctx: CliContext): Promise<{ records: InputRecord[]; source: string }> {
+  const input = stringFlag(values, "input");
+  const texts = values["text"];
+  if (input !== undefined && Array.isArray(texts)) throw new UsageError(`${command}: give --input or --text, not both`);
+  if (Array.isArray(texts)) {
+    return { records: texts.map((text, i) => ({ text: String(text), line: i + 1 })), source: "--text" };
+  }
+  if (input === undefined) throw new UsageError(`${command}: give --input FILE (or -) or --text "…"`);
+  const path = input === "-" ? "-" : resolve(ctx.cwd, input);
+  const textField = stringFlag(values, "text-field") ?? stringFlag(values, "text-column");
+  const { records, warnings } = await readRecords(path, { stdin: ctx.stdin, ...(textField === undefined ? {} : { textField }) });
+  for (const warning of warnings) ctx.stderr.write(`warning: ${warning}\n`);
+  return { records, source: input === "-" ? "<stdin>" : input };
+}
+
+/** `--pooling NAME`, `--pooling SPEC.json` or `--pooling '{"type": …}'` as a name or parsed spec. */
+export async function readPoolingFlag(value: string, ctx: CliContext): Promise<string | object> {
+  const trimmed = value.trim();
+  if (trimmed.startsWith("{")) return parseSpecJson(trimmed, "--pooling");
+  if (trimmed.endsWith(".json") || existsSync(resolve(ctx.cwd, trimmed))) {
+    const path = resolve(ctx.cwd, trimmed);
+    return parseSpecJson(await readText(path, "pooling spec"), value);
+  }
+  return trimmed;
+}
+
+function parseSpecJson(text: string, source: string): object {
+  try {
+    const spec: unknown = JSON.parse(text);
+    if (spec === null || typeof spec !== "object" || Array.isArray(spec)) throw new Error("expected a JSON object");
+    return spec;
+  } catch (err) {
+    throw new PoolingError(`${source}: pooling spec is not a JSON object: ${(err as Error).message}`);
+  }
+}
+
+/** Reads pooler parameters from a safetensors file into a name → Float32 tensor map. */
+export async function readParams(path: string): Promise<Map<string, Tensor>> {
+  const { tensors } = parseSafetensors(await readBytes(path, "params"), path);
+  const params = new Map<string, Tensor>();
+  for (const [name, t] of tensors) {
+    if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) {
+      throw new PoolingError(`${path}: ${name}: expected a floating-point tensor, got ${t.dtype}`);
+    }
+    params.set(name, { data: Float32Array.from(t.data), shape: [...t.shape] });
+  }
+  return params;
+}
+
+/** Prints a warning about text `index` as `source:line: message`. */
+export function warnAt(ctx: CliContext, source: string, records: InputRecord[], index: number, message: string): void {
+  const line = records[index]?.line ?? index + 1;
+  ctx.stderr.write(`warning: ${source}:${line}: ${message}\n`);
+}

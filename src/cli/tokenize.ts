@@ -1,0 +1,63 @@
+// `encoder-pooling tokenize`: one JSON line per text with its ids, tokens and character offsets.
+import { resolve } from "node:path";
+import { assertWritable, writeFileAtomic } from "../io/files.js";
+import { parseFlags, positiveIntFlag, stringFlag } from "./args.js";
+import type { Command } from "./main.js";
+import { inputFlags, loadModelFlag, readInputTexts, warnAt } from "./shared.js";
+
+const usage = `Usage: encoder-pooling tokenize [--model DIR] (--input FILE | --text "…") [--max-length N] [--output FILE]
+
+Writes one JSON line per text: {"input_ids": [...], "tokens": [...], "offsets": [[start,end], ...]}.
+Offsets are [start, end) indices into the text as JavaScript counts them (UTF-16 code units), so
+text.slice(start, end) is the token's text; <s> and </s> get [0, 0].
+
+  --model DIR          Hugging Face model folder (default: the shipped tiny model)
+  --input FILE         .txt (one text per line), .jsonl, .csv, or - for standard input
+  --text "…"           a text given on the command line (repeat for several)
+  --text-field NAME    JSONL field holding the text (default "text")
+  --text-column NAME   CSV column holding the text (default "text")
+  --max-length N       token limit per text, <s> and </s> included (default: the model's limit)
+  --no-truncate        refuse over-long texts instead of truncating them with a warning
+  --output FILE        where to write the JSON lines (default: standard output)
+  --force              overwrite an existing output file
+`;
+
+export const tokenizeCommand: Command = {
+  name: "tokenize",
+  summary: "tokenize texts: ids, tokens and character offsets as JSON lines",
+  usage,
+  async run(argv, ctx) {
+    const values = parseFlags("tokenize", argv, {
+      ...inputFlags,
+      model: { type: "string" },
+      "max-length": { type: "string" },
+      "no-truncate": { type: "boolean" },
+      output: { type: "string" },
+      force: { type: "boolean" },
+    });
+    const outputFlag = stringFlag(values, "output");
+    const output = outputFlag === undefined || outputFlag === "-" ? undefined : resolve(ctx.cwd, outputFlag);
+    const force = values["force"] === true;
+    if (output !== undefined) assertWritable(output, force);
+    const maxLengthFlag = stringFlag(values, "max-length");
+
+    const { records, source } = await readInputTexts("tokenize", values, ctx);
+    const model = await loadModelFlag(values, ctx);
+    const encodings = model.tokenize(
+      records.map((r) => r.text),
+      {
+        ...(maxLengthFlag === undefined ? {} : { maxLength: positiveIntFlag("tokenize", "max-length", maxLengthFlag, 0) }),
+        truncation: values["no-truncate"] !== true,
+        describeText: (i) => `${source}:${records[i]?.line ?? i + 1}`,
+        onWarning: (message, i) => warnAt(ctx, source, records, i, message),
+      },
+    );
+    const lines = encodings.map((e) => JSON.stringify({ input_ids: e.inputIds, tokens: e.tokens, offsets: e.offsets }) + "\n");
+    if (output === undefined) {
+      for (const line of lines) ctx.stdout.write(line);
+    } else {
+      await writeFileAtomic(output, lines.join(""), force);
+      ctx.stderr.write(`tokenize: wrote ${lines.length} lines to ${output}\n`);
+    }
+  },
+};
