@@ -8,7 +8,8 @@ import type { Tensor } from "../tensor/tensor.js";
 import type { EncoderModel } from "../model.js";
 import { loadModel } from "../io/load-model.js";
 import { readBytes, readText } from "../io/files.js";
-import { readRecords, type InputRecord } from "../io/readers.js";
+import { readRecords } from "../io/readers.js";
+import type { TextRecord } from "../io/records.js";
 import type { CliContext } from "./context.js";
 import { stringFlag, type FlagValues } from "./args.js";
 
@@ -27,7 +28,7 @@ export async function loadModelFlag(values: FlagValues, ctx: CliContext): Promis
 }
 
 /** The texts of `--input FILE` (or `-`) or of the `--text` flags, each with where it came from. */
-export async function readInputTexts(command: string, values: FlagValues, ctx: CliContext): Promise<{ records: InputRecord[]; source: string }> {
+export async function readInputTexts(command: string, values: FlagValues, ctx: CliContext): Promise<{ records: TextRecord[]; source: string }> {
   const input = stringFlag(values, "input");
   const texts = values["text"];
   if (input !== undefined && Array.isArray(texts)) throw new UsageError(`${command}: give --input or --text, not both`);
@@ -77,7 +78,7 @@ export async function readParams(path: string): Promise<Map<string, Tensor>> {
 }
 
 /** Prints a warning about text `index` as `source:line: message`. */
-export function warnAt(ctx: CliContext, source: string, records: InputRecord[], index: number, message: string): void {
+export function warnAt(ctx: CliContext, source: string, records: TextRecord[], index: number, message: string): void {
   const line = records[index]?.line ?? index + 1;
   ctx.stderr.write(`warning: ${source}:${line}: ${message}\n`);
 }

@@ -70,7 +70,8 @@ function parseTxt(text: string, source: string, warnings: string[]): ParsedRecor
   const blank = records.filter((r) => r.text === "").map((r) => r.line);
   if (blank.length > 0) {
     const list = blank.length <= 10 ? blank.join(", ") : `${blank.slice(0, 10).join(", ")}, ...`;
-    warnings.push(`${source}: ${blank.length} blank line${blank.length === 1 ? "" : "s"} kept as empty texts (line ${list})`);
+    const s = blank.length === 1 ? "" : "s";
+    warnings.push(`${source}: ${blank.length} blank line${s} kept as empty texts (line${s} ${list})`);
   }
   return { records, warnings };
 }

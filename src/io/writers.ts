@@ -91,13 +91,19 @@ export function float32ToString(x: number): string {
   // one), so "p digits round-trip" is monotone in p and a binary search finds the smallest p.
   let lo = 1;
   let hi = 9;
+  let best = f.toPrecision(9);
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (Math.fround(Number(f.toPrecision(mid))) === f) hi = mid;
-    else lo = mid + 1;
+    const candidate = f.toPrecision(mid);
+    if (Math.fround(Number(candidate)) === f) {
+      hi = mid;
+      best = candidate;
+    } else {
+      lo = mid + 1;
+    }
   }
   // Number() then String() turns "1.50e+3"-style output into plain JSON number syntax.
-  return String(Number(f.toPrecision(lo)));
+  return String(Number(best));
 }
 
 /**

@@ -257,9 +257,10 @@ export function createHead(
   }
   const dropout = options.dropout ?? 0;
   if (!(dropout >= 0 && dropout < 1)) throw new TrainingError(`createHead: dropout must be in [0, 1), got ${dropout}`);
-  const like = options.dtype === "float64" ? new Float64Array(0) : new Float32Array(0);
-  const params = makeParameters(kind, inputSize, outputSize, like, options);
-  return kind === "linear"
-    ? new LinearHead(inputSize, outputSize, dropout, params)
-    : new ClassificationHead(inputSize, outputSize, dropout, params);
+  if (options.dtype === "float64") return build(kind, inputSize, outputSize, dropout, makeParameters(kind, inputSize, outputSize, new Float64Array(0), options));
+  return build(kind, inputSize, outputSize, dropout, makeParameters(kind, inputSize, outputSize, new Float32Array(0), options));
+}
+
+function build<A extends FloatArray>(kind: HeadKind, D: number, k: number, dropout: number, params: Map<string, Tensor<A>>): Head<A> {
+  return kind === "linear" ? new LinearHead(D, k, dropout, params) : new ClassificationHead(D, k, dropout, params);
 }

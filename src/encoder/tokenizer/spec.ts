@@ -1,0 +1,110 @@
+// What a loader hands to the Tokenizer: the vocabulary, the merges with where each came from (for
+// error messages), the added tokens and the defaults read from the files.
+
+import { TokenizerError } from "../../errors.js";
+import type { AddedToken } from "./added-tokens.js";
+import { BYTE_TO_CHAR } from "./byte-unicode.js";
+import type { MergeTable } from "./bpe.js";
+
+/** One merge rule `left right`, with `where` naming its file and line or entry. */
+export interface MergeRule {
+  left: string;
+  right: string;
+  where: string;
+}
+
+export interface TokenizerSpec {
+  /** Token string -> id, as in vocab.json or tokenizer.json's model.vocab. */
+  vocab: Map<string, number>;
+  /** Merge rules in rank order. */
+  merges: MergeRule[];
+  addedTokens: AddedToken[];
+  /** Tokens put around each text: <s> (bos/cls) and </s> (eos/sep). */
+  bosToken: string;
+  eosToken: string;
+  padToken: string;
+  unkToken: string;
+  /** Default of the encode option `addPrefixSpace`. */
+  addPrefixSpace: boolean;
+  /** Names the vocabulary in error messages, e.g. "roberta-base/vocab.json". */
+  vocabSource: string;
+}
+
+/** Largest id we accept; the BPE pair keys need ids below 2^24. */
+export const MAX_TOKEN_ID = 2 ** 24 - 1;
+
+/** Checks one vocabulary entry and adds it to `vocab`; `where` names the file and field. */
+export function addVocabEntry(vocab: Map<string, number>, token: string, id: unknown, where: string): void {
+  if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id > MAX_TOKEN_ID) {
+    throw new TokenizerError(`${where}: entry ${JSON.stringify(token)}: id must be an integer in [0, ${MAX_TOKEN_ID}], got ${JSON.stringify(id)}`);
+  }
+  vocab.set(token, id);
+}
+
+/** Ids must be unique: two tokens with one id could not be decoded. */
+export function checkUniqueIds(vocab: Map<string, number>, where: string): void {
+  const tokenOfId = new Map<number, string>();
+  for (const [token, id] of vocab) {
+    const other = tokenOfId.get(id);
+    if (other !== undefined) {
+      throw new TokenizerError(`${where}: entries ${JSON.stringify(other)} and ${JSON.stringify(token)} share id ${id}`);
+    }
+    tokenOfId.set(id, token);
+  }
+}
+
+/** Resolves merge rules to ids; every symbol and every merged result must be in the vocabulary. */
+export function buildMergeTable(spec: TokenizerSpec): MergeTable {
+  const { vocab, merges } = spec;
+  const byteIds = new Int32Array(256);
+  for (let b = 0; b < 256; b++) {
+    const id = vocab.get(BYTE_TO_CHAR[b]!);
+    if (id === undefined) {
+      throw new TokenizerError(
+        `${spec.vocabSource}: byte 0x${b.toString(16).padStart(2, "0")} has no token ${JSON.stringify(BYTE_TO_CHAR[b])}; a byte-level BPE vocabulary needs all 256`,
+      );
+    }
+    byteIds[b] = id;
+  }
+  const left = new Int32Array(merges.length);
+  const right = new Int32Array(merges.length);
+  const result = new Int32Array(merges.length);
+  merges.forEach((merge, rank) => {
+    const lookup = (symbol: string): number => {
+      const id = vocab.get(symbol);
+      if (id === undefined) throw new TokenizerError(`${merge.where}: ${JSON.stringify(symbol)} is not in the vocabulary (${spec.vocabSource})`);
+      return id;
+    };
+    left[rank] = lookup(merge.left);
+    right[rank] = lookup(merge.right);
+    result[rank] = lookup(merge.left + merge.right);
+  });
+  return { byteIds, left, right, result };
+}
+
+/**
+ * JSON.parse with the error turned into a TokenizerError naming the file, line and column.
+ * V8 reports a character position; we convert it to line:column.
+ */
+export function parseJsonText(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const position = /position (\d+)/.exec(message);
+    let where = "";
+    if (position !== null) {
+      const offset = Number(position[1]);
+      const before = text.slice(0, offset);
+      const line = before.split("\n").length;
+      const column = offset - before.lastIndexOf("\n");
+      where = ` at line ${line}, column ${column}`;
+    }
+    throw new TokenizerError(`${source}: invalid JSON${where}: ${message}`);
+  }
+}
+
+/** A JSON value is a plain object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

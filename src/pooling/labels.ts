@@ -1,0 +1,160 @@
+// Labels as they come from JSONL/CSV rows, turned into the numbers the losses need, with errors that
+// name the split and the example. Legend: N examples, k regression outputs, C classes or labels.
+//   regression:     a number (or numeric string), or an array of k of them   -> values [N,k]
+//   classification: one class name (string or number)                        -> values [N] class index
+//   multilabel:     an array of label names (possibly empty)                  -> values [N,C] multi-hot
+// The classes are those of the training split, sorted (numerically when all are numbers), so the
+// encoding does not depend on example order; a class seen only in another split is an error.
+import { TrainingError } from "../errors.js";
+import type { Task } from "./metrics.js";
+import { TASKS } from "./metrics.js";
+
+export interface EncodedLabels {
+  task: Task;
+  /** k for regression, C for classification and multi-label. */
+  numOutputs: number;
+  /** [N,k] targets, [N] class indices, or [N,C] multi-hot (as the loss of the task takes them). */
+  values: Float64Array;
+}
+
+function isMissing(label: unknown): boolean {
+  return label === undefined || label === null || (typeof label === "string" && label.trim() === "");
+}
+
+function toNumber(label: unknown): number | null {
+  if (typeof label === "number") return Number.isFinite(label) ? label : null;
+  if (typeof label === "string" && label.trim() !== "") {
+    const x = Number(label);
+    return Number.isFinite(x) ? x : null;
+  }
+  return null;
+}
+
+function className(label: unknown, where: string): string {
+  if (typeof label === "string" || typeof label === "number" || typeof label === "boolean") return String(label);
+  throw new TrainingError(`${where}: label ${JSON.stringify(label)} is not a class name (string or number)`);
+}
+
+function compareClasses(a: string, b: string): number {
+  const x = toNumber(a);
+  const y = toNumber(b);
+  if (x !== null && y !== null) return x - y;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Lists the examples at fault without flooding the message. */
+function listIndices(indices: number[]): string {
+  const shown = indices.slice(0, 5).join(", ");
+  return indices.length > 5 ? `${shown} and ${indices.length - 5} more` : shown;
+}
+
+/**
+ * Maps raw labels to targets; built from the training split with `LabelEncoder.fit` and then applied
+ * to every split. Serialisable with `toJSON` / `LabelEncoder.fromJSON` (for training.json).
+ * @example
+ * const enc = LabelEncoder.fit("classification", ["spam", "ham", "ham"]);
+ * enc.encode(["ham"], "validation").values; // Float64Array [0]
+ */
+export class LabelEncoder {
+  private readonly index: Map<string, number>;
+
+  private constructor(
+    readonly task: Task,
+    /** k for regression, C otherwise. */
+    readonly numOutputs: number,
+    /** Class (or label) names in output order; empty for regression. */
+    readonly classes: readonly string[],
+  ) {
+    this.index = new Map(classes.map((c, i) => [c, i]));
+  }
+
+  /** Learns the classes (or k) from the training labels. */
+  static fit(task: Task, labels: readonly unknown[], split = "train"): LabelEncoder {
+    if (!TASKS.includes(task)) throw new TrainingError(`unknown task "${String(task)}" (expected ${TASKS.join(", ")})`);
+    if (labels.length === 0) throw new TrainingError(`${split} split is empty`);
+    checkPresent(labels, split);
+    if (task === "regression") {
+      const first = labels[0];
+      const k = Array.isArray(first) ? first.length : 1;
+      if (k === 0) throw new TrainingError(`${split} example 0: empty regression target`);
+      return new LabelEncoder(task, k, []);
+    }
+    const seen = new Set<string>();
+    labels.forEach((label, i) => {
+      const where = `${split} example ${i}`;
+      if (task === "classification") {
+        if (Array.isArray(label)) throw new TrainingError(`${where}: a list of labels needs --task multilabel`);
+        seen.add(className(label, where));
+      } else {
+        if (!Array.isArray(label)) throw new TrainingError(`${where}: multi-label targets must be lists of label names`);
+        for (const l of label) seen.add(className(l, where));
+      }
+    });
+    const classes = [...seen].sort(compareClasses);
+    if (task === "classification" && classes.length < 2) {
+      throw new TrainingError(`${split} split has a single class (${classes[0]}); classification needs at least two`);
+    }
+    if (classes.length === 0) throw new TrainingError(`${split} split has no label at all`);
+    return new LabelEncoder(task, classes.length, classes);
+  }
+
+  /** Rebuilds an encoder saved with toJSON. */
+  static fromJSON(json: { task: Task; numOutputs: number; classes: string[] }): LabelEncoder {
+    return new LabelEncoder(json.task, json.numOutputs, json.classes);
+  }
+
+  toJSON(): { task: Task; numOutputs: number; classes: string[] } {
+    return { task: this.task, numOutputs: this.numOutputs, classes: [...this.classes] };
+  }
+
+  /** Encodes one split's labels; `split` names it in errors ("train", "validation", "test"). */
+  encode(labels: readonly unknown[], split: string): EncodedLabels {
+    if (labels.length === 0) throw new TrainingError(`${split} split is empty`);
+    checkPresent(labels, split);
+    const k = this.numOutputs;
+    const width = this.task === "classification" ? 1 : k;
+    const values = new Float64Array(labels.length * width);
+    const unseen = new Map<string, number[]>();
+    labels.forEach((label, i) => {
+      const where = `${split} example ${i}`;
+      if (this.task === "regression") {
+        const items = Array.isArray(label) ? label : [label];
+        if (items.length !== k) throw new TrainingError(`${where}: expected ${k} regression target(s), got ${items.length}`);
+        items.forEach((item, j) => {
+          const x = toNumber(item);
+          if (x === null) throw new TrainingError(`${where}: regression label ${JSON.stringify(item)} is not a number`);
+          values[i * k + j] = x;
+        });
+        return;
+      }
+      const names = this.task === "classification" ? [className(label, where)] : (label as unknown[]).map((l) => className(l, where));
+      for (const name of names) {
+        const c = this.index.get(name);
+        if (c === undefined) unseen.set(name, [...(unseen.get(name) ?? []), i]);
+        else if (this.task === "classification") values[i] = c;
+        else values[i * k + c] = 1;
+      }
+    });
+    if (unseen.size > 0) {
+      const list = [...unseen].map(([name, at]) => `"${name}" (examples ${listIndices(at)})`).join(", ");
+      throw new TrainingError(`${split} split has classes never seen in training: ${list}; known: ${this.classes.join(", ")}`);
+    }
+    return { task: this.task, numOutputs: k, values };
+  }
+}
+
+function checkPresent(labels: readonly unknown[], split: string): void {
+  const missing: number[] = [];
+  labels.forEach((label, i) => {
+    if (isMissing(label)) missing.push(i);
+  });
+  if (missing.length > 0) throw new TrainingError(`${split} split: labels missing for examples ${listIndices(missing)}`);
+}
+
+/** The labels of the examples at `indices`. */
+export function subsetLabels(labels: EncodedLabels, indices: readonly number[]): EncodedLabels {
+  const width = labels.task === "classification" ? 1 : labels.numOutputs;
+  const values = new Float64Array(indices.length * width);
+  indices.forEach((i, r) => values.set(labels.values.subarray(i * width, (i + 1) * width), r * width));
+  return { ...labels, values };
+}

@@ -1,0 +1,443 @@
+// Training a pooler and its head on a frozen encoder. Legend: N examples, B batch, T tokens,
+// H hidden, L layers, D pooled size, k head outputs.
+//
+// The encoder runs once per text; a FeatureCache keeps only what the pooler reads (its layers, all real
+// tokens or just the first one), so an epoch costs only pooler + head. Each step:
+//   batch from cache -> pooler.forward -> head.forward -> loss -> head.backward -> pooler.backward
+//   -> clip by global norm -> AdamW at the scheduled rate.
+// Gradient buffers are fresh per step (the pooler and head return new ones), so nothing is zeroed.
+// Optimizer state and saved weights use the names `pooler.<name>` and `head.<name>`.
+import type { FloatArray, Tensor } from "../tensor/tensor.js";
+import { shapeToString, zerosLike } from "../tensor/tensor.js";
+import { Rng } from "../tensor/random.js";
+import { TrainingError } from "../errors.js";
+import type { Pooler, PoolerInput, PoolingDims } from "./pooler.js";
+import type { Head } from "./heads.js";
+import { bceWithLogitsLoss, crossEntropyLoss, mseLoss, type LossResult } from "./losses.js";
+import { AdamW, clipGradNorm } from "./optim.js";
+import { makeSchedule, type ScheduleKind } from "./schedule.js";
+import { computeMetrics, higherIsBetter, TASK_METRICS, type Metrics, type Task } from "./metrics.js";
+import { LabelEncoder, subsetLabels, type EncodedLabels } from "./labels.js";
+
+export { LabelEncoder, subsetLabels, type EncodedLabels };
+
+// ---------------------------------------------------------------------------------------------
+// The frozen-encoder cache
+// ---------------------------------------------------------------------------------------------
+
+/** One text's cached hidden states: for each cached layer, its real tokens [length,H] in order. */
+export interface CachedExample {
+  /** Real tokens kept (1 when the pooler reads only the first token). */
+  length: number;
+  /** One per entry of `FeatureCache.layers`, each [length,H]. */
+  states: Float32Array[];
+}
+
+/** What a pooler reads of the encoder output, for every example of a split. */
+export interface FeatureCache {
+  /** L and H of the encoder that made the cache. */
+  dims: PoolingDims;
+  /** Indices into hiddenStates (0 = embeddings) that are kept, ascending. */
+  layers: number[];
+  /** Whether only the first real token of each layer is kept. */
+  firstTokenOnly: boolean;
+  examples: CachedExample[];
+}
+
+/** An empty cache for what `reads` asks (use `pooler.reads`). */
+export function createFeatureCache(reads: Pooler<FloatArray>["reads"], dims: PoolingDims): FeatureCache {
+  const layers = [...new Set(reads.layers)].sort((a, b) => a - b);
+  for (const l of layers) {
+    if (!Number.isInteger(l) || l < 0 || l > dims.numLayers) {
+      throw new TrainingError(`createFeatureCache: layer ${l} outside hiddenStates 0..${dims.numLayers}`);
+    }
+  }
+  return { dims: { ...dims }, layers, firstTokenOnly: reads.firstTokenOnly, examples: [] };
+}
+
+/**
+ * Adds every row of one encoder batch to the cache, keeping only the cached layers and the real
+ * tokens (mask 1) in order, so left- and right-padded batches give the same entries.
+ * hiddenStates: L+1 × [B,T,H], attentionMask: [B,T].
+ */
+export function appendToCache(cache: FeatureCache, input: PoolerInput<Float32Array>): void {
+  const { numLayers: L, hiddenSize: H } = cache.dims;
+  const first = input.hiddenStates[0];
+  if (input.hiddenStates.length !== L + 1 || first === undefined) {
+    throw new TrainingError(`appendToCache: expected ${L + 1} hidden states (L=${L}), got ${input.hiddenStates.length}`);
+  }
+  const [B, T] = first.shape as [number, number];
+  for (const l of cache.layers) {
+    const shape = (input.hiddenStates[l] as Tensor).shape;
+    if (shape.length !== 3 || shape[0] !== B || shape[1] !== T || shape[2] !== H) {
+      throw new TrainingError(`appendToCache: hiddenStates[${l}] is ${shapeToString(shape)}, expected [${B},${T},${H}]`);
+    }
+  }
+  if (input.attentionMask.length !== B * T) {
+    throw new TrainingError(`appendToCache: attentionMask has ${input.attentionMask.length} values, expected [${B},${T}]`);
+  }
+  for (let b = 0; b < B; b++) {
+    const positions: number[] = [];
+    for (let t = 0; t < T; t++) if (input.attentionMask[b * T + t] === 1) positions.push(t);
+    if (positions.length === 0) throw new TrainingError(`appendToCache: row ${b} of the batch has no real token`);
+    const kept = cache.firstTokenOnly ? positions.slice(0, 1) : positions;
+    const states = cache.layers.map((l) => {
+      const src = (input.hiddenStates[l] as Tensor).data;
+      const dst = new Float32Array(kept.length * H);
+      kept.forEach((t, i) => dst.set(src.subarray((b * T + t) * H, (b * T + t + 1) * H), i * H));
+      return dst;
+    });
+    cache.examples.push({ length: kept.length, states });
+  }
+}
+
+/** A cache holding the examples at `indices` (shared, not copied). */
+export function subsetCache(cache: FeatureCache, indices: readonly number[]): FeatureCache {
+  return { ...cache, examples: indices.map((i) => cache.examples[i] as CachedExample) };
+}
+
+/**
+ * Rebuilds a right-padded pooler input from cached examples: cached layers filled [B,Tmax,H]; the
+ * layers the pooler does not read share one zero tensor of the same shape.
+ */
+export function assembleBatch<A extends FloatArray>(cache: FeatureCache, indices: readonly number[], like: A): PoolerInput<A> {
+  const { numLayers: L, hiddenSize: H } = cache.dims;
+  const B = indices.length;
+  const examples = indices.map((i) => cache.examples[i] as CachedExample);
+  const T = Math.max(...examples.map((e) => e.length));
+  const attentionMask = new Int32Array(B * T);
+  const zeros = zerosLike(like, [B, T, H]);
+  const hiddenStates: Tensor<A>[] = [];
+  for (let l = 0; l <= L; l++) hiddenStates.push(zeros);
+  cache.layers.forEach((l, c) => {
+    const states = zerosLike(like, [B, T, H]);
+    examples.forEach((e, b) => states.data.set(e.states[c] as Float32Array, b * T * H));
+    hiddenStates[l] = states;
+  });
+  examples.forEach((e, b) => attentionMask.fill(1, b * T, b * T + e.length));
+  return { hiddenStates, attentionMask };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One step
+// ---------------------------------------------------------------------------------------------
+
+/** Pooler and head parameters under `pooler.<name>` and `head.<name>` (the same tensors, not copies). */
+export function trainableParameters<A extends FloatArray>(pooler: Pooler<A>, head: Head<A>): Map<string, Tensor<A>> {
+  const params = new Map<string, Tensor<A>>();
+  for (const [name, t] of pooler.parameters) params.set(`pooler.${name}`, t);
+  for (const [name, t] of head.parameters) params.set(`head.${name}`, t);
+  return params;
+}
+
+/** The loss of a task: MSE (regression), cross-entropy (classification), BCE with logits (multi-label). */
+export function taskLoss<A extends FloatArray>(task: Task, logits: Tensor<A>, targets: ArrayLike<number>): LossResult<A> {
+  if (task === "regression") return mseLoss(logits, targets);
+  if (task === "classification") return crossEntropyLoss(logits, targets);
+  return bceWithLogitsLoss(logits, targets);
+}
+
+export interface StepOptions {
+  /** Learning rate of this step (the schedule's value). */
+  lr: number;
+  /** Clip the global gradient norm to this; null = no clipping. */
+  maxGradNorm: number | null;
+  /** Training mode (dropout on) and its mask source. */
+  training?: boolean;
+  rng?: Rng;
+}
+
+/**
+ * One optimisation step on one batch: forward, loss, backward through head and pooler, clipping,
+ * AdamW. `targets` as in EncodedLabels.values for the batch rows. Returns the loss before the update
+ * and the gradient norm before clipping.
+ */
+export function trainingStep<A extends FloatArray>(
+  pooler: Pooler<A>, head: Head<A>, optimizer: AdamW<A>, task: Task,
+  input: PoolerInput<A>, targets: ArrayLike<number>, options: StepOptions,
+): { loss: number; gradNorm: number } {
+  const training = options.training ?? true;
+  const pooled = pooler.forward(input);
+  const out = head.forward(pooled.pooled, { training, ...(options.rng ? { rng: options.rng } : {}) });
+  const { loss, dLogits } = taskLoss(task, out.logits, targets);
+  const headGrads = head.backward(out, dLogits);
+  const poolerGrads = pooler.backward(pooled, headGrads.dx);
+  const grads = new Map<string, Tensor<A>>();
+  for (const [name, g] of poolerGrads.dParameters) grads.set(`pooler.${name}`, g);
+  for (const [name, g] of headGrads.dParameters) grads.set(`head.${name}`, g);
+  let gradNorm = NaN;
+  if (options.maxGradNorm !== null) gradNorm = clipGradNorm(grads, options.maxGradNorm);
+  if (!Number.isFinite(loss)) return { loss, gradNorm };
+  optimizer.step(grads, options.lr);
+  return { loss, gradNorm };
+}
+
+function headDtype<A extends FloatArray>(head: Head<A>): A {
+  const first = head.parameters.values().next().value as Tensor<A>;
+  return first.data;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation and prediction
+// ---------------------------------------------------------------------------------------------
+
+/** Logits [N,k] of every cached example, in evaluation mode (no dropout), batch by batch. */
+export function predictLogits<A extends FloatArray>(pooler: Pooler<A>, head: Head<A>, features: FeatureCache, batchSize = 64): A {
+  const like = headDtype(head);
+  const N = features.examples.length;
+  const k = head.outputSize;
+  const logits = zerosLike(like, [N, k]).data;
+  for (let start = 0; start < N; start += batchSize) {
+    const indices = range(start, Math.min(N, start + batchSize));
+    const pooled = pooler.forward(assembleBatch(features, indices, like));
+    logits.set(head.forward(pooled.pooled).logits.data, start * k);
+  }
+  return logits;
+}
+
+/** Mean loss and all task metrics of a split. */
+export function evaluateSplit<A extends FloatArray>(
+  pooler: Pooler<A>, head: Head<A>, data: TrainData, batchSize = 64,
+): { loss: number; metrics: Metrics } {
+  checkData("evaluate", data, pooler, head);
+  const logits = predictLogits(pooler, head, data.features, batchSize);
+  const N = data.features.examples.length;
+  const { loss } = taskLoss(data.labels.task, { data: logits, shape: [N, head.outputSize] }, data.labels.values);
+  return { loss, metrics: computeMetrics(data.labels.task, logits, data.labels.values, head.outputSize) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The loop
+// ---------------------------------------------------------------------------------------------
+
+/** A split: cached features and their encoded labels, example for example. */
+export interface TrainData {
+  features: FeatureCache;
+  labels: EncodedLabels;
+}
+
+export interface TrainProgress {
+  epoch: number;
+  epochs: number;
+  /** Optimizer steps done so far in the run. */
+  step: number;
+  totalSteps: number;
+  /** Loss of the batch just trained on. */
+  loss: number;
+}
+
+export interface TrainOptions {
+  epochs?: number; // default 10
+  batchSize?: number; // default 32
+  lr?: number; // base learning rate, default 1e-3
+  weightDecay?: number; // AdamW decoupled weight decay, default 0.01
+  schedule?: ScheduleKind; // default "linear"
+  warmupRatio?: number; // warm-up steps = ceil(ratio × total steps), default 0.1
+  maxGradNorm?: number | null; // default 1.0; null = no clipping
+  seed?: number; // shuffling and dropout, default 0
+  /** Validation metric to select the best epoch; default the task's first (rmse, macroF1, microF1). */
+  metric?: string;
+  /** Stop after this many epochs without improvement; null = run every epoch. Default 3. */
+  patience?: number | null;
+  onProgress?: (progress: TrainProgress) => void;
+  /** Polled after every step (e.g. set by Ctrl-C): stop and keep the best weights so far. */
+  shouldStop?: () => boolean;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  /** Mean training loss over the epoch's examples. */
+  trainLoss: number;
+  /** Learning rate of the epoch's last step. */
+  lr: number;
+  validLoss: number | null;
+  /** The selection metric on the validation split (null without one). */
+  validMetric: number | null;
+  validMetrics: Metrics | null;
+}
+
+export interface TrainResult<A extends FloatArray = Float32Array> {
+  /** The trained pooler and head (the objects passed in, with the best weights restored). */
+  pooler: Pooler<A>;
+  head: Head<A>;
+  history: EpochRecord[];
+  /** Epoch (1-based) whose weights were kept: the best on validation, else the last one. */
+  bestEpoch: number;
+  metric: string;
+  bestMetric: number | null;
+  /** Stopped because `shouldStop()` returned true. */
+  interrupted: boolean;
+}
+
+function range(start: number, end: number): number[] {
+  const out: number[] = [];
+  for (let i = start; i < end; i++) out.push(i);
+  return out;
+}
+
+function checkData<A extends FloatArray>(split: string, data: TrainData, pooler: Pooler<A>, head: Head<A>): void {
+  const n = data.features.examples.length;
+  if (n === 0) throw new TrainingError(`${split} split is empty`);
+  const rows = data.labels.task === "classification" ? data.labels.values.length : data.labels.values.length / data.labels.numOutputs;
+  if (rows !== n) throw new TrainingError(`${split} split: ${n} examples but ${rows} labels`);
+  if (head.inputSize !== pooler.outputSize) {
+    throw new TrainingError(`head input size ${head.inputSize} does not match the pooler's output size ${pooler.outputSize}`);
+  }
+  if (head.outputSize !== data.labels.numOutputs) {
+    throw new TrainingError(`head has ${head.outputSize} outputs, the ${split} labels need ${data.labels.numOutputs}`);
+  }
+}
+
+function isImprovement(value: number, best: number | null, higher: boolean): boolean {
+  if (best === null || (Number.isNaN(best) && !Number.isNaN(value))) return true;
+  return higher ? value > best : value < best;
+}
+
+function snapshot<A extends FloatArray>(params: Map<string, Tensor<A>>): Map<string, FloatArray> {
+  return new Map([...params].map(([name, t]) => [name, t.data.slice()]));
+}
+
+function restore<A extends FloatArray>(params: Map<string, Tensor<A>>, saved: Map<string, FloatArray>): void {
+  for (const [name, t] of params) t.data.set(saved.get(name) as FloatArray);
+}
+
+/**
+ * Trains `pooler` and `head` together on cached features: seeded shuffling, mini-batches, AdamW with
+ * warm-up and decay, gradient clipping, per-epoch validation and early stopping with the best weights
+ * restored. Parameter-free poolers simply train the head. The same seed repeats a run exactly.
+ * @example
+ * const pooler = createPooler("attention", dims, { seed: 1 });
+ * const head = createHead("linear", pooler.outputSize, train.labels.numOutputs, { seed: 1 });
+ * const { history, bestEpoch } = trainPooler(pooler, head, train, valid, { epochs: 5, lr: 1e-3 });
+ */
+export function trainPooler<A extends FloatArray>(
+  pooler: Pooler<A>, head: Head<A>, train: TrainData, valid: TrainData | null, options: TrainOptions = {},
+): TrainResult<A> {
+  const task = train.labels.task;
+  checkData("train", train, pooler, head);
+  if (valid !== null) {
+    checkData("validation", valid, pooler, head);
+    if (valid.labels.task !== task) throw new TrainingError(`validation labels are for ${valid.labels.task}, training labels for ${task}`);
+  }
+  const epochs = options.epochs ?? 10;
+  const batchSize = options.batchSize ?? 32;
+  const baseLr = options.lr ?? 1e-3;
+  const patience = options.patience === undefined ? 3 : options.patience;
+  const metric = options.metric ?? (TASK_METRICS[task][0] as string);
+  if (!Number.isInteger(epochs) || epochs < 1) throw new TrainingError(`epochs must be an integer >= 1, got ${epochs}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new TrainingError(`batchSize must be an integer >= 1, got ${batchSize}`);
+  if (metric !== "loss" && !TASK_METRICS[task].includes(metric)) {
+    throw new TrainingError(`metric "${metric}" is not one of ${task}'s: loss, ${TASK_METRICS[task].join(", ")}`);
+  }
+  const N = train.features.examples.length;
+  const stepsPerEpoch = Math.ceil(N / batchSize);
+  const totalSteps = epochs * stepsPerEpoch;
+  const schedule = makeSchedule({
+    kind: options.schedule ?? "linear",
+    warmupSteps: Math.ceil((options.warmupRatio ?? 0.1) * totalSteps),
+    totalSteps,
+  });
+  const params = trainableParameters(pooler, head);
+  const optimizer = new AdamW(params, { lr: baseLr, weightDecay: options.weightDecay ?? 0.01 });
+  const maxGradNorm = options.maxGradNorm === undefined ? 1.0 : options.maxGradNorm;
+  const rng = new Rng(options.seed ?? 0);
+  const like = headDtype(head);
+  const higher = higherIsBetter(metric);
+
+  const history: EpochRecord[] = [];
+  let best: number | null = null;
+  let bestEpoch = 0;
+  let bestWeights: Map<string, FloatArray> | null = null;
+  let sinceBest = 0;
+  let interrupted = false;
+  let step = 0;
+  for (let epoch = 1; epoch <= epochs && !interrupted; epoch++) {
+    const order = rng.shuffle(range(0, N));
+    let lossSum = 0;
+    let lr = baseLr;
+    for (let start = 0; start < N; start += batchSize) {
+      const indices = order.slice(start, start + batchSize);
+      lr = baseLr * schedule(step);
+      const input = assembleBatch(train.features, indices, like);
+      const { loss, gradNorm } = trainingStep(pooler, head, optimizer, task, input, subsetLabels(train.labels, indices).values, {
+        lr, maxGradNorm, training: true, rng,
+      });
+      if (!Number.isFinite(loss) || (maxGradNorm !== null && !Number.isFinite(gradNorm))) {
+        throw new TrainingError(
+          `training diverged in epoch ${epoch} (step ${step + 1}): the loss is ${loss}` +
+            `${Number.isFinite(loss) ? " but the gradients are not finite" : ""}; try a lower learning rate than ${baseLr}`,
+        );
+      }
+      lossSum += loss * indices.length;
+      step++;
+      options.onProgress?.({ epoch, epochs, step, totalSteps, loss });
+      if (options.shouldStop?.()) {
+        interrupted = true;
+        break;
+      }
+    }
+    if (interrupted) break;
+    const record: EpochRecord = { epoch, trainLoss: lossSum / N, lr, validLoss: null, validMetric: null, validMetrics: null };
+    if (valid !== null) {
+      const { loss, metrics } = evaluateSplit(pooler, head, valid, Math.max(batchSize, 64));
+      const value = metric === "loss" ? loss : (metrics[metric] as number);
+      Object.assign(record, { validLoss: loss, validMetric: value, validMetrics: metrics });
+      if (isImprovement(value, best, metric === "loss" ? false : higher)) {
+        best = value;
+        bestEpoch = epoch;
+        bestWeights = snapshot(params);
+        sinceBest = 0;
+      } else {
+        sinceBest++;
+      }
+    } else {
+      bestEpoch = epoch;
+    }
+    history.push(record);
+    if (patience !== null && sinceBest >= patience) break;
+  }
+  if (bestWeights !== null) restore(params, bestWeights);
+  return { pooler, head, history, bestEpoch, metric, bestMetric: best, interrupted };
+}
+
+// ---------------------------------------------------------------------------------------------
+// k-fold cross-validation
+// ---------------------------------------------------------------------------------------------
+
+/** A split of the examples. */
+export function subsetData(data: TrainData, indices: readonly number[]): TrainData {
+  return { features: subsetCache(data.features, indices), labels: subsetLabels(data.labels, indices) };
+}
+
+/** k disjoint validation folds over a seeded shuffle of 0..n−1 (sizes differ by at most one). */
+export function kFoldSplits(n: number, k: number, seed: number): { train: number[]; valid: number[] }[] {
+  if (!Number.isInteger(k) || k < 2 || k > n) throw new TrainingError(`k-fold: k must be an integer in [2, ${n}], got ${k}`);
+  const order = new Rng(seed).shuffle(range(0, n));
+  const folds: { train: number[]; valid: number[] }[] = [];
+  for (let f = 0; f < k; f++) {
+    const lo = Math.floor((f * n) / k);
+    const hi = Math.floor(((f + 1) * n) / k);
+    folds.push({ train: [...order.slice(0, lo), ...order.slice(hi)], valid: order.slice(lo, hi) });
+  }
+  return folds;
+}
+
+/**
+ * k-fold cross-validation: for each fold a fresh pooler and head from `make(fold)`, trained on the
+ * other folds and validated on it. Returns every fold's result and the mean ± std (population) of the
+ * best validation metric.
+ */
+export function crossValidate<A extends FloatArray>(
+  make: (fold: number) => { pooler: Pooler<A>; head: Head<A> },
+  data: TrainData, k: number, options: TrainOptions = {},
+): { folds: TrainResult<A>[]; metric: string; mean: number; std: number } {
+  const splits = kFoldSplits(data.features.examples.length, k, options.seed ?? 0);
+  const folds = splits.map((split, f) => {
+    const { pooler, head } = make(f);
+    return trainPooler(pooler, head, subsetData(data, split.train), subsetData(data, split.valid), options);
+  });
+  const values = folds.map((r) => r.bestMetric ?? NaN);
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  const std = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length);
+  return { folds, metric: folds[0]?.metric ?? "", mean, std };
+}
