@@ -2,8 +2,8 @@
 // Core code: it takes strings and bytes, never paths, so it runs unchanged in browsers and workers.
 // Dimension legend: B batch, T tokens, H hidden, L layers, D pooled size, N texts.
 import { InputError, TokenizerError } from "./errors.js";
-import { RobertaModel, type RobertaConfig } from "./encoder/roberta.js";
-import { parseRobertaConfig } from "./encoder/config.js";
+import { RobertaModel } from "./encoder/roberta.js";
+import { maxSequenceLength, type RobertaConfig } from "./encoder/config.js";
 import { Tokenizer, type Encoding } from "./encoder/tokenizer/index.js";
 import { createPooler, type Pooler } from "./pooling/index.js";
 import type { Tensor } from "./tensor/tensor.js";
@@ -79,7 +79,7 @@ export class EncoderModel {
     readonly encoder: RobertaModel,
     readonly tokenizer: Tokenizer,
   ) {
-    this.maxLength = encoder.maxSequenceLength;
+    this.maxLength = maxSequenceLength(encoder.config);
   }
 
   get config(): RobertaConfig {
@@ -185,10 +185,11 @@ export function l2Normalize(v: Float32Array): void {
  */
 export async function loadModelFromBuffers(files: ModelBuffers, options: LoadOptions = {}): Promise<EncoderModel> {
   const source = files.source ?? "<buffers>";
-  const config = parseRobertaConfig(files.config, `${source}/config.json`);
+  const configJson = typeof files.config === "string" ? files.config : JSON.stringify(files.config);
   const weights = files.weights instanceof Uint8Array ? files.weights : new Uint8Array(files.weights);
-  const encoder = RobertaModel.load(config, weights, { source: `${source}/model.safetensors`, ...options });
+  const encoder = RobertaModel.load(configJson, weights, { source, ...options });
   const tokenizer = loadTokenizer(files, source);
+  const config = encoder.config;
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new InputError(`${source}: tokenizer has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${config.vocabSize}`);
   }

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { EncoderPoolingError, UsageError } from "../errors.js";
 import { processContext, type CliContext } from "./context.js";
 import { embedCommand } from "./embed.js";
+import { forwardCommand } from "./forward.js";
 import { tokenizeCommand } from "./tokenize.js";
 
 export interface Command {
@@ -14,7 +15,7 @@ export interface Command {
   run(argv: string[], ctx: CliContext): Promise<void>;
 }
 
-const commands: Command[] = [embedCommand, tokenizeCommand];
+const commands: Command[] = [embedCommand, tokenizeCommand, forwardCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -2,7 +2,7 @@
 // spec and its parameters, and how to print warnings with the line they are about.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { UsageError, PoolingError } from "../errors.js";
+import { InputError, PoolingError, UsageError } from "../errors.js";
 import { parseSafetensors } from "../encoder/safetensors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { EncoderModel } from "../model.js";
@@ -40,6 +40,7 @@ export async function readInputTexts(command: string, values: FlagValues, ctx: C
   const textField = stringFlag(values, "text-field") ?? stringFlag(values, "text-column");
   const { records, warnings } = await readRecords(path, { stdin: ctx.stdin, ...(textField === undefined ? {} : { textField }) });
   for (const warning of warnings) ctx.stderr.write(`warning: ${warning}\n`);
+  if (records.length === 0) throw new InputError(`${input}: no texts in the input`);
   return { records, source: input === "-" ? "<stdin>" : input };
 }
 

@@ -13,7 +13,13 @@ import { tanhForward } from "../tensor/ops/tanh.js";
 import { tensor, type Tensor } from "../tensor/tensor.js";
 import { maxSequenceLength, parseRobertaConfig, type RobertaConfig } from "./config.js";
 import { parseSafetensors } from "./safetensors.js";
-import { loadRobertaWeights, robertaWeightsFromMap, type LinearWeights, type RobertaWeights } from "./weights.js";
+import {
+  loadRobertaWeights,
+  robertaWeightsFromMap,
+  type LinearWeights,
+  type RobertaLayerWeights,
+  type RobertaWeights,
+} from "./weights.js";
 
 export interface RobertaInputs {
   inputIds: Int32Array; // [B,T]
@@ -176,7 +182,7 @@ export class RobertaModel {
   }
 
   // One post-LN layer: out[B,T,H] from x[B,T,H]
-  private layer(out: Float32Array, x: Float32Array, w: RobertaWeights["layers"][number], maskAdd: Float32Array, s: LayerScratch, B: number, T: number): void {
+  private layer(out: Float32Array, x: Float32Array, w: RobertaLayerWeights, maskAdd: Float32Array, s: LayerScratch, B: number, T: number): void {
     const c = this.config;
     const H = c.hiddenSize;
     const I = c.intermediateSize;

@@ -9,6 +9,12 @@ import { TrainingError } from "../errors.js";
 import type { Task } from "./metrics.js";
 import { TASKS } from "./metrics.js";
 
+/** One example's prediction, decoded from logits: a value, a class, or a set of labels (sigmoid > 0.5). */
+export type Prediction =
+  | { value: number | number[] }
+  | { label: string; probabilities: Record<string, number> }
+  | { labels: string[]; probabilities: Record<string, number> };
+
 export interface EncodedLabels {
   task: Task;
   /** k for regression, C for classification and multi-label. */
@@ -105,6 +111,37 @@ export class LabelEncoder {
 
   toJSON(): { task: Task; numOutputs: number; classes: string[] } {
     return { task: this.task, numOutputs: this.numOutputs, classes: [...this.classes] };
+  }
+
+  /**
+   * Turns logits [N,k] back into predictions: regression values (a number when k = 1), the argmax
+   * class with softmax probabilities, or the labels whose sigmoid exceeds 0.5 with every probability.
+   */
+  decode(logits: ArrayLike<number>): Prediction[] {
+    const k = this.numOutputs;
+    const out: Prediction[] = [];
+    for (let r = 0; r < logits.length / k; r++) {
+      const row = Array.from({ length: k }, (_, j) => logits[r * k + j] as number);
+      if (this.task === "regression") {
+        out.push({ value: k === 1 ? (row[0] as number) : row });
+        continue;
+      }
+      if (this.task === "classification") {
+        // p_j = exp(x_j − max) / Σ exp(x_i − max)
+        const max = Math.max(...row);
+        const exps = row.map((x) => Math.exp(x - max));
+        const sum = exps.reduce((s, e) => s + e, 0);
+        const best = row.indexOf(max);
+        out.push({ label: this.classes[best] as string, probabilities: Object.fromEntries(this.classes.map((c, j) => [c, (exps[j] as number) / sum])) });
+        continue;
+      }
+      const probs = row.map((x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))));
+      out.push({
+        labels: this.classes.filter((_, j) => (row[j] as number) > 0),
+        probabilities: Object.fromEntries(this.classes.map((c, j) => [c, probs[j] as number])),
+      });
+    }
+    return out;
   }
 
   /** Encodes one split's labels; `split` names it in errors ("train", "validation", "test"). */

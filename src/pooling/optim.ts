@@ -90,6 +90,15 @@ export class AdamW<A extends FloatArray = Float32Array> {
   }
 }
 
+/** The L2 norm of all gradients taken together: √(Σ over all tensors of Σ g²). */
+export function globalGradNorm<A extends FloatArray>(grads: Map<string, Tensor<A>>): number {
+  let sumSq = 0;
+  for (const g of grads.values()) {
+    for (let i = 0; i < g.data.length; i++) sumSq += (g.data[i] as number) ** 2;
+  }
+  return Math.sqrt(sumSq);
+}
+
 /**
  * Scales all gradients together so that their global L2 norm is at most `maxNorm`, as
  * `torch.nn.utils.clip_grad_norm_`: factor maxNorm / (norm + 1e-6) when that is below 1.
@@ -97,12 +106,7 @@ export class AdamW<A extends FloatArray = Float32Array> {
  */
 export function clipGradNorm<A extends FloatArray>(grads: Map<string, Tensor<A>>, maxNorm: number): number {
   if (!(maxNorm > 0)) throw new TrainingError(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
-  // norm = √(Σ over all tensors of Σ g²)
-  let sumSq = 0;
-  for (const g of grads.values()) {
-    for (let i = 0; i < g.data.length; i++) sumSq += (g.data[i] as number) ** 2;
-  }
-  const norm = Math.sqrt(sumSq);
+  const norm = globalGradNorm(grads);
   const coef = maxNorm / (norm + 1e-6);
   if (coef < 1) {
     for (const g of grads.values()) {

@@ -1,122 +1,29 @@
 // Training a pooler and its head on a frozen encoder. Legend: N examples, B batch, T tokens,
 // H hidden, L layers, D pooled size, k head outputs.
 //
-// The encoder runs once per text; a FeatureCache keeps only what the pooler reads (its layers, all real
-// tokens or just the first one), so an epoch costs only pooler + head. Each step:
+// Epochs run over a FeatureCache (feature-cache.ts) of what the pooler reads. Each step:
 //   batch from cache -> pooler.forward -> head.forward -> loss -> head.backward -> pooler.backward
 //   -> clip by global norm -> AdamW at the scheduled rate.
 // Gradient buffers are fresh per step (the pooler and head return new ones), so nothing is zeroed.
 // Optimizer state and saved weights use the names `pooler.<name>` and `head.<name>`.
 import type { FloatArray, Tensor } from "../tensor/tensor.js";
-import { shapeToString, zerosLike } from "../tensor/tensor.js";
+import { zerosLike } from "../tensor/tensor.js";
 import { Rng } from "../tensor/random.js";
 import { TrainingError } from "../errors.js";
 import type { Pooler, PoolerInput, PoolingDims } from "./pooler.js";
 import type { Head } from "./heads.js";
 import { bceWithLogitsLoss, crossEntropyLoss, mseLoss, type LossResult } from "./losses.js";
-import { AdamW, clipGradNorm } from "./optim.js";
+import { AdamW, clipGradNorm, globalGradNorm } from "./optim.js";
 import { makeSchedule, type ScheduleKind } from "./schedule.js";
 import { computeMetrics, higherIsBetter, TASK_METRICS, type Metrics, type Task } from "./metrics.js";
-import { LabelEncoder, subsetLabels, type EncodedLabels } from "./labels.js";
+import { subsetLabels, type EncodedLabels } from "./labels.js";
+import { assembleBatch, subsetCache, type FeatureCache } from "./feature-cache.js";
 
-export { LabelEncoder, subsetLabels, type EncodedLabels };
-
-// ---------------------------------------------------------------------------------------------
-// The frozen-encoder cache
-// ---------------------------------------------------------------------------------------------
-
-/** One text's cached hidden states: for each cached layer, its real tokens [length,H] in order. */
-export interface CachedExample {
-  /** Real tokens kept (1 when the pooler reads only the first token). */
-  length: number;
-  /** One per entry of `FeatureCache.layers`, each [length,H]. */
-  states: Float32Array[];
-}
-
-/** What a pooler reads of the encoder output, for every example of a split. */
-export interface FeatureCache {
-  /** L and H of the encoder that made the cache. */
-  dims: PoolingDims;
-  /** Indices into hiddenStates (0 = embeddings) that are kept, ascending. */
-  layers: number[];
-  /** Whether only the first real token of each layer is kept. */
-  firstTokenOnly: boolean;
-  examples: CachedExample[];
-}
-
-/** An empty cache for what `reads` asks (use `pooler.reads`). */
-export function createFeatureCache(reads: Pooler<FloatArray>["reads"], dims: PoolingDims): FeatureCache {
-  const layers = [...new Set(reads.layers)].sort((a, b) => a - b);
-  for (const l of layers) {
-    if (!Number.isInteger(l) || l < 0 || l > dims.numLayers) {
-      throw new TrainingError(`createFeatureCache: layer ${l} outside hiddenStates 0..${dims.numLayers}`);
-    }
-  }
-  return { dims: { ...dims }, layers, firstTokenOnly: reads.firstTokenOnly, examples: [] };
-}
-
-/**
- * Adds every row of one encoder batch to the cache, keeping only the cached layers and the real
- * tokens (mask 1) in order, so left- and right-padded batches give the same entries.
- * hiddenStates: L+1 × [B,T,H], attentionMask: [B,T].
- */
-export function appendToCache(cache: FeatureCache, input: PoolerInput<Float32Array>): void {
-  const { numLayers: L, hiddenSize: H } = cache.dims;
-  const first = input.hiddenStates[0];
-  if (input.hiddenStates.length !== L + 1 || first === undefined) {
-    throw new TrainingError(`appendToCache: expected ${L + 1} hidden states (L=${L}), got ${input.hiddenStates.length}`);
-  }
-  const [B, T] = first.shape as [number, number];
-  for (const l of cache.layers) {
-    const shape = (input.hiddenStates[l] as Tensor).shape;
-    if (shape.length !== 3 || shape[0] !== B || shape[1] !== T || shape[2] !== H) {
-      throw new TrainingError(`appendToCache: hiddenStates[${l}] is ${shapeToString(shape)}, expected [${B},${T},${H}]`);
-    }
-  }
-  if (input.attentionMask.length !== B * T) {
-    throw new TrainingError(`appendToCache: attentionMask has ${input.attentionMask.length} values, expected [${B},${T}]`);
-  }
-  for (let b = 0; b < B; b++) {
-    const positions: number[] = [];
-    for (let t = 0; t < T; t++) if (input.attentionMask[b * T + t] === 1) positions.push(t);
-    if (positions.length === 0) throw new TrainingError(`appendToCache: row ${b} of the batch has no real token`);
-    const kept = cache.firstTokenOnly ? positions.slice(0, 1) : positions;
-    const states = cache.layers.map((l) => {
-      const src = (input.hiddenStates[l] as Tensor).data;
-      const dst = new Float32Array(kept.length * H);
-      kept.forEach((t, i) => dst.set(src.subarray((b * T + t) * H, (b * T + t + 1) * H), i * H));
-      return dst;
-    });
-    cache.examples.push({ length: kept.length, states });
-  }
-}
-
-/** A cache holding the examples at `indices` (shared, not copied). */
-export function subsetCache(cache: FeatureCache, indices: readonly number[]): FeatureCache {
-  return { ...cache, examples: indices.map((i) => cache.examples[i] as CachedExample) };
-}
-
-/**
- * Rebuilds a right-padded pooler input from cached examples: cached layers filled [B,Tmax,H]; the
- * layers the pooler does not read share one zero tensor of the same shape.
- */
-export function assembleBatch<A extends FloatArray>(cache: FeatureCache, indices: readonly number[], like: A): PoolerInput<A> {
-  const { numLayers: L, hiddenSize: H } = cache.dims;
-  const B = indices.length;
-  const examples = indices.map((i) => cache.examples[i] as CachedExample);
-  const T = Math.max(...examples.map((e) => e.length));
-  const attentionMask = new Int32Array(B * T);
-  const zeros = zerosLike(like, [B, T, H]);
-  const hiddenStates: Tensor<A>[] = [];
-  for (let l = 0; l <= L; l++) hiddenStates.push(zeros);
-  cache.layers.forEach((l, c) => {
-    const states = zerosLike(like, [B, T, H]);
-    examples.forEach((e, b) => states.data.set(e.states[c] as Float32Array, b * T * H));
-    hiddenStates[l] = states;
-  });
-  examples.forEach((e, b) => attentionMask.fill(1, b * T, b * T + e.length));
-  return { hiddenStates, attentionMask };
-}
+export { LabelEncoder, subsetLabels, type EncodedLabels, type Prediction } from "./labels.js";
+export {
+  appendToCache, assembleBatch, createFeatureCache, parseFeatureCache, serializeFeatureCache, subsetCache,
+  type CachedExample, type FeatureCache,
+} from "./feature-cache.js";
 
 // ---------------------------------------------------------------------------------------------
 // One step
@@ -128,6 +35,36 @@ export function trainableParameters<A extends FloatArray>(pooler: Pooler<A>, hea
   for (const [name, t] of pooler.parameters) params.set(`pooler.${name}`, t);
   for (const [name, t] of head.parameters) params.set(`head.${name}`, t);
   return params;
+}
+
+/**
+ * Splits a saved state dict (`pooler.<name>`, `head.<name>`, as trainableParameters names them) into
+ * the pooler's and the head's own state dicts; any other key is an error naming `source`.
+ * In PyTorch the same split loads the seed's modules by name:
+ *   sd = safetensors.torch.load_file("head.safetensors")
+ *   pooler.load_state_dict({k[7:]: v for k, v in sd.items() if k.startswith("pooler.")})
+ *   head.load_state_dict({k[5:]: v for k, v in sd.items() if k.startswith("head.")})
+ * where `head` is torch.nn.Linear(D, k) or a RobertaClassificationHead-shaped module.
+ */
+export function splitStateDict<T>(tensors: Map<string, T>, source: string): { pooler: Map<string, T>; head: Map<string, T> } {
+  const pooler = new Map<string, T>();
+  const head = new Map<string, T>();
+  for (const [name, t] of tensors) {
+    if (name.startsWith("pooler.")) pooler.set(name.slice("pooler.".length), t);
+    else if (name.startsWith("head.")) head.set(name.slice("head.".length), t);
+    else throw new TrainingError(`${source}: tensor "${name}" is neither pooler.* nor head.*`);
+  }
+  return { pooler, head };
+}
+
+/** A trained head belongs to one encoder shape: refuses another hidden size or layer count. */
+export function checkEncoderDims(saved: PoolingDims, model: PoolingDims, source: string): void {
+  if (saved.hiddenSize !== model.hiddenSize || saved.numLayers !== model.numLayers) {
+    throw new TrainingError(
+      `${source}: trained for an encoder with ${saved.numLayers} layers and hidden size ${saved.hiddenSize}, ` +
+        `but this model has ${model.numLayers} layers and hidden size ${model.hiddenSize}`,
+    );
+  }
 }
 
 /** The loss of a task: MSE (regression), cross-entropy (classification), BCE with logits (multi-label). */
@@ -150,7 +87,7 @@ export interface StepOptions {
 /**
  * One optimisation step on one batch: forward, loss, backward through head and pooler, clipping,
  * AdamW. `targets` as in EncodedLabels.values for the batch rows. Returns the loss before the update
- * and the gradient norm before clipping.
+ * and the gradient norm before clipping; when either is not finite the parameters are left untouched.
  */
 export function trainingStep<A extends FloatArray>(
   pooler: Pooler<A>, head: Head<A>, optimizer: AdamW<A>, task: Task,
@@ -158,16 +95,15 @@ export function trainingStep<A extends FloatArray>(
 ): { loss: number; gradNorm: number } {
   const training = options.training ?? true;
   const pooled = pooler.forward(input);
-  const out = head.forward(pooled.pooled, { training, ...(options.rng ? { rng: options.rng } : {}) });
+  const out = head.forward(pooled.pooled, { training, rng: options.rng });
   const { loss, dLogits } = taskLoss(task, out.logits, targets);
   const headGrads = head.backward(out, dLogits);
   const poolerGrads = pooler.backward(pooled, headGrads.dx);
   const grads = new Map<string, Tensor<A>>();
   for (const [name, g] of poolerGrads.dParameters) grads.set(`pooler.${name}`, g);
   for (const [name, g] of headGrads.dParameters) grads.set(`head.${name}`, g);
-  let gradNorm = NaN;
-  if (options.maxGradNorm !== null) gradNorm = clipGradNorm(grads, options.maxGradNorm);
-  if (!Number.isFinite(loss)) return { loss, gradNorm };
+  const gradNorm = options.maxGradNorm === null ? globalGradNorm(grads) : clipGradNorm(grads, options.maxGradNorm);
+  if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) return { loss, gradNorm };
   optimizer.step(grads, options.lr);
   return { loss, gradNorm };
 }
@@ -237,7 +173,7 @@ export interface TrainOptions {
   seed?: number; // shuffling and dropout, default 0
   /** Validation metric to select the best epoch; default the task's first (rmse, macroF1, microF1). */
   metric?: string;
-  /** Stop after this many epochs without improvement; null = run every epoch. Default 3. */
+  /** Stop after this many epochs without improvement on validation; null = run every epoch. Default 3. */
   patience?: number | null;
   onProgress?: (progress: TrainProgress) => void;
   /** Polled after every step (e.g. set by Ctrl-C): stop and keep the best weights so far. */
@@ -261,7 +197,10 @@ export interface TrainResult<A extends FloatArray = Float32Array> {
   pooler: Pooler<A>;
   head: Head<A>;
   history: EpochRecord[];
-  /** Epoch (1-based) whose weights were kept: the best on validation, else the last one. */
+  /**
+   * Epoch (1-based) whose weights were kept: the best on validation, else the last complete one;
+   * 0 when interrupted before any epoch completed (the weights are then those of the last step).
+   */
   bestEpoch: number;
   metric: string;
   bestMetric: number | null;
@@ -362,7 +301,7 @@ export function trainPooler<A extends FloatArray>(
       const { loss, gradNorm } = trainingStep(pooler, head, optimizer, task, input, subsetLabels(train.labels, indices).values, {
         lr, maxGradNorm, training: true, rng,
       });
-      if (!Number.isFinite(loss) || (maxGradNorm !== null && !Number.isFinite(gradNorm))) {
+      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
         throw new TrainingError(
           `training diverged in epoch ${epoch} (step ${step + 1}): the loss is ${loss}` +
             `${Number.isFinite(loss) ? " but the gradients are not finite" : ""}; try a lower learning rate than ${baseLr}`,
@@ -382,7 +321,7 @@ export function trainPooler<A extends FloatArray>(
       const { loss, metrics } = evaluateSplit(pooler, head, valid, Math.max(batchSize, 64));
       const value = metric === "loss" ? loss : (metrics[metric] as number);
       Object.assign(record, { validLoss: loss, validMetric: value, validMetrics: metrics });
-      if (isImprovement(value, best, metric === "loss" ? false : higher)) {
+      if (isImprovement(value, best, higher)) {
         best = value;
         bestEpoch = epoch;
         bestWeights = snapshot(params);
@@ -391,7 +330,9 @@ export function trainPooler<A extends FloatArray>(
         sinceBest++;
       }
     } else {
+      // without validation the last complete epoch is kept (also when interrupted mid-epoch)
       bestEpoch = epoch;
+      bestWeights = snapshot(params);
     }
     history.push(record);
     if (patience !== null && sinceBest >= patience) break;

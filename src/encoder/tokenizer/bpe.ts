@@ -16,23 +16,34 @@ export interface MergeTable {
   result: Int32Array;
 }
 
-// A pair (left, right) of ids is looked up as left * PAIR_STRIDE + right (exact in a double up to 2^53).
-const PAIR_STRIDE = 2 ** 24;
 // A heap entry packs (rank, position) as rank * POSITION_LIMIT + position, so numeric order is (rank, position).
 const POSITION_LIMIT = 2 ** 28;
 
 export class BpeModel {
-  private readonly rankOfPair = new Map<number, number>();
+  private readonly rankOfPair: PairTable;
 
   constructor(private readonly table: MergeTable) {
+    this.rankOfPair = new PairTable(table.left.length);
     for (let rank = 0; rank < table.left.length; rank++) {
       // A pair listed twice keeps its last rank, as Hugging Face does when it builds its merge map.
-      this.rankOfPair.set(table.left[rank]! * PAIR_STRIDE + table.right[rank]!, rank);
+      this.rankOfPair.set(table.left[rank]!, table.right[rank]!, rank);
     }
   }
 
+  // Scratch buffers reused from word to word (a tokenizer encodes millions of words).
+  private symbol = new Int32Array(64);
+  private next = new Int32Array(64);
+  private prev = new Int32Array(64);
+  private readonly heap = new MinHeap();
+
+  private growScratch(n: number): void {
+    this.symbol = new Int32Array(n);
+    this.next = new Int32Array(n);
+    this.prev = new Int32Array(n);
+  }
+
   private rank(left: number, right: number): number {
-    return this.rankOfPair.get(left * PAIR_STRIDE + right) ?? -1;
+    return this.rankOfPair.get(left, right);
   }
 
   /** Vocabulary ids of the BPE tokens of `bytes[0, n)` (one pre-tokenised word). */
@@ -40,16 +51,16 @@ export class BpeModel {
     if (n >= POSITION_LIMIT) throw new RangeError(`BPE: word of ${n} bytes is longer than ${POSITION_LIMIT - 1}`);
     const byteIds = this.table.byteIds;
     if (n === 1) return [byteIds[bytes[0]!]!];
-    // symbols: ids of live symbols; -1 marks a symbol swallowed by its left neighbour
-    const symbol = new Int32Array(n);
-    const next = new Int32Array(n);
-    const prev = new Int32Array(n);
+    // symbol: ids of live symbols, -1 marks a symbol swallowed by its left neighbour; next/prev link them
+    if (this.symbol.length < n) this.growScratch(n);
+    const { symbol, next, prev } = this;
     for (let i = 0; i < n; i++) {
       symbol[i] = byteIds[bytes[i]!]!;
       next[i] = i + 1 < n ? i + 1 : -1;
       prev[i] = i - 1;
     }
-    const heap = new MinHeap();
+    const heap = this.heap;
+    heap.clear();
     for (let i = 0; i + 1 < n; i++) {
       const r = this.rank(symbol[i]!, symbol[i + 1]!);
       if (r >= 0) heap.push(r * POSITION_LIMIT + i);
@@ -82,6 +93,76 @@ export class BpeModel {
     for (let i = 0; i !== -1; i = next[i]!) ids.push(symbol[i]!);
     return ids;
   }
+
+  /**
+   * The reference: GPT-2's encoder.py loop. Find the lowest-ranked adjacent pair, merge every
+   * occurrence of it left to right, rebuild the word, repeat. O(n) per pass and up to n passes.
+   */
+  encodeNaive(bytes: Uint8Array, n: number): number[] {
+    let word = Array.from(bytes.subarray(0, n), (b) => this.table.byteIds[b]!);
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i + 1 < word.length; i++) {
+        const r = this.rank(word[i]!, word[i + 1]!);
+        if (r >= 0 && (best < 0 || r < best)) best = r;
+      }
+      if (best < 0) return word;
+      const left = this.table.left[best]!;
+      const right = this.table.right[best]!;
+      const merged: number[] = [];
+      for (let i = 0; i < word.length; i++) {
+        if (i + 1 < word.length && word[i] === left && word[i + 1] === right) {
+          merged.push(this.table.result[best]!);
+          i++;
+        } else {
+          merged.push(word[i]!);
+        }
+      }
+      word = merged;
+    }
+  }
+}
+
+/**
+ * (left id, right id) -> rank, an open-addressing hash table in typed arrays. The lookup is the
+ * innermost operation of BPE; a Map keyed by left·2^24 + right was the bottleneck (such keys are not
+ * small integers, so V8 hashes them as heap numbers).
+ */
+class PairTable {
+  private readonly mask: number;
+  private readonly lefts: Int32Array;
+  private readonly rights: Int32Array;
+  private readonly ranks: Int32Array;
+
+  constructor(count: number) {
+    let size = 16;
+    while (size < count * 2) size *= 2; // load factor <= 1/2
+    this.mask = size - 1;
+    this.lefts = new Int32Array(size).fill(-1);
+    this.rights = new Int32Array(size);
+    this.ranks = new Int32Array(size);
+  }
+
+  private slot(left: number, right: number): number {
+    return (Math.imul(left, 0x9e3779b1) ^ Math.imul(right, 0x85ebca77)) & this.mask;
+  }
+
+  set(left: number, right: number, rank: number): void {
+    let i = this.slot(left, right);
+    while (this.lefts[i] !== -1 && !(this.lefts[i] === left && this.rights[i] === right)) i = (i + 1) & this.mask;
+    this.lefts[i] = left;
+    this.rights[i] = right;
+    this.ranks[i] = rank;
+  }
+
+  /** The rank of (left, right), or -1 if the pair was never merged. */
+  get(left: number, right: number): number {
+    for (let i = this.slot(left, right); ; i = (i + 1) & this.mask) {
+      const l = this.lefts[i]!;
+      if (l === -1) return -1;
+      if (l === left && this.rights[i] === right) return this.ranks[i]!;
+    }
+  }
 }
 
 /** A binary min-heap of numbers. */
@@ -90,6 +171,10 @@ class MinHeap {
 
   get size(): number {
     return this.items.length;
+  }
+
+  clear(): void {
+    this.items.length = 0;
   }
 
   push(value: number): void {

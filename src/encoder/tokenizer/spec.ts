@@ -5,6 +5,7 @@ import { TokenizerError } from "../../errors.js";
 import type { AddedToken } from "./added-tokens.js";
 import { BYTE_TO_CHAR } from "./byte-unicode.js";
 import type { MergeTable } from "./bpe.js";
+import { jsonErrorIndex } from "./json-error.js";
 
 /** One merge rule `left right`, with `where` naming its file and line or entry. */
 export interface MergeRule {
@@ -82,22 +83,18 @@ export function buildMergeTable(spec: TokenizerSpec): MergeTable {
   return { byteIds, left, right, result };
 }
 
-/**
- * JSON.parse with the error turned into a TokenizerError naming the file, line and column.
- * V8 reports a character position; we convert it to line:column.
- */
+/** JSON.parse with the error turned into a TokenizerError naming the file, line and column. */
 export function parseJsonText(text: string, source: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const position = /position (\d+)/.exec(message);
+    const index = jsonErrorIndex(text);
     let where = "";
-    if (position !== null) {
-      const offset = Number(position[1]);
-      const before = text.slice(0, offset);
+    if (index >= 0) {
+      const before = text.slice(0, index);
       const line = before.split("\n").length;
-      const column = offset - before.lastIndexOf("\n");
+      const column = index - before.lastIndexOf("\n");
       where = ` at line ${line}, column ${column}`;
     }
     throw new TokenizerError(`${source}: invalid JSON${where}: ${message}`);

@@ -49,7 +49,7 @@ export interface BatchEncoding {
 
 // Words up to this many code units are cached with their BPE ids; the cache stops growing when full.
 const CACHE_WORD_LENGTH = 64;
-const CACHE_CAPACITY = 20_000;
+const CACHE_CAPACITY = 100_000;
 
 /**
  * A byte-level BPE tokenizer, loaded from vocab.json + merges.txt or from tokenizer.json.

@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import { InputError } from "../../src/errors.js";
+import { parseRobertaConfig } from "../../src/encoder/config.js";
+import { RobertaModel, robertaPositionIds, validateRobertaInputs, type RobertaInputs } from "../../src/encoder/roberta.js";
+import { jsBackend, type Backend } from "../../src/tensor/backend.js";
+import { expectClose } from "../helpers.js";
+import { CASES, expectedData, readCase } from "./fixtures.js";
+
+// Golden parity with the torch-ops reference of make_encoder_fixtures.py. Every position is compared
+// (real tokens and padding alike: both follow the same HF math), atol 1e-4.
+const ATOL = 1e-4;
+
+describe("RobertaModel golden parity", () => {
+  for (const name of CASES) {
+    it(name, () => {
+      const c = readCase(name);
+      const logs: string[] = [];
+      const model = RobertaModel.load(c.configText, c.modelBytes, { source: c.dir, log: (m) => logs.push(m) });
+      const out = model.forward(c.inputs);
+      const L = model.config.numHiddenLayers;
+      expect(out.hiddenStates.length).toBe(L + 1);
+      expect(out.lastHiddenState).toBe(out.hiddenStates[L]);
+      for (let i = 0; i <= L; i++) {
+        expect(out.hiddenStates[i]!.shape).toEqual([c.inputs.batchSize, c.inputs.seqLen, model.config.hiddenSize]);
+        expectClose(out.hiddenStates[i]!.data, expectedData(c, `hidden_states.${i}`), ATOL, `${name} hidden_states.${i}`);
+      }
+      const hasPooler = c.expected.has("pooler_output");
+      expect(model.hasPooler).toBe(hasPooler);
+      if (hasPooler) {
+        expect(out.poolerOutput!.shape).toEqual([c.inputs.batchSize, model.config.hiddenSize]);
+        expectClose(out.poolerOutput!.data, expectedData(c, "pooler_output"), ATOL, `${name} pooler_output`);
+      } else {
+        expect(out.poolerOutput).toBeNull();
+      }
+      if (name === "prefixed-lm-head") {
+        expect(logs.join("\n")).toMatch(/lm_head\.decoder\.weight/);
+        expect(logs.join("\n")).toMatch(/roberta\.embeddings\.position_ids/);
+      } else {
+        expect(logs).toEqual([]);
+      }
+    });
+  }
+
+  it("a row with an all-zero attention mask gives finite values (uniform attention, as HF)", () => {
+    const c = readCase("pad-id-0");
+    expect(Array.from(c.inputs.attentionMask.subarray(3 * c.inputs.seqLen))).toEqual(new Array(c.inputs.seqLen).fill(0));
+    const out = RobertaModel.load(c.configText, c.modelBytes).forward(c.inputs);
+    for (const h of out.hiddenStates) expect(h.data.every(Number.isFinite)).toBe(true);
+    expect(out.poolerOutput!.data.every(Number.isFinite)).toBe(true);
+  });
+
+  it("sends every product through the backend it was given", () => {
+    const c = readCase("f32-pooler");
+    const calls = { linearForward: 0, matmul: 0, matmulTransB: 0 };
+    const counting: Backend = {
+      name: "counting",
+      linearForward: (...a) => { calls.linearForward++; jsBackend.linearForward(...a); },
+      matmul: (...a) => { calls.matmul++; jsBackend.matmul(...a); },
+      matmulTransB: (...a) => { calls.matmulTransB++; jsBackend.matmulTransB(...a); },
+    };
+    const model = RobertaModel.load(c.configText, c.modelBytes, { backend: counting });
+    const out = model.forward(c.inputs);
+    const { numHiddenLayers: L, numAttentionHeads: nh } = model.config;
+    const B = c.inputs.batchSize;
+    expect(calls).toEqual({ linearForward: 6 * L + 1, matmul: L * B * nh, matmulTransB: L * B * nh });
+    expectClose(out.lastHiddenState.data, expectedData(c, "last_hidden_state"), ATOL, "counting backend");
+  });
+});
+
+describe("robertaPositionIds", () => {
+  it("counts real tokens from pad + 1 and leaves padding at pad, on either side", () => {
+    // pad = 1: right-padded row, left-padded row, a pad id inside a row
+    const ids = new Int32Array([5, 6, 7, 1, 1, 1, 5, 6, 5, 1, 6, 1]);
+    expect(Array.from(robertaPositionIds(ids, 3, 4, 1))).toEqual([2, 3, 4, 1, 1, 1, 2, 3, 2, 1, 3, 1]);
+  });
+  it("uses pad_token_id 0 as the offset", () => {
+    expect(Array.from(robertaPositionIds(new Int32Array([4, 4, 0]), 1, 3, 0))).toEqual([1, 2, 0]);
+  });
+});
+
+describe("bad inputs are refused before any work", () => {
+  const c = readCase("f32-pooler"); // vocab 64, pad 1, max_position_embeddings 20 -> at most 18 tokens
+  const config = parseRobertaConfig(c.configText, "config.json");
+  const model = RobertaModel.load(c.configText, c.modelBytes);
+  const inputs = (B: number, T: number, fill = 5): RobertaInputs => ({
+    inputIds: new Int32Array(B * T).fill(fill),
+    attentionMask: new Int32Array(B * T).fill(1),
+    batchSize: B,
+    seqLen: T,
+  });
+
+  it("input_ids outside the vocabulary", () => {
+    const x = inputs(2, 3);
+    x.inputIds[4] = 64;
+    expect(() => model.forward(x)).toThrow(InputError);
+    expect(() => model.forward(x)).toThrow("input_ids[1,1] = 64 is outside the vocabulary [0, 64)");
+    x.inputIds[4] = -1;
+    expect(() => model.forward(x)).toThrow("input_ids[1,1] = -1");
+  });
+  it("attention_mask values other than 0/1", () => {
+    const x = inputs(1, 3);
+    x.attentionMask[2] = 2;
+    expect(() => model.forward(x)).toThrow("attention_mask[0,2] = 2, expected 0 or 1");
+  });
+  it("empty batch and empty sequences", () => {
+    expect(() => model.forward(inputs(0, 3))).toThrow("empty batch");
+    expect(() => model.forward(inputs(2, 0))).toThrow("empty sequences");
+  });
+  it("mismatched lengths", () => {
+    const x = inputs(2, 3);
+    expect(() => model.forward({ ...x, attentionMask: new Int32Array(5) })).toThrow("attention_mask has 5 elements, expected [B,T] = [2,3]");
+    expect(() => model.forward({ ...x, inputIds: new Int32Array(7) })).toThrow("input_ids has 7 elements");
+  });
+  it("sequences longer than the position table allows (max_position_embeddings - pad_token_id - 1)", () => {
+    expect(() => validateRobertaInputs(config, inputs(1, 18))).not.toThrow();
+    expect(() => model.forward(inputs(1, 19))).toThrow(InputError);
+    expect(() => model.forward(inputs(1, 19))).toThrow("row 0 has 19 tokens, longer than the position table allows (18");
+    // padding does not use positions: a long padded row with few real tokens is fine
+    const padded = inputs(1, 25, 1);
+    padded.inputIds.fill(7, 0, 3);
+    padded.attentionMask.fill(0, 3);
+    expect(model.forward(padded).lastHiddenState.data.every(Number.isFinite)).toBe(true);
+  });
+});
