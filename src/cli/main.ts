@@ -6,6 +6,7 @@ import { EncoderPoolingError, UsageError } from "../errors.js";
 import { processContext, type CliContext } from "./context.js";
 import { embedCommand } from "./embed.js";
 import { forwardCommand } from "./forward.js";
+import { poolCommand } from "./pool.js";
 import { tokenizeCommand } from "./tokenize.js";
 
 export interface Command {
@@ -15,7 +16,7 @@ export interface Command {
   run(argv: string[], ctx: CliContext): Promise<void>;
 }
 
-const commands: Command[] = [embedCommand, tokenizeCommand, forwardCommand];
+const commands: Command[] = [embedCommand, tokenizeCommand, forwardCommand, poolCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

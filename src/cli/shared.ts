@@ -55,13 +55,14 @@ export async function readPoolingFlag(value: string, ctx: CliContext): Promise<s
   return trimmed;
 }
 
-function parseSpecJson(text: string, source: string): object {
+function parseSpecJson(text: string, source: string): string | object {
   try {
     const spec: unknown = JSON.parse(text);
-    if (spec === null || typeof spec !== "object" || Array.isArray(spec)) throw new Error("expected a JSON object");
+    if (typeof spec === "string") return spec;
+    if (spec === null || typeof spec !== "object" || Array.isArray(spec)) throw new Error("expected a JSON object or a pooling name");
     return spec;
   } catch (err) {
-    throw new PoolingError(`${source}: pooling spec is not a JSON object: ${(err as Error).message}`);
+    throw new PoolingError(`${source}: not a pooling spec: ${(err as Error).message}`);
   }
 }
 

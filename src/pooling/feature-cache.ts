@@ -75,6 +75,21 @@ export function appendToCache(cache: FeatureCache, input: PoolerInput<Float32Arr
   }
 }
 
+/**
+ * Refuses a cache that lacks what a pooler reads (a layer, or all tokens when it keeps only the first),
+ * which would otherwise feed the pooler zeros. One cache may serve several poolers: build it from the
+ * union of their reads.
+ */
+export function checkCacheFits(cache: FeatureCache, reads: Pooler<FloatArray>["reads"], what: string): void {
+  const missing = reads.layers.filter((l) => !cache.layers.includes(l));
+  if (missing.length > 0) {
+    throw new TrainingError(`${what}: the feature cache holds layers [${cache.layers.join(",")}], the pooler also reads [${missing.join(",")}]`);
+  }
+  if (cache.firstTokenOnly && !reads.firstTokenOnly) {
+    throw new TrainingError(`${what}: the feature cache holds only first tokens, the pooler reads every token`);
+  }
+}
+
 /** A cache holding the examples at `indices` (shared, not copied). */
 export function subsetCache(cache: FeatureCache, indices: readonly number[]): FeatureCache {
   return { ...cache, examples: indices.map((i) => cache.examples[i] as CachedExample) };
@@ -88,11 +103,14 @@ export function assembleBatch<A extends FloatArray>(cache: FeatureCache, indices
   const { numLayers: L, hiddenSize: H } = cache.dims;
   const B = indices.length;
   const examples = indices.map((i) => cache.examples[i] as CachedExample);
+  if (B === 0) throw new TrainingError("assembleBatch: no examples");
   const T = Math.max(...examples.map((e) => e.length));
   const attentionMask = new Int32Array(B * T);
-  const zeros = zerosLike(like, [B, T, H]);
   const hiddenStates: Tensor<A>[] = [];
-  for (let l = 0; l <= L; l++) hiddenStates.push(zeros);
+  if (cache.layers.length < L + 1) {
+    const zeros = zerosLike(like, [B, T, H]);
+    for (let l = 0; l <= L; l++) hiddenStates.push(zeros);
+  }
   cache.layers.forEach((l, c) => {
     const states = zerosLike(like, [B, T, H]);
     examples.forEach((e, b) => states.data.set(e.states[c] as Float32Array, b * T * H));

@@ -17,11 +17,11 @@ import { AdamW, clipGradNorm, globalGradNorm } from "./optim.js";
 import { makeSchedule, type ScheduleKind } from "./schedule.js";
 import { computeMetrics, higherIsBetter, TASK_METRICS, type Metrics, type Task } from "./metrics.js";
 import { subsetLabels, type EncodedLabels } from "./labels.js";
-import { assembleBatch, subsetCache, type FeatureCache } from "./feature-cache.js";
+import { assembleBatch, checkCacheFits, subsetCache, type FeatureCache } from "./feature-cache.js";
 
 export { LabelEncoder, subsetLabels, type EncodedLabels, type Prediction } from "./labels.js";
 export {
-  appendToCache, assembleBatch, createFeatureCache, parseFeatureCache, serializeFeatureCache, subsetCache,
+  appendToCache, assembleBatch, checkCacheFits, createFeatureCache, parseFeatureCache, serializeFeatureCache, subsetCache,
   type CachedExample, type FeatureCache,
 } from "./feature-cache.js";
 
@@ -119,6 +119,7 @@ function headDtype<A extends FloatArray>(head: Head<A>): A {
 
 /** Logits [N,k] of every cached example, in evaluation mode (no dropout), batch by batch. */
 export function predictLogits<A extends FloatArray>(pooler: Pooler<A>, head: Head<A>, features: FeatureCache, batchSize = 64): A {
+  checkCacheFits(features, pooler.reads, "predict");
   const like = headDtype(head);
   const N = features.examples.length;
   const k = head.outputSize;
@@ -219,6 +220,7 @@ function checkData<A extends FloatArray>(split: string, data: TrainData, pooler:
   if (n === 0) throw new TrainingError(`${split} split is empty`);
   const rows = data.labels.task === "classification" ? data.labels.values.length : data.labels.values.length / data.labels.numOutputs;
   if (rows !== n) throw new TrainingError(`${split} split: ${n} examples but ${rows} labels`);
+  checkCacheFits(data.features, pooler.reads, `${split} split`);
   if (head.inputSize !== pooler.outputSize) {
     throw new TrainingError(`head input size ${head.inputSize} does not match the pooler's output size ${pooler.outputSize}`);
   }

@@ -207,6 +207,20 @@ describe("feature cache", () => {
     expect(() => parseFeatureCache(notCache, "model.safetensors")).toThrow(/model.safetensors: not a feature cache/);
   });
 
+  it("one cache serves several poolers; a cache lacking what a pooler reads is refused", () => {
+    const lstm = createPooler({ type: "lstm", hiddenSize: 3 }, dims);
+    const att = createPooler("attention", dims);
+    const shared = createFeatureCache({ layers: [...lstm.reads.layers, ...att.reads.layers], firstTokenOnly: false }, dims);
+    for (const b of trainSet.batches) appendToCache(shared, b);
+    expectClose(predictLogits(lstm, createHead("linear", 3, 2), shared), predictLogits(lstm, createHead("linear", 3, 2), cacheFor(lstm, trainSet)), 0, "shared cache");
+    const firstOnly = cacheFor(lstm, trainSet);
+    expect(() => predictLogits(att, createHead("linear", 4, 2), firstOnly)).toThrow(/holds layers \[1,2\]|only first tokens/);
+    const layer2 = createFeatureCache({ layers: [2], firstTokenOnly: false }, dims);
+    expect(() => predictLogits(lstm, createHead("linear", 3, 2), layer2)).toThrow(/holds layers \[2\], the pooler also reads \[1\]/);
+    const firstTokens = createFeatureCache({ layers: [2], firstTokenOnly: true }, dims);
+    expect(() => predictLogits(att, createHead("linear", 4, 2), firstTokens)).toThrow(/holds only first tokens, the pooler reads every token/);
+  });
+
   it("a row with no real token, or hidden states of the wrong size, are errors", () => {
     const cache = createFeatureCache({ layers: [2], firstTokenOnly: false }, dims);
     const batch = synthetic(2, 6).batches[0]!;

@@ -1,6 +1,6 @@
 // lstmCellForward / lstmCellBackward over several steps (BPTT): PyTorch nn.LSTMCell values and gradients
 // of x, h0, c0 and all four parameters, then finite differences in Float64.
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { lstmCellBackward, lstmCellForward } from "../../src/tensor/ops/lstm-cell.js";
 import { expectClose } from "../helpers.js";
 import { checkGradient, loadFixture, randomF64 } from "./support.js";
@@ -109,4 +109,21 @@ describe("LSTM cell backward vs finite differences (Float64, 4 steps)", () => {
       backward(run, g);
     }));
   }
+});
+
+describe("LSTM cell on a long sequence with large inputs", () => {
+  it("stays finite with |h| ≤ 1 over 500 steps, and gradients flow back finite", () => {
+    const B = 1, inputSize = 2, H = 3, steps = 500;
+    const run: Run = {
+      B, inputSize, H, steps, x: randomF64(steps * B * inputSize, 71, 50), h0: new Float64Array(B * H), c0: new Float64Array(B * H),
+      wIh: randomF64(4 * H * inputSize, 72, 3), wHh: randomF64(4 * H * H, 73, 3), bIh: randomF64(4 * H, 74), bHh: randomF64(4 * H, 75),
+      dH: randomF64(steps * B * H, 76), dCLast: randomF64(B * H, 77),
+    };
+    const { hs, cs } = forward(run);
+    expect(hs.every((h) => h.every((v) => Math.abs(v) <= 1)), "|h| ≤ 1").toBe(true);
+    expect(cs.every((c) => c.every(Number.isFinite)), "c finite").toBe(true);
+    const g = zeroGrads(run);
+    backward(run, g);
+    expect(Object.values(g).every((a: Float64Array) => a.every(Number.isFinite)), "gradients finite").toBe(true);
+  });
 });

@@ -3,6 +3,7 @@
 // weightIh: [4·hid,in] (lstm.weight_ih_l0); weightHh: [4·hid,hid] (lstm.weight_hh_l0); biasIh, biasHh: [4·hid].
 import type { FloatArray } from "../tensor.js";
 import { checkSize } from "./check.js";
+import { gemmTransBTiled } from "./gemm-kernel.js";
 import { sigmoid } from "./sigmoid.js";
 
 function checkCell(
@@ -34,13 +35,15 @@ export function lstmCellForward(
   checkSize(fn, "c", c, [B, hiddenSize], "[B,hid]");
   checkSize(fn, "gates", gates, [B, 4 * hiddenSize], "[B,4·hid]");
   const H = hiddenSize;
+  // a = x·W_ihᵀ + b_ih into gates, and hh = hPrev·W_hhᵀ + b_hh: [B,4·hid], both by the tiled kernel
+  gemmTransBTiled(gates, x, weightIh, B, inputSize, 4 * H, biasIh);
+  const hh = gates instanceof Float64Array ? new Float64Array(B * 4 * H) : new Float32Array(B * 4 * H);
+  gemmTransBTiled(hh, hPrev, weightHh, B, H, 4 * H, biasHh);
   for (let b = 0; b < B; b++) {
     const g0 = b * 4 * H;
-    // a[b,r] = b_ih[r] + b_hh[r] + x[b,:]·W_ih[r,:] + hPrev[b,:]·W_hh[r,:], then the gate nonlinearity
+    // i, f, o = σ(a + hh); g = tanh(a + hh)
     for (let r = 0; r < 4 * H; r++) {
-      let s = biasIh[r]! + biasHh[r]!;
-      for (let k = 0; k < inputSize; k++) s += x[b * inputSize + k]! * weightIh[r * inputSize + k]!;
-      for (let k = 0; k < H; k++) s += hPrev[b * H + k]! * weightHh[r * H + k]!;
+      const s = gates[g0 + r]! + hh[g0 + r]!;
       gates[g0 + r] = r >= 2 * H && r < 3 * H ? Math.tanh(s) : sigmoid(s);
     }
     // c = f ⊙ cPrev + i ⊙ g; h = o ⊙ tanh(c)

@@ -127,3 +127,15 @@ describe("missing tokenizer files", () => {
     }
   });
 });
+
+describe("jsonErrorIndex", () => {
+  it("finds the first bad character, or -1 for valid JSON", async () => {
+    const { jsonErrorIndex } = await import("../../../src/encoder/tokenizer/json-error.js");
+    expect(jsonErrorIndex('{"a": [1, 2.5e3, "x\\u00e9", true, null]}')).toBe(-1);
+    expect(jsonErrorIndex('{"a": 1,}')).toBe(8);
+    expect(jsonErrorIndex('{"a": tru}')).toBe(6);
+    expect(jsonErrorIndex('{"a": "b"')).toBe(9);
+    expect(jsonErrorIndex('{"a": "b"} x')).toBe(11);
+    expect(jsonErrorIndex('["\\q"]')).toBe(3);
+  });
+});
