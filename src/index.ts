@@ -1,4 +1,23 @@
 // The public API of encoder-pooling, free of node:* imports so that it runs in browsers and workers.
 // Node-only helpers that read folders (loadModel) are added by src/node.ts.
+
+// Text → vectors: the pipeline most users want.
+export { EncoderModel, loadModelFromBuffers, l2Normalize } from "./model.js";
+export type { ModelBuffers, LoadOptions, EmbedOptions, Embeddings, EncodedBatch } from "./model.js";
+
+// Errors: every deliberate failure is an EncoderPoolingError subclass.
 export * from "./errors.js";
-export * from "./tensor/tensor.js";
+
+// The tensor engine: tensors, seeded randomness, kernels and their backward passes, the backend seam.
+export * from "./tensor/index.js";
+
+// The encoder: safetensors, Hugging Face config, weights, RoBERTa forward, tokenizer.
+export * from "./encoder/safetensors.js";
+export * from "./encoder/config.js";
+export * from "./encoder/weights.js";
+export * from "./encoder/roberta.js";
+export * from "./encoder/init.js";
+export * from "./encoder/tokenizer/index.js";
+
+// Pooling: every strategy with forward and backward.
+export * from "./pooling/index.js";
