@@ -57,6 +57,9 @@ export const embedCommand: Command = {
     const { records, source } = await readInputTexts("embed", values, ctx);
     const model = await loadModelFlag(values, ctx);
     const texts = records.map((r) => r.text);
+    if (params === undefined && model.createPooler(pooling).parameters.size > 0) {
+      ctx.stderr.write("warning: this pooling has trainable parameters and no --params was given: using its seeded initialisation (untrained)\n");
+    }
     const bar = progressBar(ctx, "embed", texts.length);
     const embeddings = await model.embed(texts, {
       pooling,
