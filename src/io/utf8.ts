@@ -1,6 +1,7 @@
 // Decoding input bytes to text the way Hugging Face pipelines do (invalid UTF-8 and lone surrogates
 // become U+FFFD), while telling the user which lines were damaged instead of hiding it.
 // Pure: no node:* imports, so that the readers' core can be tested on plain Uint8Arrays.
+import { replaceLoneSurrogates } from "../encoder/tokenizer/text.js";
 
 /** After this many per-line warnings, the rest are summarised in one line. */
 const MAX_LINE_WARNINGS = 10;
@@ -50,15 +51,7 @@ export function decodeUtf8(bytes: Uint8Array, source: string): DecodedText {
   return { text: parts.join(""), warnings: lineWarnings(source, badLines, "invalid UTF-8 replaced with U+FFFD") };
 }
 
-/**
- * Replaces every lone (unpaired) UTF-16 surrogate with U+FFFD, as `String.prototype.toWellFormed` does.
- * They can only come from JSON escapes such as `"\ud800"`; a tokenizer cannot encode them as UTF-8.
- */
-export function replaceLoneSurrogates(text: string): { text: string; replaced: boolean } {
-  // In a /u regex a valid surrogate pair is one astral code point, so \p{Cs} matches only lone halves.
-  const fixed = text.replace(/\p{Cs}/gu, "\uFFFD");
-  return { text: fixed, replaced: fixed !== text };
-}
+export { replaceLoneSurrogates };
 
 /**
  * One warning per line (`source:line: what`), capped so that a binary file fed by mistake does not

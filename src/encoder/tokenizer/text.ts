@@ -1,27 +1,14 @@
 // Text plumbing for the tokenizer: lone-surrogate repair and UTF-8 encoding with a map from every byte
 // back to the UTF-16 span of the character it came from (that map is what token offsets are made of).
 
-/** Replaces every unpaired UTF-16 surrogate by U+FFFD, as Hugging Face tokenizers do. */
+/**
+ * Replaces every unpaired UTF-16 surrogate by U+FFFD, as Hugging Face tokenizers do. U+FFFD is one
+ * code unit, like the surrogate it replaces, so offsets into the result are offsets into the input.
+ */
 export function replaceLoneSurrogates(text: string): { text: string; replaced: boolean } {
-  let out: string[] | null = null;
-  let last = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0xd800 || code > 0xdfff) continue;
-    const isHigh = code <= 0xdbff;
-    const nextCode = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
-    if (isHigh && nextCode >= 0xdc00 && nextCode <= 0xdfff) {
-      i++; // a proper pair: keep both halves
-      continue;
-    }
-    out ??= [];
-    out.push(text.slice(last, i), "\ufffd");
-    last = i + 1;
-  }
-  if (out === null) return { text, replaced: false };
-  out.push(text.slice(last));
-  // U+FFFD is one code unit, like the surrogate it replaces, so offsets into the result are offsets into the input.
-  return { text: out.join(""), replaced: true };
+  // In a /u regex a valid surrogate pair is one astral code point, so \p{Cs} matches only lone halves.
+  const fixed = text.replace(/\p{Cs}/gu, "\uFFFD");
+  return { text: fixed, replaced: fixed !== text };
 }
 
 /**
