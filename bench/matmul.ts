@@ -14,12 +14,14 @@ const SHAPES: readonly [number, number, number][] = [
   [1024, 3072, 768],
 ];
 
-/** Naive calls cost ~1–5 GFLOP (seconds) each: one sample, no warm-up cycles beyond the first call. */
-const OPTIONS = { minSamples: 1, maxTime: 0.5, initCount: 1, minTime: 0.1 };
+/** Naive calls cost 1–5 GFLOP (seconds) each: one timed sample after benchmark.js's clocking call. */
+const NAIVE_OPTIONS = { minSamples: 1, maxTime: 0.5, initCount: 1, minTime: 0.1 };
+/** Fast calls take 0.2–0.8 s: a few samples so that one slow (JIT, scheduling) call does not decide. */
+const FAST_OPTIONS = { minSamples: 3, maxTime: 2, initCount: 1, minTime: 0.1 };
 
-/** Seconds per call of `fn`, measured by benchmark.js. */
-function secondsPerCall(name: string, fn: () => void): number {
-  const bench = new Benchmark(name, fn, OPTIONS);
+/** Seconds per call of `fn` (mean over the samples), measured by benchmark.js. */
+function secondsPerCall(name: string, fn: () => void, options: Benchmark.Options): number {
+  const bench = new Benchmark(name, fn, options);
   bench.run({ async: false });
   if (bench.error !== undefined) throw bench.error;
   return bench.stats.mean;
@@ -50,8 +52,8 @@ export async function runMatmulBench(): Promise<void> {
     const diff = maxAbsDiff(yFast, yNaive);
     if (!(diff <= 1e-5)) throw new Error(`bench/matmul: fast and naive differ by ${diff} on ${M}×${K}×${N}`);
     const flop = 2 * M * K * N;
-    const naive = flop / secondsPerCall("naive", () => linearNaive(yNaive, x, weight, bias, M, K, N)) / 1e9;
-    const fast = flop / secondsPerCall("fast", () => linearForward(yFast, x, weight, bias, M, K, N)) / 1e9;
+    const naive = flop / secondsPerCall("naive", () => linearNaive(yNaive, x, weight, bias, M, K, N), NAIVE_OPTIONS) / 1e9;
+    const fast = flop / secondsPerCall("fast", () => linearForward(yFast, x, weight, bias, M, K, N), FAST_OPTIONS) / 1e9;
     const shape = `${M}×${K}×${N}`.padEnd(17);
     rows.push(`${shape} | ${naive.toFixed(2).padStart(13)} | ${fast.toFixed(2).padStart(12)} | ${(fast / naive).toFixed(2).padStart(7)}×`);
   }

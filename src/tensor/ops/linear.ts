@@ -4,11 +4,14 @@ import type { FloatArray } from "../tensor.js";
 import { checkSize } from "./check.js";
 import { gemmTransBTiled } from "./gemm-kernel.js";
 
-function checkLinear(fn: string, out: FloatArray, x: FloatArray, weight: FloatArray, bias: FloatArray | null, N: number, inFeatures: number, outFeatures: number): void {
+function checkLinear(
+  fn: string, out: FloatArray, x: FloatArray, weight: FloatArray, bias: FloatArray | null,
+  N: number, inFeatures: number, outFeatures: number, names = { out: "out", bias: "bias" },
+): void {
   checkSize(fn, "x", x, [N, inFeatures], "[N,in]");
   checkSize(fn, "weight", weight, [outFeatures, inFeatures], "[out,in]");
-  if (bias !== null) checkSize(fn, "bias", bias, [outFeatures], "[out]");
-  checkSize(fn, "out", out, [N, outFeatures], "[N,out]");
+  if (bias !== null) checkSize(fn, names.bias, bias, [outFeatures], "[out]");
+  checkSize(fn, names.out, out, [N, outFeatures], "[N,out]");
 }
 
 /** Fast y[N,out] = x[N,in] · weightᵀ + bias (tiled kernel of gemm-kernel.ts); `bias` may be null. */
@@ -45,7 +48,7 @@ export function linearBackward(
   dOut: FloatArray, x: FloatArray, weight: FloatArray,
   N: number, inFeatures: number, outFeatures: number,
 ): void {
-  checkLinear("linearBackward", dOut, x, weight, dBias, N, inFeatures, outFeatures);
+  checkLinear("linearBackward", dOut, x, weight, dBias, N, inFeatures, outFeatures, { out: "dOut", bias: "dBias" });
   if (dx !== null) checkSize("linearBackward", "dx", dx, [N, inFeatures], "[N,in]");
   if (dWeight !== null) checkSize("linearBackward", "dWeight", dWeight, [outFeatures, inFeatures], "[out,in]");
   // dBias[o] += Σ_n dOut[n,o]
