@@ -9,7 +9,7 @@ import { AdamW } from "../../src/pooling/optim.js";
 import { majorityBaseline } from "../../src/pooling/metrics.js";
 import {
   appendToCache, assembleBatch, createFeatureCache, crossValidate, parseFeatureCache, serializeFeatureCache, evaluateSplit, kFoldSplits, LabelEncoder,
-  checkEncoderDims, predictLogits, splitStateDict, trainableParameters, trainingStep, trainPooler, type FeatureCache, type TrainData,
+  checkEncoderDims, holdoutSplit, predictLogits, splitStateDict, trainableParameters, trainingStep, trainPooler, type FeatureCache, type TrainData,
 } from "../../src/pooling/train.js";
 import { TrainingError } from "../../src/errors.js";
 import { Rng } from "../../src/tensor/random.js";
@@ -369,6 +369,24 @@ describe("saving and loading a trained head", () => {
     expect(() => checkEncoderDims(dims, { numLayers: 2, hiddenSize: 8 }, "x")).toThrow(TrainingError);
     expect(() => checkEncoderDims(dims, { ...dims }, "x")).not.toThrow();
     expect(() => splitStateDict(new Map([["classifier.weight", 1]]), "head.safetensors")).toThrow(/"classifier.weight" is neither pooler.\* nor head.\*/);
+  });
+});
+
+describe("holdoutSplit", () => {
+  it("holds out the fraction, per class when stratified, repeatably from the seed", () => {
+    const labels = [...Array(20).fill("ham"), ...Array(10).fill("spam")];
+    const split = holdoutSplit(30, 0.2, 1, labels);
+    expect(split.valid.filter((i) => labels[i] === "ham")).toHaveLength(4);
+    expect(split.valid.filter((i) => labels[i] === "spam")).toHaveLength(2);
+    expect([...split.train, ...split.valid].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(holdoutSplit(30, 0.2, 1, labels)).toEqual(split);
+    expect(holdoutSplit(30, 0.2, 2, labels)).not.toEqual(split);
+    // a class with one example stays in training
+    expect(holdoutSplit(3, 0.5, 0, ["a", "b", "b"]).train).toContain(0);
+  });
+  it("refuses a fraction outside (0, 1) or one that leaves validation empty", () => {
+    expect(() => holdoutSplit(10, 1, 0)).toThrow(/fraction in \(0, 1\)/);
+    expect(() => holdoutSplit(3, 0.1, 0)).toThrow(/leaves the validation split empty/);
   });
 });
 
