@@ -21,3 +21,12 @@ export * from "./encoder/tokenizer/index.js";
 
 // Pooling: every strategy with forward and backward.
 export * from "./pooling/index.js";
+
+// Training the poolers: heads, losses, AdamW, schedules, metrics, the frozen-encoder cache and the loop.
+export * from "./pooling/heads.js";
+export * from "./pooling/losses.js";
+export * from "./pooling/optim.js";
+export * from "./pooling/schedule.js";
+export * from "./pooling/metrics.js";
+export * from "./pooling/dropout.js";
+export * from "./pooling/train.js";

@@ -103,10 +103,11 @@ describe("text -> vector against PyTorch (tiny model, our BPE files)", () => {
     await expectGolden(m, "buffers vocab+merges");
   });
 
-  it("loadModelFromBuffers with an equivalent tokenizer.json gives the same ids and vectors", async () => {
+  it("loadModelFromBuffers with an equivalent tokenizer.json (and config object, weights ArrayBuffer) gives the same ids and vectors", async () => {
+    const bytes = readFileSync(join(TINY, "model.safetensors"));
     const m = await loadModelFromBuffers({
       config: JSON.parse(file("config.json")) as object,
-      weights: readFileSync(join(TINY, "model.safetensors")).buffer.slice(0) as ArrayBuffer,
+      weights: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
       tokenizerJson: tokenizerJson(),
     });
     m.tokenize(texts).forEach((e, i) => expect(e.inputIds, rows[i]!.name).toEqual(rows[i]!.ids));
