@@ -50,9 +50,14 @@ export async function main(argv: string[], ctx: CliContext = processContext()): 
     await command.run(rest, ctx);
     return 0;
   } catch (err) {
+    if (err instanceof UsageError) {
+      // Usage messages already start with the command's name.
+      ctx.stderr.write(`encoder-pooling ${err.message}\n`);
+      return 2;
+    }
     if (err instanceof EncoderPoolingError) {
       ctx.stderr.write(`encoder-pooling ${name}: ${err.message}\n`);
-      return err instanceof UsageError ? 2 : 1;
+      return 1;
     }
     throw err;
   }

@@ -6,6 +6,7 @@ import { InputError, PoolingError, UsageError } from "../errors.js";
 import { parseSafetensors } from "../encoder/safetensors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { EncoderModel } from "../model.js";
+import { POOLING_TYPES } from "../pooling/index.js";
 import { loadModel } from "../io/load-model.js";
 import { readBytes, readText } from "../io/files.js";
 import { readRecords } from "../io/readers.js";
@@ -44,10 +45,14 @@ export async function readInputTexts(command: string, values: FlagValues, ctx: C
   return { records, source: input === "-" ? "<stdin>" : input };
 }
 
-/** `--pooling NAME`, `--pooling SPEC.json` or `--pooling '{"type": …}'` as a name or parsed spec. */
+/**
+ * `--pooling NAME`, `--pooling SPEC.json` or `--pooling '{"type": …}'` as a name or parsed spec.
+ * A known pooling name always means that pooling, even when a file of that name is around.
+ */
 export async function readPoolingFlag(value: string, ctx: CliContext): Promise<string | object> {
   const trimmed = value.trim();
   if (trimmed.startsWith("{")) return parseSpecJson(trimmed, "--pooling");
+  if ((POOLING_TYPES as readonly string[]).includes(trimmed)) return trimmed;
   if (trimmed.endsWith(".json") || existsSync(resolve(ctx.cwd, trimmed))) {
     const path = resolve(ctx.cwd, trimmed);
     return parseSpecJson(await readText(path, "pooling spec"), value);

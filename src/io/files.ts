@@ -27,6 +27,9 @@ export function assertWritable(path: string, force: boolean): void {
   if (!force && existsSync(path)) {
     throw new UsageError(`${path} already exists; pass --force to overwrite it`);
   }
+  if (!existsSync(dirname(path))) {
+    throw new EncoderPoolingError(`cannot write ${path}: folder ${dirname(path)} does not exist`);
+  }
 }
 
 /**
@@ -41,6 +44,6 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, f
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    throw new EncoderPoolingError(`cannot write ${path}: ${(err as Error).message}`);
   }
 }

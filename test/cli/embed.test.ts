@@ -248,6 +248,21 @@ describe("embed: --force and failures", () => {
     }
   }
 
+  it("an output folder that does not exist is an error naming the output, before any work", async () => {
+    const dir = freshDir();
+    const run = await embed(dir, ["--text", "a", "--output", join("nodir", "out.npy")]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/cannot write .*nodir[\\/]out\.npy: folder .*nodir does not exist/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("a pooling name means that pooling even when a file of that name exists", async () => {
+    const dir = freshDir();
+    writeFileSync(join(dir, "mean"), "not a spec");
+    const run = await embed(dir, ["--text", "a boat", "--pooling", "mean", "--output", "out.jsonl"]);
+    expect(run.code, run.stderr).toBe(0);
+  });
+
   it("an output extension it cannot write is a usage error (exit 2) before any work", async () => {
     const dir = freshDir();
     const run = await embed(dir, ["--text", "a", "--output", "out.csv"]);
