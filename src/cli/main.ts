@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // The encoder-pooling command line: a table of commands, each a thin shell over the public API.
-import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { EncoderPoolingError, UsageError } from "../errors.js";
+import { isEntryPoint } from "../io/entry-point.js";
 import { processContext, type CliContext } from "./context.js";
 import { embedCommand } from "./embed.js";
 import { forwardCommand } from "./forward.js";
@@ -63,17 +62,7 @@ export async function main(argv: string[], ctx: CliContext = processContext()): 
   }
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
