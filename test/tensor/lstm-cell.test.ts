@@ -91,12 +91,12 @@ describe("LSTM cell golden values (PyTorch nn.LSTMCell, 3 steps)", () => {
   });
 });
 
-describe("LSTM cell backward vs finite differences (Float64, 4 steps)", () => {
-  const B = 2, inputSize = 3, H = 2, steps = 4;
+/** Gradient of every input and parameter of a `steps`-step run against central finite differences. */
+function finiteDifferenceSuite(B: number, inputSize: number, H: number, steps: number, seed: number): void {
   const run: Run = {
-    B, inputSize, H, steps, x: randomF64(steps * B * inputSize, 61), h0: randomF64(B * H, 62, 0.5), c0: randomF64(B * H, 63, 0.5),
-    wIh: randomF64(4 * H * inputSize, 64), wHh: randomF64(4 * H * H, 65), bIh: randomF64(4 * H, 66), bHh: randomF64(4 * H, 67),
-    dH: randomF64(steps * B * H, 68), dCLast: randomF64(B * H, 69),
+    B, inputSize, H, steps, x: randomF64(steps * B * inputSize, seed), h0: randomF64(B * H, seed + 1, 0.5),
+    c0: randomF64(B * H, seed + 2, 0.5), wIh: randomF64(4 * H * inputSize, seed + 3), wHh: randomF64(4 * H * H, seed + 4),
+    bIh: randomF64(4 * H, seed + 5), bHh: randomF64(4 * H, seed + 6), dH: randomF64(steps * B * H, seed + 7), dCLast: randomF64(B * H, seed + 8),
   };
   const loss = (): number => forward(run).loss;
   const keys: [keyof Grads, Float64Array][] = [
@@ -109,7 +109,12 @@ describe("LSTM cell backward vs finite differences (Float64, 4 steps)", () => {
       backward(run, g);
     }));
   }
-});
+}
+
+describe("LSTM cell backward vs finite differences (Float64, 4 steps)", () => finiteDifferenceSuite(2, 3, 2, 4, 61));
+
+// B ≥ 3 and sizes off the 3×4 tile: the tiled paths of the four gradient products
+describe("LSTM cell backward vs finite differences (Float64, B = 5, in = 7, hid = 3, 2 steps)", () => finiteDifferenceSuite(5, 7, 3, 2, 81));
 
 describe("LSTM cell on a long sequence with large inputs", () => {
   it("stays finite with |h| ≤ 1 over 500 steps, and gradients flow back finite", () => {

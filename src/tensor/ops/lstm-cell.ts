@@ -3,7 +3,8 @@
 // weightIh: [4·hid,in] (lstm.weight_ih_l0); weightHh: [4·hid,hid] (lstm.weight_hh_l0); biasIh, biasHh: [4·hid].
 import type { FloatArray } from "../tensor.js";
 import { checkSize } from "./check.js";
-import { gemmTransBTiled } from "./gemm-kernel.js";
+import { gemmTransBTiled, scratchLike } from "./gemm-kernel.js";
+import { linearBackward } from "./linear.js";
 import { sigmoid } from "./sigmoid.js";
 
 function checkCell(
@@ -37,7 +38,7 @@ export function lstmCellForward(
   const H = hiddenSize;
   // a = x·W_ihᵀ + b_ih into gates, and hh = hPrev·W_hhᵀ + b_hh: [B,4·hid], both by the tiled kernel
   gemmTransBTiled(gates, x, weightIh, B, inputSize, 4 * H, biasIh);
-  const hh = gates instanceof Float64Array ? new Float64Array(B * 4 * H) : new Float32Array(B * 4 * H);
+  const hh = scratchLike(gates, B * 4 * H);
   gemmTransBTiled(hh, hPrev, weightHh, B, H, 4 * H, biasHh);
   for (let b = 0; b < B; b++) {
     const g0 = b * 4 * H;
@@ -79,8 +80,8 @@ export function lstmCellBackward(
   checkSize(fn, "dWeightHh", dWeightHh, [4 * H, H], "[4·hid,hid]");
   checkSize(fn, "dBiasIh", dBiasIh, [4 * H], "[4·hid]");
   checkSize(fn, "dBiasHh", dBiasHh, [4 * H], "[4·hid]");
-  // da: [4·hid] gradient of the pre-activation gates of one batch row
-  const da = new Float64Array(4 * H);
+  // dGates: [B,4·hid] gradient of the pre-activation gates (i | f | g | o per row)
+  const dGates = scratchLike(gates, B * 4 * H);
   for (let b = 0; b < B; b++) {
     const g0 = b * 4 * H;
     for (let j = 0; j < H; j++) {
@@ -90,26 +91,14 @@ export function lstmCellBackward(
       const dcTotal = dc[b * H + j]! + dh[b * H + j]! * o * (1 - tc * tc);
       dcPrev[b * H + j]! += dcTotal * f;
       // through the nonlinearities: σ' = s(1 − s), tanh' = 1 − t²
-      da[j] = dcTotal * g * i * (1 - i);
-      da[H + j] = dcTotal * cPrev[b * H + j]! * f * (1 - f);
-      da[2 * H + j] = dcTotal * i * (1 - g * g);
-      da[3 * H + j] = dh[b * H + j]! * tc * o * (1 - o);
-    }
-    for (let r = 0; r < 4 * H; r++) {
-      const d = da[r]!;
-      // dBiasIh[r] += da[r]; dBiasHh[r] += da[r]
-      dBiasIh[r]! += d;
-      dBiasHh[r]! += d;
-      // dW_ih[r,:] += da[r] · x[b,:]; dx[b,:] += da[r] · W_ih[r,:]
-      for (let k = 0; k < inputSize; k++) {
-        dWeightIh[r * inputSize + k]! += d * x[b * inputSize + k]!;
-        if (dx !== null) dx[b * inputSize + k]! += d * weightIh[r * inputSize + k]!;
-      }
-      // dW_hh[r,:] += da[r] · hPrev[b,:]; dhPrev[b,:] += da[r] · W_hh[r,:]
-      for (let k = 0; k < H; k++) {
-        dWeightHh[r * H + k]! += d * hPrev[b * H + k]!;
-        dhPrev[b * H + k]! += d * weightHh[r * H + k]!;
-      }
+      dGates[g0 + j] = dcTotal * g * i * (1 - i);
+      dGates[g0 + H + j] = dcTotal * cPrev[b * H + j]! * f * (1 - f);
+      dGates[g0 + 2 * H + j] = dcTotal * i * (1 - g * g);
+      dGates[g0 + 3 * H + j] = dh[b * H + j]! * tc * o * (1 - o);
     }
   }
+  // the pre-activation a = x·W_ihᵀ + b_ih + hPrev·W_hhᵀ + b_hh is two linear layers over the same dGates:
+  // dx += dGates·W_ih, dW_ih += dGatesᵀ·x, dBiasIh += Σ_b dGates; likewise hPrev, W_hh, b_hh
+  linearBackward(dx, dWeightIh, dBiasIh, dGates, x, weightIh, B, inputSize, 4 * H);
+  linearBackward(dhPrev, dWeightHh, dBiasHh, dGates, hPrev, weightHh, B, H, 4 * H);
 }
