@@ -1,10 +1,9 @@
 // The RoBERTa forward pass at roberta-base size (H 768, 12 layers, 12 heads, I 3072, V 50265) with random
-// weights made in memory, batch 8 × 128 tokens, in tokens/s. A forward takes seconds, so this times a few
-// runs after a warm-up instead of benchmark.js's many samples.
+// weights made in memory, batch 8 × 128 tokens, in tokens/s. A forward takes seconds, so benchmark.js is
+// asked for few samples (its first, clocking call doubles as the warm-up).
 // Before timing: the fast backend must agree with the naive kernels (linearNaive, matmulNaive) on a small
 // model, and both are timed on one short batch so that the speed-up is shown beside its baseline.
 // Run alone: npx tsc -p tsconfig.build.json && node dist/bench/forward.js
-import { isEntryPoint } from "../src/io/entry-point.js";
 import { parseRobertaConfig, type RobertaConfig } from "../src/encoder/config.js";
 import { initRobertaWeights } from "../src/encoder/init.js";
 import { RobertaModel, type RobertaInputs } from "../src/encoder/roberta.js";
@@ -12,6 +11,12 @@ import { jsBackend, type Backend } from "../src/tensor/backend.js";
 import { linearNaive } from "../src/tensor/ops/linear.js";
 import { matmulNaive, matmulTransBNaive } from "../src/tensor/ops/matmul.js";
 import { Rng } from "../src/tensor/random.js";
+import { runIfEntryPoint, secondsPerCall } from "./timing.js";
+
+/** A whole forward takes tens of seconds: benchmark.js's clocking call (the warm-up) plus two samples. */
+const FORWARD_OPTIONS = { minSamples: 2, maxTime: 1, initCount: 1, minTime: 0.1 };
+/** One layer on one sequence: a second or less per call. */
+const ONE_LAYER_OPTIONS = { minSamples: 2, maxTime: 2, initCount: 1, minTime: 0.1 };
 
 const naiveBackend: Backend = { name: "naive", matmul: matmulNaive, matmulTransB: matmulTransBNaive, linearForward: linearNaive };
 
@@ -41,12 +46,6 @@ function randomInputs(config: RobertaConfig, B: number, T: number, rng: Rng): Ro
   return { inputIds, attentionMask: new Int32Array(B * T).fill(1), batchSize: B, seqLen: T };
 }
 
-function seconds(run: () => void): number {
-  const start = process.hrtime.bigint();
-  run();
-  return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
 // fast and naive backends on the same small model must agree before anything is timed
 function checkAgainstNaive(): void {
   const config = parseRobertaConfig(
@@ -69,7 +68,7 @@ export async function runForwardBench(): Promise<void> {
   checkAgainstNaive();
 
   const rng = new Rng(2024);
-  let started = Date.now();
+  const started = Date.now();
   const config = robertaBaseConfig();
   const model = RobertaModel.fromTensors(config, initRobertaWeights(config, rng, { pooler: false }), { backend: jsBackend });
   console.log(`random roberta-base weights made in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -80,23 +79,18 @@ export async function runForwardBench(): Promise<void> {
   const small = randomInputs(oneLayer, 1, 128, rng);
   for (const backend of [naiveBackend, jsBackend]) {
     const m = RobertaModel.fromTensors(oneLayer, oneLayerTensors, { backend });
-    const s = seconds(() => m.forward(small));
+    const s = secondsPerCall(`1 layer ${backend.name}`, () => m.forward(small), ONE_LAYER_OPTIONS);
     console.log(`1 layer, 1 × 128 tokens, ${backend.name.padEnd(5)} kernels: ${s.toFixed(2)} s (${(128 / s).toFixed(0)} tokens/s)`);
   }
 
   const B = 8;
   const T = 128;
   const inputs = randomInputs(config, B, T, rng);
-  started = Date.now();
-  model.forward(inputs); // warm-up: JIT and page-in of the weights
-  console.log(`warm-up forward ${B} × ${T}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  const runs: number[] = [];
-  for (let r = 0; r < 2; r++) runs.push(seconds(() => model.forward(inputs)));
-  const best = Math.min(...runs);
+  const perCall = secondsPerCall("roberta-base forward", () => model.forward(inputs), FORWARD_OPTIONS);
   console.log(
-    `roberta-base forward, batch ${B} × ${T} tokens, ${jsBackend.name} backend: ` +
-      `${runs.map((s) => s.toFixed(2)).join(" s, ")} s -> ${((B * T) / best).toFixed(0)} tokens/s (best of ${runs.length})`,
+    `roberta-base forward, batch ${B} × ${T} tokens, ${jsBackend.name} backend: ${perCall.toFixed(2)} s per forward ` +
+      `-> ${((B * T) / perCall).toFixed(0)} tokens/s`,
   );
 }
 
-if (isEntryPoint(import.meta.url)) await runForwardBench();
+await runIfEntryPoint(import.meta.url, runForwardBench);

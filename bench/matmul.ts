@@ -3,10 +3,9 @@
 // backward (dx += dy·W, dW += dyᵀ·x, db += Σ dy) on the attention pooler's first layer and a 768→768 projection.
 // Legend: M tokens (8 sequences × 128, or 32 texts × 200), K in-features, N out-features.
 // Run alone: `npx tsc -p tsconfig.build.json && node dist/bench/matmul.js`; bench/run.ts calls runMatmulBench().
-import { pathToFileURL } from "node:url";
-import Benchmark from "benchmark";
 import { linearBackward, linearBackwardNaive, linearForward, linearNaive } from "../src/tensor/ops/linear.js";
 import { Rng } from "../src/tensor/random.js";
+import { runIfEntryPoint, secondsPerCall } from "./timing.js";
 
 /** [M,K,N]: attention projections (768→768), FFN up (768→3072), FFN down (3072→768). */
 const SHAPES: readonly [number, number, number][] = [
@@ -25,14 +24,6 @@ const BACKWARD_SHAPES: readonly [number, number, number][] = [
 const NAIVE_OPTIONS = { minSamples: 1, maxTime: 0.5, initCount: 1, minTime: 0.1 };
 /** Fast calls take 0.2–0.8 s: a few samples so that one slow (JIT, scheduling) call does not decide. */
 const FAST_OPTIONS = { minSamples: 3, maxTime: 2, initCount: 1, minTime: 0.1 };
-
-/** Seconds per call of `fn` (mean over the samples), measured by benchmark.js. */
-function secondsPerCall(name: string, fn: () => void, options: Benchmark.Options): number {
-  const bench = new Benchmark(name, fn, options);
-  bench.run({ async: false });
-  if (bench.error !== undefined) throw bench.error;
-  return bench.stats.mean;
-}
 
 /** Max |a − b| over all elements. */
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
@@ -102,7 +93,4 @@ function runBackwardBench(rng: Rng): void {
   console.log(rows.join("\n"));
 }
 
-const entry = process.argv[1];
-if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
-  await runMatmulBench();
-}
+await runIfEntryPoint(import.meta.url, runMatmulBench);

