@@ -1,0 +1,60 @@
+// `encoder-pooling evaluate`: scores a trained head (HEAD_DIR) on labelled data and prints the
+// task's metrics, as a table or (--json) as one JSON object on standard output.
+import { resolve } from "node:path";
+import { evaluateSplit } from "../pooling/train.js";
+import { parseFlags, requireFlag, stringFlag } from "./args.js";
+import { openHead } from "./head-dir.js";
+import { StopFlag } from "./job-runner.js";
+import type { Command } from "./main.js";
+import { encodeWithProgress, readLabelled, tokenizeTexts } from "./training-shared.js";
+
+const usage = `Usage: encoder-pooling evaluate --head HEAD_DIR --data TEST [--model DIR] [--json]
+
+Runs a trained head on labelled examples and prints its metrics: accuracy, macroF1 and logLoss
+(classification), rmse, mae and pearson (regression), microF1 and macroF1 (multilabel).
+
+  --head DIR           a folder written by \`encoder-pooling train\`
+  --data FILE          labelled examples, .jsonl or .csv (label and text fields as in training unless given)
+  --label-field NAME   JSONL field or CSV column of the label (default: the one used in training)
+  --text-field NAME    JSONL field or CSV column of the text (default: the one used in training)
+  --model DIR          the encoder (default: the model the head was trained with); it must have the
+                       same hidden size and layer count
+  --json               print one JSON object, e.g. {"accuracy": 0.91, "macroF1": 0.88, "logLoss": 0.25}
+`;
+
+export const evaluateCommand: Command = {
+  name: "evaluate",
+  summary: "print the metrics of a trained head on labelled data",
+  usage,
+  async run(argv, ctx) {
+    const values = parseFlags("evaluate", argv, {
+      head: { type: "string" },
+      data: { type: "string" },
+      model: { type: "string" },
+      "label-field": { type: "string" },
+      "text-field": { type: "string" },
+      json: { type: "boolean" },
+    });
+    const dir = resolve(ctx.cwd, requireFlag("evaluate", "head", stringFlag(values, "head")));
+    const dataPath = requireFlag("evaluate", "data", stringFlag(values, "data"));
+    const modelFlag = stringFlag(values, "model");
+    const { config, pooler, head, labels, model } = await openHead(dir, modelFlag === undefined ? undefined : resolve(ctx.cwd, modelFlag));
+    const data = await readLabelled(dataPath, ctx, {
+      task: config.task,
+      labelField: stringFlag(values, "label-field") ?? config.labelField,
+      textField: stringFlag(values, "text-field") ?? config.textField,
+      split: "evaluation",
+    });
+    const encoded = labels.encode(data.labels, `evaluation (${dataPath})`);
+    const encodings = tokenizeTexts(model, data.texts, data.lines, dataPath, Math.min(config.maxLength, model.maxLength), ctx);
+    const [features] = await encodeWithProgress(model, encodings, [pooler.reads], "evaluation", ctx, new StopFlag());
+    const { metrics } = evaluateSplit(pooler, head, { features: features!, labels: encoded });
+    if (values["json"] === true) {
+      ctx.stdout.write(`${JSON.stringify(metrics)}\n`);
+      return;
+    }
+    const width = Math.max(...Object.keys(metrics).map((k) => k.length));
+    const rows = Object.entries(metrics).map(([k, v]) => `${k.padEnd(width)}  ${v.toFixed(4)}`);
+    ctx.stdout.write(`${dataPath}: ${data.texts.length} examples, ${config.task}\n${rows.join("\n")}\n`);
+  },
+};

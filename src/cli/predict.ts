@@ -1,0 +1,60 @@
+// `encoder-pooling predict`: runs a trained head (HEAD_DIR) on texts and writes one prediction per
+// text as JSONL: {"text", "label", "probabilities"} (classification), {"text", "value"} (regression)
+// or {"text", "labels", "probabilities"} (multilabel), in input order.
+import { extname, resolve } from "node:path";
+import { UsageError } from "../errors.js";
+import { assertWritable, writeFileAtomic } from "../io/files.js";
+import { predictLogits } from "../pooling/train.js";
+import { parseFlags, requireFlag, stringFlag } from "./args.js";
+import { openHead } from "./head-dir.js";
+import { StopFlag } from "./job-runner.js";
+import type { Command } from "./main.js";
+import { inputFlags, readInputTexts } from "./shared.js";
+import { encodeWithProgress, tokenizeTexts } from "./training-shared.js";
+
+const usage = `Usage: encoder-pooling predict --head HEAD_DIR (--input FILE | --text "…") --output FILE.jsonl [--model DIR]
+
+Runs a trained head on texts and writes one JSON line per text, in input order:
+  classification  {"text": …, "label": "spam", "probabilities": {"ham": 0.1, "spam": 0.9}}
+  regression      {"text": …, "value": 3.2}            (a list for several targets)
+  multilabel      {"text": …, "labels": ["a"], "probabilities": {"a": 0.8, "b": 0.3}}
+
+  --head DIR           a folder written by \`encoder-pooling train\`
+  --input FILE         .txt (one text per line), .jsonl, .csv, or - for standard input
+  --text "…"           a text given on the command line (repeat for several)
+  --text-field NAME    JSONL field or CSV column of the text (default: the one used in training)
+  --model DIR          the encoder (default: the model the head was trained with)
+  --output FILE        .jsonl file to write
+  --force              overwrite an existing output file
+`;
+
+export const predictCommand: Command = {
+  name: "predict",
+  summary: "predict labels or values for texts with a trained head",
+  usage,
+  async run(argv, ctx) {
+    const values = parseFlags("predict", argv, {
+      ...inputFlags,
+      head: { type: "string" },
+      model: { type: "string" },
+      output: { type: "string" },
+      force: { type: "boolean" },
+    });
+    const dir = resolve(ctx.cwd, requireFlag("predict", "head", stringFlag(values, "head")));
+    const output = resolve(ctx.cwd, requireFlag("predict", "output", stringFlag(values, "output")));
+    if (extname(output).toLowerCase() !== ".jsonl") throw new UsageError(`predict: --output must be a .jsonl file, got ${output}`);
+    const force = values["force"] === true;
+    assertWritable(output, force);
+    const modelFlag = stringFlag(values, "model");
+    const { config, pooler, head, labels, model } = await openHead(dir, modelFlag === undefined ? undefined : resolve(ctx.cwd, modelFlag));
+    const textField = stringFlag(values, "text-field") ?? stringFlag(values, "text-column") ?? config.textField;
+    const { records, source } = await readInputTexts("predict", { ...values, "text-field": textField }, ctx);
+    const texts = records.map((r) => r.text);
+    const encodings = tokenizeTexts(model, texts, records.map((r) => r.line), source, Math.min(config.maxLength, model.maxLength), ctx);
+    const [features] = await encodeWithProgress(model, encodings, [pooler.reads], "input", ctx, new StopFlag());
+    const predictions = labels.decode(predictLogits(pooler, head, features!));
+    const lines = predictions.map((p, i) => `${JSON.stringify({ text: texts[i], ...p })}\n`);
+    await writeFileAtomic(output, lines.join(""), force);
+    ctx.stderr.write(`predict: wrote ${predictions.length} predictions to ${output}\n`);
+  },
+};

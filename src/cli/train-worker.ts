@@ -1,0 +1,22 @@
+// The worker thread of job-runner.ts: runs one training job per message and reports its progress.
+// It polls the shared stop flag after every optimizer step, so Ctrl-C in the main thread stops it.
+import { parentPort } from "node:worker_threads";
+import { runPoolerJob, type PoolerJob } from "../pooling/compare.js";
+import type { WorkerMessage } from "./job-runner.js";
+
+const port = parentPort;
+if (port === null) throw new Error("train-worker.js must run as a worker thread (see job-runner.ts)");
+
+port.on("message", ({ job, stop }: { job: PoolerJob; stop: Int32Array }) => {
+  const send = (msg: WorkerMessage): void => port.postMessage(msg);
+  try {
+    const result = runPoolerJob(job, {
+      onProgress: (progress) => send({ type: "progress", progress }),
+      shouldStop: () => Atomics.load(stop, 0) === 1,
+    });
+    send({ type: "done", result });
+  } catch (err) {
+    const e = err as Error;
+    send({ type: "error", name: e.name, message: e.message, ...(e.stack === undefined ? {} : { stack: e.stack }) });
+  }
+});

@@ -1,0 +1,125 @@
+// `encoder-pooling train`: trains a pooler and a head on a frozen encoder and writes HEAD_DIR
+// (pooling.json, head.safetensors, training.json; see head-dir.ts). The encoder runs once per text;
+// the epochs then run over the cached hidden states in a worker thread, so that Ctrl-C can stop them
+// and the best head so far is still saved.
+import { resolve } from "node:path";
+import { TrainingError } from "../errors.js";
+import type { PoolingDims } from "../pooling/index.js";
+import { LabelEncoder, type TrainData } from "../pooling/train.js";
+import type { PoolerJob } from "../pooling/compare.js";
+import { parseFlags, requireFlag, stringFlag } from "./args.js";
+import type { CliContext } from "./context.js";
+import { assertHeadDirWritable, writeHeadDir, type HeadConfig } from "./head-dir.js";
+import { createJobRunner, StopFlag } from "./job-runner.js";
+import type { Command } from "./main.js";
+import { loadModelFlag, readPoolingFlag } from "./shared.js";
+import {
+  budgetFlags, budgetUsage, dataFlags, DEFAULT_TRAIN_MAX_LENGTH, encodeWithProgress, jobOptions, maxLengthFlag, modelRecord,
+  readBudget, readTrainValid, seedFlag, taskFlag, tokenizeTexts, trainingProgress, withInterrupt,
+} from "./training-shared.js";
+
+const DEFAULTS = { epochs: 5, lr: 1e-3 };
+
+const usage = `Usage: encoder-pooling train [--model DIR] --data TRAIN [--valid VALID | --valid-split F] --pooling NAME|SPEC.json
+                            --task regression|classification|multilabel --output HEAD_DIR [options]
+
+Trains a pooler and a prediction head on a frozen encoder and writes HEAD_DIR/pooling.json,
+head.safetensors (pooler.* and head.* parameters under PyTorch names) and training.json (the history).
+The best epoch on validation is kept; Ctrl-C stops training and saves the best head so far.
+
+  --model DIR          Hugging Face model folder (default: the shipped tiny model in weights/default)
+  --data FILE          training examples, .jsonl or .csv with a text and a label field
+  --valid FILE         validation examples (same format)
+  --valid-split F      or hold out this fraction of --data, stratified by class (default 0.1)
+  --pooling P          a pooling name, a SPEC.json file or an inline JSON spec (docs/pooling.md)
+  --task T             regression (number or list of numbers), classification (one class name),
+                       multilabel (a list of names; in CSV a JSON list or names separated by |)
+  --label-field NAME   JSONL field or CSV column of the label (default "label")
+  --text-field NAME    JSONL field or CSV column of the text (default "text")
+  --max-length N       token limit per text, <s> and </s> included (default ${DEFAULT_TRAIN_MAX_LENGTH}; longer texts are cut)
+  --seed N             seeds initialisation, shuffling, dropout and --valid-split (default 0)
+${budgetUsage(DEFAULTS)}
+  --output DIR         the head folder to write
+  --force              overwrite the head files in an existing HEAD_DIR
+`;
+
+/**
+ * The train command with its stop flag given: `trainCommand` sets the flag on Ctrl-C; tests set it
+ * themselves to check that an interrupted run saves the best head so far.
+ */
+export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag): Promise<void> {
+  const values = parseFlags("train", argv, { ...dataFlags, ...budgetFlags, pooling: { type: "string" }, output: { type: "string" }, force: { type: "boolean" } });
+  const outDir = resolve(ctx.cwd, requireFlag("train", "output", stringFlag(values, "output")));
+  const force = values["force"] === true;
+  assertHeadDirWritable(outDir, force);
+  const task = taskFlag("train", values);
+  const budget = readBudget("train", values, task, DEFAULTS);
+  const seed = seedFlag("train", stringFlag(values, "seed"), 0);
+  const pooling = await readPoolingFlag(requireFlag("train", "pooling", stringFlag(values, "pooling")), ctx);
+  const { train, valid } = await readTrainValid("train", values, ctx, task, seed);
+  const labelEncoder = LabelEncoder.fit(task, train.labels, `training (${train.source})`);
+  const trainLabels = labelEncoder.encode(train.labels, `training (${train.source})`);
+  const validLabels = labelEncoder.encode(valid.labels, `validation (${valid.source})`);
+
+  const model = await loadModelFlag(values, ctx);
+  const dims: PoolingDims = { numLayers: model.config.numHiddenLayers, hiddenSize: model.config.hiddenSize };
+  const pooler = model.createPooler(pooling);
+  const maxLength = maxLengthFlag("train", values, model, DEFAULT_TRAIN_MAX_LENGTH);
+
+  await withInterrupt(stop, ctx, async () => {
+    const [trainCache] = await encodeWithProgress(model, tokenizeTexts(model, train.texts, train.lines, train.source, maxLength, ctx), [pooler.reads], "training", ctx, stop);
+    const [validCache] = await encodeWithProgress(model, tokenizeTexts(model, valid.texts, valid.lines, valid.source, maxLength, ctx), [pooler.reads], "validation", ctx, stop);
+    const trainData: TrainData = { features: trainCache!, labels: trainLabels };
+    const validData: TrainData = { features: validCache!, labels: validLabels };
+    const job: PoolerJob = {
+      pooling, dims, head: { kind: budget.headKind, dropout: budget.dropout }, seed,
+      train: trainData, valid: validData, test: null, options: jobOptions(budget),
+    };
+    const runner = createJobRunner(1, stop);
+    const progress = trainingProgress(ctx, "train");
+    let result;
+    try {
+      result = await runner.run(job, (p) => progress.update(p));
+    } finally {
+      progress.finish();
+      await runner.close();
+    }
+    const config: HeadConfig = {
+      format: "encoder-pooling head 1",
+      pooling: result.spec,
+      head: { kind: budget.headKind, inputSize: result.outputSize, outputSize: labelEncoder.numOutputs, dropout: budget.dropout },
+      task,
+      labels: labelEncoder.toJSON(),
+      encoder: dims,
+      model: modelRecord(values, ctx),
+      maxLength,
+      textField: stringFlag(values, "text-field") ?? "text",
+      labelField: stringFlag(values, "label-field") ?? "label",
+    };
+    const training = {
+      data: { train: train.source, valid: valid.source, trainExamples: train.texts.length, validExamples: valid.texts.length },
+      options: { ...jobOptions(budget), seed, maxLength, head: budget.headKind, dropout: budget.dropout },
+      metric: result.metric,
+      bestEpoch: result.bestEpoch,
+      interrupted: result.interrupted,
+      trainSeconds: result.trainSeconds,
+      validMetrics: result.validMetrics,
+      parameters: { pooler: result.poolerParameters, head: result.headParameters },
+      history: result.history,
+    };
+    await writeHeadDir(outDir, config, result.state, training, force);
+    const metrics = result.validMetrics === null ? "" : Object.entries(result.validMetrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ");
+    if (result.interrupted) {
+      const kept = result.bestEpoch === 0 ? "no epoch had finished, so it holds the weights of the last step" : `from epoch ${result.bestEpoch}`;
+      throw new TrainingError(`interrupted during epoch ${result.history.length + 1}; saved the best head so far to ${outDir} (${kept}; validation ${metrics})`);
+    }
+    ctx.stderr.write(`train: best epoch ${result.bestEpoch} of ${result.history.length}, validation ${metrics}; wrote ${outDir}\n`);
+  });
+}
+
+export const trainCommand: Command = {
+  name: "train",
+  summary: "train a pooler and a head on labelled texts (frozen encoder)",
+  usage,
+  run: (argv, ctx) => runTrain(argv, ctx, new StopFlag()),
+};
