@@ -30,3 +30,6 @@ export * from "./pooling/schedule.js";
 export * from "./pooling/metrics.js";
 export * from "./pooling/dropout.js";
 export * from "./pooling/train.js";
+export * from "./pooling/encode-cache.js";
+export * from "./pooling/compare.js";
+export * from "./pooling/chart.js";

@@ -6,6 +6,10 @@ import { processContext, type CliContext } from "./context.js";
 import { embedCommand } from "./embed.js";
 import { forwardCommand } from "./forward.js";
 import { poolCommand } from "./pool.js";
+import { trainCommand } from "./train.js";
+import { evaluateCommand } from "./evaluate.js";
+import { predictCommand } from "./predict.js";
+import { compareCommand } from "./compare.js";
 import { tokenizeCommand } from "./tokenize.js";
 
 export interface Command {
@@ -15,7 +19,16 @@ export interface Command {
   run(argv: string[], ctx: CliContext): Promise<void>;
 }
 
-const commands: Command[] = [embedCommand, tokenizeCommand, forwardCommand, poolCommand];
+const commands: Command[] = [
+  embedCommand,
+  tokenizeCommand,
+  forwardCommand,
+  poolCommand,
+  trainCommand,
+  evaluateCommand,
+  predictCommand,
+  compareCommand,
+];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
