@@ -13,6 +13,14 @@ import { mergesTxtText, trainByteLevelBpe, vocabJsonText } from "./train-bpe.js"
 
 const VOCAB_SIZE = 4096;
 const SEED = 20261126;
+const HIDDEN_SIZE = 64;
+/**
+ * 1/√H instead of Hugging Face's 0.02: each random projection then keeps the scale of its input, so the
+ * untrained encoder still mixes the text into every token — in particular into <s>, which the cls, lstm,
+ * weighted-layer and layer-attention poolers read. With 0.02 the <s> vector varies across texts by
+ * under 1% of its size and those poolers can learn nothing from it.
+ */
+const INIT_STD = 1 / Math.sqrt(HIDDEN_SIZE);
 
 function main(): void {
   const root = packageRoot();
@@ -28,7 +36,7 @@ function main(): void {
     architectures: ["RobertaModel"],
     model_type: "roberta",
     vocab_size: Object.keys(vocab).length,
-    hidden_size: 64,
+    hidden_size: HIDDEN_SIZE,
     num_hidden_layers: 6,
     num_attention_heads: 4,
     intermediate_size: 256,
@@ -37,7 +45,7 @@ function main(): void {
     attention_probs_dropout_prob: 0.1,
     max_position_embeddings: 514,
     type_vocab_size: 1,
-    initializer_range: 0.02,
+    initializer_range: INIT_STD,
     layer_norm_eps: 1e-5,
     pad_token_id: 1,
     bos_token_id: 0,
@@ -45,7 +53,7 @@ function main(): void {
     position_embedding_type: "absolute",
   };
   const config = parseRobertaConfig(hfConfig, "default config");
-  const weights = initRobertaWeights(config, new Rng(SEED), { pooler: false });
+  const weights = initRobertaWeights(config, new Rng(SEED), { pooler: false, std: INIT_STD });
   const tensors = new Map([...weights].map(([name, t]) => [name, { dtype: "F32" as const, shape: t.shape, data: t.data }]));
 
   writeFileSync(join(outDir, "config.json"), JSON.stringify(hfConfig, null, 2) + "\n");
