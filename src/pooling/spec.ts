@@ -42,7 +42,8 @@ export const POOLING_DEFAULTS = {
   lstmHiddenSize: 256,
   attentionHiddenSize: 512,
   layerAttentionHiddenSize: 128,
-  concatLayers: [-1, -2, -3, -4],
+  /** concat reads the last this-many hidden states (-1, -2, …), or all L+1 on a shallower model. */
+  concatLayerCount: 4,
   gemP: 3,
   gemEps: 1e-6,
 } as const;
@@ -120,7 +121,8 @@ export function parsePoolingSpec(spec: unknown, dims: PoolingDims, path = ""): P
     case "cls": case "mean": case "max": case "mean-max": case "mean-sqrt-len": case "weighted-mean": case "last-token":
       return { type: t };
     case "concat": {
-      const layers = raw["layers"] ?? POOLING_DEFAULTS.concatLayers;
+      const count = Math.min(POOLING_DEFAULTS.concatLayerCount, L + 1);
+      const layers = raw["layers"] ?? Array.from({ length: count }, (_, i) => -1 - i);
       if (!Array.isArray(layers) || layers.length === 0) fail(`${where("layers")} must be a non-empty array of layer indices, got ${show(raw["layers"])}`);
       return {
         type: t,

@@ -312,7 +312,8 @@ export function trainPooler<A extends FloatArray>(
       lossSum += loss * indices.length;
       step++;
       options.onProgress?.({ epoch, epochs, step, totalSteps, loss });
-      if (options.shouldStop?.()) {
+      // a stop asked for on an epoch's last step is honoured after that epoch's validation, below
+      if (start + batchSize < N && options.shouldStop?.()) {
         interrupted = true;
         break;
       }
@@ -337,6 +338,10 @@ export function trainPooler<A extends FloatArray>(
       bestWeights = snapshot(params);
     }
     history.push(record);
+    if (options.shouldStop?.()) {
+      interrupted = true;
+      break;
+    }
     if (patience !== null && sinceBest >= patience) break;
   }
   if (bestWeights !== null) restore(params, bestWeights);

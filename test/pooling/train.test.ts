@@ -323,6 +323,20 @@ describe("trainPooler", () => {
     expect(evaluateSplit(pooler, head, valid).metrics.macroF1).toBe(r2.history[0]!.validMetric);
   });
 
+  it("a stop asked for on an epoch's last step keeps that epoch, validated", () => {
+    const pooler = createPooler("mean", dims);
+    const { train, valid } = classificationData(pooler);
+    const head = createHead("linear", 4, 2);
+    let lastStep = 0;
+    const result = trainPooler(pooler, head, train, valid, {
+      epochs: 5, batchSize: 32, onProgress: (p) => (lastStep = p.step), shouldStop: () => lastStep === 3,
+    });
+    expect(result.interrupted).toBe(true);
+    expect(result.history).toHaveLength(1);
+    expect(result.history[0]!.validMetric).not.toBeNull();
+    expect(result.bestEpoch).toBe(1);
+  });
+
   it("NaN loss stops with a TrainingError naming the epoch and suggesting a lower learning rate", () => {
     const pooler = createPooler("mean", dims);
     const encoder = LabelEncoder.fit("regression", trainSet.signal);
