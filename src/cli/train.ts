@@ -111,7 +111,10 @@ export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag):
     const metrics = result.validMetrics === null ? "" : Object.entries(result.validMetrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ");
     if (result.interrupted) {
       const kept = result.bestEpoch === 0 ? "no epoch had finished, so it holds the weights of the last step" : `from epoch ${result.bestEpoch}`;
-      throw new TrainingError(`interrupted during epoch ${result.history.length + 1}; saved the best head so far to ${outDir} (${kept}; validation ${metrics})`);
+      const done = result.history.length;
+      throw new TrainingError(
+        `interrupted after ${done} complete epoch${done === 1 ? "" : "s"}; saved the best head so far to ${outDir} (${kept}; validation ${metrics})`,
+      );
     }
     ctx.stderr.write(`train: best epoch ${result.bestEpoch} of ${result.history.length}, validation ${metrics}; wrote ${outDir}\n`);
   });
