@@ -9,7 +9,16 @@ import { mkdir } from "node:fs/promises";
 import { TrainingError, UsageError } from "../errors.js";
 import { assertWritable, writeFileAtomic } from "../io/files.js";
 import { barChartSvg } from "../pooling/chart.js";
-import { compareMarkdown, defaultMetric, poolingLabel, summarizeCompare, type CompareReport, type PoolerJob, type PoolerJobResult } from "../pooling/compare.js";
+import {
+  compareMarkdown,
+  countParameters,
+  defaultMetric,
+  poolingLabel,
+  summarizeCompare,
+  type CompareReport,
+  type PoolerJob,
+  type PoolerJobResult,
+} from "../pooling/compare.js";
 import { pickCache, planCacheReads, selectCacheLayers } from "../pooling/encode-cache.js";
 import type { FeatureCache } from "../pooling/feature-cache.js";
 import { POOLING_TYPES, type Pooler, type PoolingDims } from "../pooling/index.js";
@@ -122,7 +131,7 @@ export const compareCommand: Command = {
         labels: split.labels,
       });
       // the costliest runs (most parameters) start first, so the cores finish together
-      const order = [...poolings].sort((a, b) => paramCount(poolers.get(b)!) - paramCount(poolers.get(a)!));
+      const order = [...poolings].sort((a, b) => countParameters(poolers.get(b)!.parameters) - countParameters(poolers.get(a)!.parameters));
       const planned: { pooling: string; seed: number; job: PoolerJob }[] = [];
       for (const pooling of order) {
         const pooler = poolers.get(pooling)!;
@@ -161,12 +170,6 @@ export const compareCommand: Command = {
     });
   },
 };
-
-function paramCount(p: Pooler): number {
-  let n = 0;
-  for (const t of p.parameters.values()) n += t.data.length;
-  return n;
-}
 
 interface RunOutcome {
   ok: { pooling: string; seed: number; result: PoolerJobResult }[];

@@ -53,7 +53,8 @@ export interface JobHooks {
   shouldStop?: () => boolean;
 }
 
-function countParameters(params: Map<string, Tensor<FloatArray>>): number {
+/** Number of trainable values in a parameter map. */
+export function countParameters(params: Map<string, Tensor<FloatArray>>): number {
   let n = 0;
   for (const t of params.values()) n += numel(t.shape);
   return n;
