@@ -16,6 +16,7 @@ import type { EncoderModel } from "../model.js";
 import { createHead, HEAD_KINDS, type Head, type HeadKind } from "../pooling/heads.js";
 import { createPooler, type Pooler, type PoolingDims, type PoolingSpec } from "../pooling/index.js";
 import { checkEncoderDims, LabelEncoder, splitStateDict } from "../pooling/train.js";
+import type { LabelEncoderJson, TargetScale } from "../pooling/labels.js";
 import { TASKS, type Task } from "../pooling/metrics.js";
 import { readParams } from "./shared.js";
 
@@ -28,7 +29,7 @@ export interface HeadConfig {
   pooling: PoolingSpec;
   head: { kind: HeadKind; inputSize: number; outputSize: number; dropout: number };
   task: Task;
-  labels: { task: Task; numOutputs: number; classes: string[] };
+  labels: LabelEncoderJson;
   encoder: PoolingDims;
   /** Absolute path of the model folder, or "default" for the shipped model. */
   model: string;
@@ -65,6 +66,14 @@ function field<T>(ok: boolean, value: unknown, source: string, name: string, exp
 
 const isPositiveInt = (v: unknown): boolean => typeof v === "number" && Number.isInteger(v) && v > 0;
 
+function isTargetScale(v: unknown, k: unknown): boolean {
+  if (v === null || typeof v !== "object") return false;
+  const { mean, std } = v as Record<string, unknown>;
+  const numbers = (a: unknown, positive: boolean): boolean =>
+    Array.isArray(a) && a.length === k && a.every((x) => typeof x === "number" && Number.isFinite(x) && (!positive || x > 0));
+  return numbers(mean, false) && numbers(std, true);
+}
+
 /** Reads and checks pooling.json; every error names the file and the field. */
 export async function readHeadConfig(dir: string): Promise<HeadConfig> {
   const source = join(dir, "pooling.json");
@@ -94,6 +103,9 @@ export async function readHeadConfig(dir: string): Promise<HeadConfig> {
       task: field(labels["task"] === task, labels["task"], source, "labels.task", `"${task}" (the task)`),
       numOutputs: field(isPositiveInt(labels["numOutputs"]), labels["numOutputs"], source, "labels.numOutputs", "a positive integer"),
       classes: field(Array.isArray(labels["classes"]) && labels["classes"].every((c) => typeof c === "string"), labels["classes"], source, "labels.classes", "a list of strings"),
+      ...(labels["targetScale"] === undefined
+        ? {}
+        : { targetScale: field<TargetScale>(isTargetScale(labels["targetScale"], labels["numOutputs"]), labels["targetScale"], source, "labels.targetScale", "{ mean: [k numbers], std: [k positive numbers] }") }),
     },
     encoder: {
       numLayers: field(isPositiveInt(encoder["numLayers"]), encoder["numLayers"], source, "encoder.numLayers", "a positive integer"),

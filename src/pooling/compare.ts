@@ -10,6 +10,7 @@ import type { PoolingDims } from "./pooler.js";
 import type { PoolingSpec } from "./spec.js";
 import { createHead, type HeadKind } from "./heads.js";
 import { majorityBaseline, TASK_METRICS, type Metrics, type Task } from "./metrics.js";
+import { toOriginalUnits } from "./labels.js";
 import { evaluateSplit, trainableParameters, trainPooler, type EpochRecord, type TrainData, type TrainOptions, type TrainProgress } from "./train.js";
 
 /** Training options that travel with a job (no callbacks, so a job can be posted to a worker). */
@@ -178,8 +179,10 @@ export function summarizeCompare(
     };
   });
   const labels = splits.train.labels;
+  // the baseline's metrics in the targets' own units, as evaluateSplit reports the poolers'
+  const units = (values: Float64Array): ArrayLike<number> => (labels.targetScale === null ? values : toOriginalUnits(values, labels.targetScale));
   const base = (split: TrainData | null): number | null =>
-    split === null ? null : (majorityBaseline(task, labels.values, split.labels.values, labels.numOutputs)[metric] ?? null);
+    split === null ? null : (majorityBaseline(task, units(labels.values), units(split.labels.values), labels.numOutputs)[metric] ?? null);
   return { task, metric, rows, baseline: { valid: base(splits.valid), test: base(splits.test) }, settings };
 }
 

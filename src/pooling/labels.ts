@@ -1,6 +1,8 @@
 // Labels as they come from JSONL/CSV rows, turned into the numbers the losses need, with errors that
 // name the split and the example. Legend: N examples, k regression outputs, C classes or labels.
-//   regression:     a number (or numeric string), or an array of k of them   -> values [N,k]
+//   regression:     a number (or numeric string), or an array of k of them   -> values [N,k], standardised
+//                   with the training split's mean and std per output (so that a head starting at 0
+//                   and a learning rate of 1e-3…1e-2 fit years as well as ratings); decode undoes it
 //   classification: one class name (string or number)                        -> values [N] class index
 //   multilabel:     an array of label names (possibly empty)                  -> values [N,C] multi-hot
 // The classes are those of the training split, sorted (numerically when all are numbers), so the
@@ -15,12 +17,45 @@ export type Prediction =
   | { label: string; probabilities: Record<string, number> }
   | { labels: string[]; probabilities: Record<string, number> };
 
+/** Per-output mean and standard deviation of the training targets (regression only). */
+export interface TargetScale {
+  mean: number[];
+  std: number[];
+}
+
 export interface EncodedLabels {
   task: Task;
   /** k for regression, C for classification and multi-label. */
   numOutputs: number;
-  /** [N,k] targets, [N] class indices, or [N,C] multi-hot (as the loss of the task takes them). */
+  /** [N,k] standardised targets, [N] class indices, or [N,C] multi-hot (as the loss of the task takes them). */
   values: Float64Array;
+  /** How regression targets were standardised (z = (y − mean) / std); null for the other tasks. */
+  targetScale: TargetScale | null;
+}
+
+/** y = z · std + mean for every row of [N,k] standardised values (a copy). */
+export function toOriginalUnits(values: ArrayLike<number>, scale: TargetScale): Float64Array {
+  const k = scale.mean.length;
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = (values[i] as number) * scale.std[i % k]! + scale.mean[i % k]!;
+  return out;
+}
+
+/** Mean and population standard deviation of each of the k outputs (std 1 for a constant output). */
+function fitScale(values: Float64Array, k: number): TargetScale {
+  const n = values.length / k;
+  const mean = Array.from({ length: k }, (_, j) => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += values[i * k + j]!;
+    return sum / n;
+  });
+  const std = mean.map((m, j) => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += (values[i * k + j]! - m) ** 2;
+    const sd = Math.sqrt(sum / n);
+    return sd > 0 && Number.isFinite(sd) ? sd : 1;
+  });
+  return { mean, std };
 }
 
 function isMissing(label: unknown): boolean {
@@ -70,6 +105,8 @@ export class LabelEncoder {
     readonly numOutputs: number,
     /** Class (or label) names in output order; empty for regression. */
     readonly classes: readonly string[],
+    /** Regression: the training targets' mean and std per output; null otherwise. */
+    readonly targetScale: TargetScale | null = null,
   ) {
     this.index = new Map(classes.map((c, i) => [c, i]));
   }
@@ -83,7 +120,8 @@ export class LabelEncoder {
       const first = labels[0];
       const k = Array.isArray(first) ? first.length : 1;
       if (k === 0) throw new TrainingError(`${split} example 0: empty regression target`);
-      return new LabelEncoder(task, k, []);
+      const raw = new LabelEncoder(task, k, []).encode(labels, split).values;
+      return new LabelEncoder(task, k, [], fitScale(raw, k));
     }
     const seen = new Set<string>();
     labels.forEach((label, i) => {
@@ -104,13 +142,15 @@ export class LabelEncoder {
     return new LabelEncoder(task, classes.length, classes);
   }
 
-  /** Rebuilds an encoder saved with toJSON. */
-  static fromJSON(json: { task: Task; numOutputs: number; classes: string[] }): LabelEncoder {
-    return new LabelEncoder(json.task, json.numOutputs, json.classes);
+  /** Rebuilds an encoder saved with toJSON (a regression encoder without targetScale leaves targets as they are). */
+  static fromJSON(json: LabelEncoderJson): LabelEncoder {
+    return new LabelEncoder(json.task, json.numOutputs, json.classes, json.targetScale ?? null);
   }
 
-  toJSON(): { task: Task; numOutputs: number; classes: string[] } {
-    return { task: this.task, numOutputs: this.numOutputs, classes: [...this.classes] };
+  toJSON(): LabelEncoderJson {
+    const json: LabelEncoderJson = { task: this.task, numOutputs: this.numOutputs, classes: [...this.classes] };
+    if (this.targetScale !== null) json.targetScale = { mean: [...this.targetScale.mean], std: [...this.targetScale.std] };
+    return json;
   }
 
   /**
@@ -123,7 +163,8 @@ export class LabelEncoder {
     for (let r = 0; r < logits.length / k; r++) {
       const row = Array.from({ length: k }, (_, j) => logits[r * k + j] as number);
       if (this.task === "regression") {
-        out.push({ value: k === 1 ? (row[0] as number) : row });
+        const value = this.targetScale === null ? row : Array.from(toOriginalUnits(row, this.targetScale));
+        out.push({ value: k === 1 ? (value[0] as number) : value });
         continue;
       }
       if (this.task === "classification") {
@@ -160,7 +201,8 @@ export class LabelEncoder {
         items.forEach((item, j) => {
           const x = toNumber(item);
           if (x === null) throw new TrainingError(`${where}: regression label ${JSON.stringify(item)} is not a number`);
-          values[i * k + j] = x;
+          const scale = this.targetScale;
+          values[i * k + j] = scale === null ? x : (x - scale.mean[j]!) / scale.std[j]!;
         });
         return;
       }
@@ -176,8 +218,16 @@ export class LabelEncoder {
       const list = [...unseen].map(([name, at]) => `"${name}" (examples ${listIndices(at)})`).join(", ");
       throw new TrainingError(`${split} split has classes never seen in training: ${list}; known: ${this.classes.join(", ")}`);
     }
-    return { task: this.task, numOutputs: k, values };
+    return { task: this.task, numOutputs: k, values, targetScale: this.targetScale };
   }
+}
+
+/** What LabelEncoder.toJSON writes into pooling.json. */
+export interface LabelEncoderJson {
+  task: Task;
+  numOutputs: number;
+  classes: string[];
+  targetScale?: TargetScale;
 }
 
 function checkPresent(labels: readonly unknown[], split: string): void {

@@ -16,10 +16,10 @@ import { bceWithLogitsLoss, crossEntropyLoss, mseLoss, type LossResult } from ".
 import { AdamW, clipGradNorm, globalGradNorm } from "./optim.js";
 import { makeSchedule, type ScheduleKind } from "./schedule.js";
 import { computeMetrics, higherIsBetter, TASK_METRICS, type Metrics, type Task } from "./metrics.js";
-import { subsetLabels, type EncodedLabels } from "./labels.js";
+import { subsetLabels, toOriginalUnits, type EncodedLabels } from "./labels.js";
 import { assembleBatch, checkCacheFits, subsetCache, type FeatureCache } from "./feature-cache.js";
 
-export { LabelEncoder, subsetLabels, type EncodedLabels, type Prediction } from "./labels.js";
+export { LabelEncoder, subsetLabels, toOriginalUnits, type EncodedLabels, type Prediction, type TargetScale } from "./labels.js";
 export {
   appendToCache, assembleBatch, checkCacheFits, createFeatureCache, parseFeatureCache, serializeFeatureCache, subsetCache,
   type CachedExample, type FeatureCache,
@@ -132,15 +132,22 @@ export function predictLogits<A extends FloatArray>(pooler: Pooler<A>, head: Hea
   return logits;
 }
 
-/** Mean loss and all task metrics of a split. */
+/**
+ * Mean loss and all task metrics of a split. The loss is on the targets as the head learns them
+ * (standardised for regression); the metrics are in the targets' own units.
+ */
 export function evaluateSplit<A extends FloatArray>(
   pooler: Pooler<A>, head: Head<A>, data: TrainData, batchSize = 64,
 ): { loss: number; metrics: Metrics } {
   checkData("evaluate", data, pooler, head);
   const logits = predictLogits(pooler, head, data.features, batchSize);
   const N = data.features.examples.length;
-  const { loss } = taskLoss(data.labels.task, { data: logits, shape: [N, head.outputSize] }, data.labels.values);
-  return { loss, metrics: computeMetrics(data.labels.task, logits, data.labels.values, head.outputSize) };
+  const { task, values, targetScale } = data.labels;
+  const { loss } = taskLoss(task, { data: logits, shape: [N, head.outputSize] }, values);
+  const metrics = targetScale === null
+    ? computeMetrics(task, logits, values, head.outputSize)
+    : computeMetrics(task, toOriginalUnits(logits, targetScale), toOriginalUnits(values, targetScale), head.outputSize);
+  return { loss, metrics };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import { createHead, type Head } from "../../src/pooling/heads.js";
 import { AdamW } from "../../src/pooling/optim.js";
 import { majorityBaseline } from "../../src/pooling/metrics.js";
 import {
-  appendToCache, assembleBatch, createFeatureCache, crossValidate, parseFeatureCache, serializeFeatureCache, evaluateSplit, kFoldSplits, LabelEncoder,
+  appendToCache, assembleBatch, createFeatureCache, crossValidate, parseFeatureCache, serializeFeatureCache, evaluateSplit, kFoldSplits, LabelEncoder, toOriginalUnits,
   checkEncoderDims, holdoutSplit, predictLogits, splitStateDict, trainableParameters, trainingStep, trainPooler, type FeatureCache, type TrainData,
 } from "../../src/pooling/train.js";
 import { TrainingError } from "../../src/errors.js";
@@ -278,19 +278,27 @@ describe("trainPooler", () => {
     expect(evaluateSplit(pooler, head, valid).loss).toBeLessThan(result.history.at(-1)!.validLoss!);
   });
 
-  it("parameter-free poolers still train the head; regression with MSE", () => {
+  it("parameter-free poolers still train the head; regression with MSE, in the targets' own units", () => {
+    // targets far from 0 with a large spread, like years: learnable only because they are standardised
+    const year = (s: number) => 1900 + 60 * s;
     const pooler = createPooler("mean", dims);
-    const encoder = LabelEncoder.fit("regression", trainSet.signal.map((s) => 3 * s + 1));
-    const train = { features: cacheFor(pooler, trainSet), labels: encoder.encode(trainSet.signal.map((s) => 3 * s + 1), "train") };
-    const valid = { features: cacheFor(pooler, validSet), labels: encoder.encode(validSet.signal.map((s) => String(3 * s + 1)), "validation") };
+    const encoder = LabelEncoder.fit("regression", trainSet.signal.map(year));
+    const train = { features: cacheFor(pooler, trainSet), labels: encoder.encode(trainSet.signal.map(year), "train") };
+    const valid = { features: cacheFor(pooler, validSet), labels: encoder.encode(validSet.signal.map((s) => String(year(s))), "validation") };
     const head = createHead("linear", 4, 1, { seed: 4 });
     const before = [...head.parameters.get("weight")!.data];
     const result = trainPooler(pooler, head, train, valid, { epochs: 40, batchSize: 16, lr: 0.05, schedule: "cosine", seed: 4 });
     expect([...head.parameters.get("weight")!.data]).not.toEqual(before);
-    const baseline = majorityBaseline("regression", train.labels.values, valid.labels.values, 1);
+    const scale = train.labels.targetScale!;
+    const baseline = majorityBaseline("regression", toOriginalUnits(train.labels.values, scale), toOriginalUnits(valid.labels.values, scale), 1);
     const metrics = result.history[result.bestEpoch - 1]!.validMetrics!;
     expect(metrics.rmse!).toBeLessThan(baseline.rmse! / 3);
     expect(metrics.pearson!).toBeGreaterThan(0.95);
+    // predictions come back in years
+    const predicted = encoder.decode(predictLogits(pooler, head, valid.features)).map((p) => (p as { value: number }).value);
+    const actual = validSet.signal.map(year);
+    const rmse = Math.sqrt(predicted.reduce((sum, p, i) => sum + (p - actual[i]!) ** 2, 0) / actual.length);
+    expect(rmse).toBeCloseTo(metrics.rmse!, 3);
   });
 
   it("multi-label with BCE; predictLogits returns [N,k] in evaluation mode", () => {
@@ -372,7 +380,14 @@ describe("saving and loading a trained head", () => {
     expect(p0.probabilities[p0.label]!).toBeGreaterThanOrEqual(0.5);
   });
   it("decodes regression values and multi-label sets", () => {
-    expect(LabelEncoder.fit("regression", [1, 2]).decode([0.5, 1.5])).toEqual([{ value: 0.5 }, { value: 1.5 }]);
+    // regression targets are standardised with the training mean (1.5) and std (0.5), and decoded back
+    const reg = LabelEncoder.fit("regression", [1, 2]);
+    expect(Array.from(reg.encode([1, 2, 2.5], "test").values)).toEqual([-1, 1, 2]);
+    expect(reg.decode([-1, 1, 0])).toEqual([{ value: 1 }, { value: 2 }, { value: 1.5 }]);
+    expect(LabelEncoder.fromJSON(JSON.parse(JSON.stringify(reg.toJSON()))).decode([2])).toEqual([{ value: 2.5 }]);
+    const twoOutputs = LabelEncoder.fit("regression", [[1900, 5], [2000, 5]]);
+    expect(twoOutputs.targetScale).toEqual({ mean: [1950, 5], std: [50, 1] });
+    expect(twoOutputs.decode([1, 0])).toEqual([{ value: [2000, 5] }]);
     const ml = LabelEncoder.fit("multilabel", [["a"], ["b"]]).decode([2, -2]);
     expect(ml).toEqual([{ labels: ["a"], probabilities: { a: 1 / (1 + Math.exp(-2)), b: Math.exp(-2) / (1 + Math.exp(-2)) } }]);
   });
