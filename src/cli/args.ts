@@ -1,5 +1,6 @@
 // Flag parsing for the commands: node's own parseArgs, with its errors turned into UsageErrors that
 // say which command was being parsed.
+import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "../errors.js";
 
@@ -25,6 +26,11 @@ export function stringFlag(values: FlagValues, name: string): string | undefined
 export function requireFlag(command: string, name: string, value: string | undefined): string {
   if (value === undefined || value === "") throw new UsageError(`${command}: --${name} is required`);
   return value;
+}
+
+/** A required path flag resolved against the working folder, e.g. `--output out.jsonl`. */
+export function requirePathFlag(command: string, values: FlagValues, name: string, cwd: string): string {
+  return resolve(cwd, requireFlag(command, name, stringFlag(values, name)));
 }
 
 /** Parses a positive integer flag such as `--batch-size 32`. */

@@ -3,7 +3,7 @@
 // as compare.md, compare.json and an SVG bar chart. The encoder runs once per text for all poolers;
 // the training jobs share the cores through worker threads.
 import { availableParallelism } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { TrainingError, UsageError } from "../errors.js";
@@ -23,7 +23,7 @@ import { pickCache, planCacheReads, selectCacheLayers } from "../pooling/encode-
 import type { FeatureCache } from "../pooling/feature-cache.js";
 import { POOLING_TYPES, type Pooler, type PoolingDims } from "../pooling/index.js";
 import { LabelEncoder, type TrainData } from "../pooling/train.js";
-import { parseFlags, positiveIntFlag, requireFlag, stringFlag } from "./args.js";
+import { parseFlags, positiveIntFlag, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { CliContext } from "./context.js";
 import { createJobRunner, StopFlag } from "./job-runner.js";
 import type { Command } from "./main.js";
@@ -94,7 +94,7 @@ export const compareCommand: Command = {
       test: { type: "string" }, poolings: { type: "string" }, seeds: { type: "string" }, jobs: { type: "string" },
       "output-dir": { type: "string" }, force: { type: "boolean" },
     });
-    const outDir = resolve(ctx.cwd, requireFlag("compare", "output-dir", stringFlag(values, "output-dir")));
+    const outDir = requirePathFlag("compare", values, "output-dir", ctx.cwd);
     const force = values["force"] === true;
     // refuse before the long work; a folder that does not exist yet is created at the end
     if (existsSync(outDir)) for (const f of OUTPUTS) assertWritable(join(outDir, f), force);

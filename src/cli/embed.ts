@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { assertWritable, writeFileAtomic } from "../io/files.js";
 import { encodeEmbeddings, formatFromOutputPath } from "../io/writers.js";
-import { parseFlags, positiveIntFlag, requireFlag, stringFlag } from "./args.js";
+import { parseFlags, positiveIntFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./main.js";
 import { progressBar } from "./progress.js";
 import { inputFlags, loadModelFlag, readInputTexts, readParams, readPoolingFlag, warnAt } from "./shared.js";
@@ -44,7 +44,7 @@ export const embedCommand: Command = {
       output: { type: "string" },
       force: { type: "boolean" },
     });
-    const output = resolve(ctx.cwd, requireFlag("embed", "output", stringFlag(values, "output")));
+    const output = requirePathFlag("embed", values, "output", ctx.cwd);
     const format = formatFromOutputPath(output);
     const force = values["force"] === true;
     assertWritable(output, force);

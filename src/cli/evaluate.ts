@@ -2,7 +2,7 @@
 // task's metrics, as a table or (--json) as one JSON object on standard output.
 import { resolve } from "node:path";
 import { evaluateSplit } from "../pooling/train.js";
-import { parseFlags, requireFlag, stringFlag } from "./args.js";
+import { parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import { openHead } from "./head-dir.js";
 import { StopFlag } from "./job-runner.js";
 import type { Command } from "./main.js";
@@ -35,7 +35,7 @@ export const evaluateCommand: Command = {
       "text-field": { type: "string" },
       json: { type: "boolean" },
     });
-    const dir = resolve(ctx.cwd, requireFlag("evaluate", "head", stringFlag(values, "head")));
+    const dir = requirePathFlag("evaluate", values, "head", ctx.cwd);
     const dataPath = requireFlag("evaluate", "data", stringFlag(values, "data"));
     const modelFlag = stringFlag(values, "model");
     const { config, pooler, head, labels, model } = await openHead(dir, modelFlag === undefined ? undefined : resolve(ctx.cwd, modelFlag));

@@ -1,12 +1,12 @@
 // `encoder-pooling forward`: the parity command. Runs the encoder on token ids from a safetensors file and
 // writes every hidden state, so that they can be compared with PyTorch / Hugging Face tensor by tensor.
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { InputError } from "../errors.js";
 import { RobertaModel } from "../encoder/roberta.js";
 import { parseSafetensors, serializeSafetensors, toInt32Array, type SafeTensor } from "../encoder/safetensors.js";
 import { shapeToString } from "../tensor/tensor.js";
 import { assertWritable, readBytes, readText, writeFileAtomic } from "../io/files.js";
-import { parseFlags, requireFlag, stringFlag } from "./args.js";
+import { parseFlags, requirePathFlag } from "./args.js";
 import type { Command } from "./main.js";
 
 const usage = `Usage: encoder-pooling forward --model DIR --inputs IN.safetensors --output OUT.safetensors [--force] [--verbose]
@@ -59,9 +59,9 @@ export const forwardCommand: Command = {
       force: { type: "boolean" },
       verbose: { type: "boolean" },
     });
-    const dir = resolve(ctx.cwd, requireFlag("forward", "model", stringFlag(values, "model")));
-    const inputsPath = resolve(ctx.cwd, requireFlag("forward", "inputs", stringFlag(values, "inputs")));
-    const output = resolve(ctx.cwd, requireFlag("forward", "output", stringFlag(values, "output")));
+    const dir = requirePathFlag("forward", values, "model", ctx.cwd);
+    const inputsPath = requirePathFlag("forward", values, "inputs", ctx.cwd);
+    const output = requirePathFlag("forward", values, "output", ctx.cwd);
     const force = values["force"] === true;
     assertWritable(output, force);
 

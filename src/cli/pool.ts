@@ -6,7 +6,7 @@ import { InputError, PoolingError, UsageError } from "../errors.js";
 import { assertWritable, readBytes, writeFileAtomic } from "../io/files.js";
 import { createPooler, type Pooler } from "../pooling/index.js";
 import { sameShape, shapeToString, type FloatArray, type Tensor } from "../tensor/tensor.js";
-import { parseFlags, requireFlag, stringFlag } from "./args.js";
+import { parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./main.js";
 import { readPoolingFlag } from "./shared.js";
 
@@ -108,8 +108,8 @@ export const poolCommand: Command = {
       force: { type: "boolean" },
     });
     const specFlag = requireFlag("pool", "spec", stringFlag(values, "spec"));
-    const inputsPath = resolve(ctx.cwd, requireFlag("pool", "inputs", stringFlag(values, "inputs")));
-    const output = resolve(ctx.cwd, requireFlag("pool", "output", stringFlag(values, "output")));
+    const inputsPath = requirePathFlag("pool", values, "inputs", ctx.cwd);
+    const output = requirePathFlag("pool", values, "output", ctx.cwd);
     const force = values["force"] === true;
     assertWritable(output, force);
     const seedFlag = stringFlag(values, "seed");

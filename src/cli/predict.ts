@@ -5,7 +5,7 @@ import { extname, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { assertWritable, writeFileAtomic } from "../io/files.js";
 import { predictLogits } from "../pooling/train.js";
-import { parseFlags, requireFlag, stringFlag } from "./args.js";
+import { parseFlags, requirePathFlag, stringFlag } from "./args.js";
 import { openHead } from "./head-dir.js";
 import { StopFlag } from "./job-runner.js";
 import type { Command } from "./main.js";
@@ -40,8 +40,8 @@ export const predictCommand: Command = {
       output: { type: "string" },
       force: { type: "boolean" },
     });
-    const dir = resolve(ctx.cwd, requireFlag("predict", "head", stringFlag(values, "head")));
-    const output = resolve(ctx.cwd, requireFlag("predict", "output", stringFlag(values, "output")));
+    const dir = requirePathFlag("predict", values, "head", ctx.cwd);
+    const output = requirePathFlag("predict", values, "output", ctx.cwd);
     if (extname(output).toLowerCase() !== ".jsonl") throw new UsageError(`predict: --output must be a .jsonl file, got ${output}`);
     const force = values["force"] === true;
     assertWritable(output, force);

@@ -2,12 +2,11 @@
 // (pooling.json, head.safetensors, training.json; see head-dir.ts). The encoder runs once per text;
 // the epochs then run over the cached hidden states in a worker thread, so that Ctrl-C can stop them
 // and the best head so far is still saved.
-import { resolve } from "node:path";
 import { TrainingError } from "../errors.js";
 import type { PoolingDims } from "../pooling/index.js";
 import { LabelEncoder, type TrainData } from "../pooling/train.js";
 import type { PoolerJob } from "../pooling/compare.js";
-import { parseFlags, requireFlag, stringFlag } from "./args.js";
+import { parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { CliContext } from "./context.js";
 import { assertHeadDirWritable, writeHeadDir, type HeadConfig } from "./head-dir.js";
 import { createJobRunner, StopFlag } from "./job-runner.js";
@@ -49,7 +48,7 @@ ${budgetUsage(DEFAULTS)}
  */
 export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag): Promise<void> {
   const values = parseFlags("train", argv, { ...dataFlags, ...budgetFlags, pooling: { type: "string" }, output: { type: "string" }, force: { type: "boolean" } });
-  const outDir = resolve(ctx.cwd, requireFlag("train", "output", stringFlag(values, "output")));
+  const outDir = requirePathFlag("train", values, "output", ctx.cwd);
   const force = values["force"] === true;
   assertHeadDirWritable(outDir, force);
   const task = taskFlag("train", values);
