@@ -30,7 +30,7 @@ import type { Command } from "./main.js";
 import { loadModelFlag } from "./shared.js";
 import { progressBar } from "./progress.js";
 import {
-  budgetFlags, budgetUsage, dataFlags, DEFAULT_TRAIN_MAX_LENGTH, encodeWithProgress, jobOptions, maxLengthFlag, modelRecord,
+  budgetFlags, budgetUsage, dataFlags, DEFAULT_TRAIN_MAX_LENGTH, encodeWithProgress, formatMetrics, jobOptions, maxLengthFlag, modelRecord,
   readBudget, readLabelled, readTrainValid, seedFlag, taskFlag, tokenizeTexts, withInterrupt, type LabelledData,
 } from "./training-shared.js";
 
@@ -196,16 +196,18 @@ async function runAll(
     await Promise.all(planned.map(async ({ pooling, seed, job }, i) => {
       const name = `${poolingLabel(pooling)}#${seed}`;
       try {
-        const result = await runner.run(job, (p) => {
-          running.add(name);
-          steps.set(i, p.step);
-          show();
+        const result = await runner.run(job, {
+          onProgress: (p) => {
+            running.add(name);
+            steps.set(i, p.step);
+            show();
+          },
         });
         outcome.ok.push({ pooling, seed, result });
         steps.set(i, stepsPerJob);
         if (!ctx.interactive) {
-          const v = result.validMetrics === null ? "" : ` valid ${fmtMetrics(result.validMetrics)}`;
-          const t = result.testMetrics === null ? "" : `; test ${fmtMetrics(result.testMetrics)}`;
+          const v = result.validMetrics === null ? "" : ` valid ${formatMetrics(result.validMetrics, 3)}`;
+          const t = result.testMetrics === null ? "" : `; test ${formatMetrics(result.testMetrics, 3)}`;
           ctx.stderr.write(`compare: ${pooling} seed ${seed}: ${result.trainSeconds.toFixed(1)} s, best epoch ${result.bestEpoch};${v}${t}\n`);
         }
       } catch (err) {
@@ -224,9 +226,6 @@ async function runAll(
   return outcome;
 }
 
-function fmtMetrics(m: Record<string, number>): string {
-  return Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(", ");
-}
 
 async function writeOutputs(dir: string, report: CompareReport, failed: RunOutcome["failed"], force: boolean): Promise<void> {
   await mkdir(dir, { recursive: true });

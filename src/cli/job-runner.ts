@@ -7,8 +7,8 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { EncoderPoolingError, InputError, PoolingError, TrainingError } from "../errors.js";
-import { runPoolerJob, type PoolerJob, type PoolerJobResult } from "../pooling/compare.js";
-import type { TrainProgress } from "../pooling/train.js";
+import { runPoolerJob, type JobHooks, type PoolerJob, type PoolerJobResult } from "../pooling/compare.js";
+import type { EpochRecord, TrainProgress } from "../pooling/train.js";
 
 /** A stop request shared with the worker threads (set from a SIGINT handler). */
 export class StopFlag {
@@ -26,13 +26,17 @@ export class StopFlag {
 /** Messages from train-worker.ts. */
 export type WorkerMessage =
   | { type: "progress"; progress: TrainProgress }
+  | { type: "epoch"; record: EpochRecord; epochs: number }
   | { type: "done"; result: PoolerJobResult }
   | { type: "error"; name: string; message: string; stack?: string };
+
+/** What a caller hears of a running job: every step, and every complete epoch. */
+export type RunHooks = Pick<JobHooks, "onProgress" | "onEpoch">;
 
 export interface JobRunner {
   /** Jobs that run at the same time (1 when in-process). */
   readonly parallel: number;
-  run(job: PoolerJob, onProgress?: (progress: TrainProgress) => void): Promise<PoolerJobResult>;
+  run(job: PoolerJob, hooks?: RunHooks): Promise<PoolerJobResult>;
   /** Ends the worker threads. */
   close(): Promise<void>;
 }
@@ -53,7 +57,7 @@ function rebuildError(name: string, message: string, stack: string | undefined):
 function inlineRunner(stop: StopFlag): JobRunner {
   return {
     parallel: 1,
-    run: async (job, onProgress) => runPoolerJob(job, { onProgress, shouldStop: () => stop.requested }),
+    run: async (job, hooks = {}) => runPoolerJob(job, { ...hooks, shouldStop: () => stop.requested }),
     close: async () => {},
   };
 }
@@ -84,12 +88,13 @@ export function createJobRunner(parallel: number, stop: StopFlag): JobRunner {
   };
   return {
     parallel,
-    async run(job, onProgress) {
+    async run(job, hooks = {}) {
       const worker = await acquire();
       try {
         return await new Promise<PoolerJobResult>((resolve, reject) => {
           const onMessage = (msg: WorkerMessage): void => {
-            if (msg.type === "progress") return onProgress?.(msg.progress);
+            if (msg.type === "progress") return hooks.onProgress?.(msg.progress);
+            if (msg.type === "epoch") return hooks.onEpoch?.(msg.record, msg.epochs);
             cleanup();
             if (msg.type === "done") resolve(msg.result);
             else reject(rebuildError(msg.name, msg.message, msg.stack));

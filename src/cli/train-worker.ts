@@ -12,6 +12,7 @@ port.on("message", ({ job, stop }: { job: PoolerJob; stop: Int32Array }) => {
   try {
     const result = runPoolerJob(job, {
       onProgress: (progress) => send({ type: "progress", progress }),
+      onEpoch: (record, epochs) => send({ type: "epoch", record, epochs }),
       shouldStop: () => Atomics.load(stop, 0) === 1,
     });
     send({ type: "done", result });

@@ -13,7 +13,7 @@ import { createJobRunner, StopFlag } from "./job-runner.js";
 import type { Command } from "./main.js";
 import { loadModelFlag, readPoolingFlag } from "./shared.js";
 import {
-  budgetFlags, budgetUsage, dataFlags, DEFAULT_TRAIN_MAX_LENGTH, encodeWithProgress, jobOptions, maxLengthFlag, modelRecord,
+  budgetFlags, budgetUsage, dataFlags, DEFAULT_TRAIN_MAX_LENGTH, encodeWithProgress, formatMetrics, jobOptions, maxLengthFlag, modelRecord,
   readBudget, readTrainValid, seedFlag, taskFlag, tokenizeTexts, trainingProgress, withInterrupt,
 } from "./training-shared.js";
 
@@ -78,7 +78,7 @@ export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag):
     const progress = trainingProgress(ctx, "train");
     let result;
     try {
-      result = await runner.run(job, (p) => progress.update(p));
+      result = await runner.run(job, { onProgress: (p) => progress.update(p), onEpoch: (record, epochs) => progress.epoch(record, epochs) });
     } finally {
       progress.finish();
       await runner.close();
@@ -107,7 +107,7 @@ export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag):
       history: result.history,
     };
     await writeHeadDir(outDir, config, result.state, training, force);
-    const metrics = result.validMetrics === null ? "" : Object.entries(result.validMetrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ");
+    const metrics = result.validMetrics === null ? "" : formatMetrics(result.validMetrics, 4);
     if (result.interrupted) {
       const kept = result.bestEpoch === 0 ? "no epoch had finished, so it holds the weights of the last step" : `from epoch ${result.bestEpoch}`;
       const done = result.history.length;

@@ -13,7 +13,8 @@ import type { JobTrainOptions } from "../pooling/compare.js";
 import { HEAD_KINDS, type HeadKind } from "../pooling/heads.js";
 import { TASK_METRICS, TASKS, type Task } from "../pooling/metrics.js";
 import type { PoolerReads } from "../pooling/pooler.js";
-import { holdoutSplit, type TrainProgress } from "../pooling/train.js";
+import { holdoutSplit, type EpochRecord, type TrainProgress } from "../pooling/train.js";
+import type { Metrics } from "../pooling/metrics.js";
 import { numberFlag, positiveIntFlag, stringFlag, type FlagValues } from "./args.js";
 import type { CliContext } from "./context.js";
 import type { StopFlag } from "./job-runner.js";
@@ -156,32 +157,32 @@ export async function encodeWithProgress(
   }
 }
 
+/** `{ accuracy: 0.91, macroF1: 0.88 }` -> "accuracy 0.9100, macroF1 0.8800" (with digits = 4). */
+export function formatMetrics(metrics: Metrics, digits: number): string {
+  return Object.entries(metrics).map(([name, value]) => `${name} ${value.toFixed(digits)}`).join(", ");
+}
+
 /**
- * Shows training progress: on a terminal a bar with loss and ETA; otherwise one line per finished
- * epoch with its mean training loss.
+ * Shows training progress: on a terminal a bar with loss and ETA; and, on a terminal or not, one line
+ * per finished epoch with its mean training loss and its validation metrics.
  */
-export function trainingProgress(ctx: CliContext, label: string): { update(p: TrainProgress): void; finish(): void } {
+export function trainingProgress(
+  ctx: CliContext, label: string,
+): { update(p: TrainProgress): void; epoch(record: EpochRecord, epochs: number): void; finish(): void } {
   let bar: ReturnType<typeof progressBar> | null = null;
-  let lossSum = 0;
-  let steps = 0;
   let epochStart = Date.now();
   return {
     update(p) {
-      if (ctx.interactive) {
-        bar ??= progressBar(ctx, label, p.totalSteps);
-        bar.update(p.step, `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)}`);
-        return;
-      }
-      lossSum += p.loss;
-      steps++;
-      const stepsPerEpoch = p.totalSteps / p.epochs;
-      if (p.step % stepsPerEpoch === 0) {
-        const seconds = (Date.now() - epochStart) / 1000;
-        ctx.stderr.write(`${label}: epoch ${p.epoch}/${p.epochs} done, mean batch loss ${(lossSum / steps).toFixed(4)} (${seconds.toFixed(1)} s)\n`);
-        lossSum = 0;
-        steps = 0;
-        epochStart = Date.now();
-      }
+      if (!ctx.interactive) return;
+      bar ??= progressBar(ctx, label, p.totalSteps);
+      bar.update(p.step, `epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)}`);
+    },
+    epoch(record, epochs) {
+      const seconds = (Date.now() - epochStart) / 1000;
+      epochStart = Date.now();
+      const valid = record.validMetrics === null ? "" : `, validation ${formatMetrics(record.validMetrics, 4)}`;
+      bar?.finish();
+      ctx.stderr.write(`${label}: epoch ${record.epoch}/${epochs} done, train loss ${record.trainLoss.toFixed(4)}${valid} (${seconds.toFixed(1)} s)\n`);
     },
     finish() {
       bar?.finish();

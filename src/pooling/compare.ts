@@ -14,7 +14,7 @@ import { toOriginalUnits } from "./labels.js";
 import { evaluateSplit, trainableParameters, trainPooler, type EpochRecord, type TrainData, type TrainOptions, type TrainProgress } from "./train.js";
 
 /** Training options that travel with a job (no callbacks, so a job can be posted to a worker). */
-export type JobTrainOptions = Omit<TrainOptions, "onProgress" | "shouldStop" | "seed">;
+export type JobTrainOptions = Omit<TrainOptions, "onProgress" | "onEpoch" | "shouldStop" | "seed">;
 
 /** One training run: a pooler and a fresh head trained on `train`, selected on `valid`, scored on `test`. */
 export interface PoolerJob {
@@ -51,6 +51,7 @@ export interface PoolerJobResult {
 
 export interface JobHooks {
   onProgress?: (progress: TrainProgress) => void;
+  onEpoch?: (record: EpochRecord, epochs: number) => void;
   shouldStop?: () => boolean;
 }
 
@@ -72,7 +73,7 @@ export function runPoolerJob(job: PoolerJob, hooks: JobHooks = {}): PoolerJobRes
   const head = createHead(job.head.kind, pooler.outputSize, job.train.labels.numOutputs, { seed: job.seed, dropout: job.head.dropout });
   const start = Date.now();
   const result = trainPooler(pooler, head, job.train, job.valid, {
-    ...job.options, seed: job.seed, onProgress: hooks.onProgress, shouldStop: hooks.shouldStop,
+    ...job.options, seed: job.seed, onProgress: hooks.onProgress, onEpoch: hooks.onEpoch, shouldStop: hooks.shouldStop,
   });
   const trainSeconds = (Date.now() - start) / 1000;
   const state = new Map<string, Tensor>();

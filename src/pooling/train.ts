@@ -184,6 +184,8 @@ export interface TrainOptions {
   /** Stop after this many epochs without improvement on validation; null = run every epoch. Default 3. */
   patience?: number | null;
   onProgress?: (progress: TrainProgress) => void;
+  /** Called after each complete epoch with its record (validation included), and the number of epochs asked for. */
+  onEpoch?: (record: EpochRecord, epochs: number) => void;
   /** Polled after every step (e.g. set by Ctrl-C): stop and keep the best weights so far. */
   shouldStop?: () => boolean;
 }
@@ -345,6 +347,7 @@ export function trainPooler<A extends FloatArray>(
       bestWeights = snapshot(params);
     }
     history.push(record);
+    options.onEpoch?.(record, epochs);
     if (options.shouldStop?.()) {
       interrupted = true;
       break;

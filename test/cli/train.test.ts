@@ -33,7 +33,9 @@ describe("train", () => {
     expect(training.history).toHaveLength(2);
     expect(training.history[0].validMetrics).toHaveProperty("macroF1");
     expect(training.interrupted).toBe(false);
-    expect(r.stderr).toMatch(/epoch 1\/2 done/);
+    // one line per epoch, with the validation metrics as they come
+    expect(r.stderr).toMatch(/train: epoch 1\/2 done, train loss \d+\.\d{4}, validation accuracy \d\.\d{4}, macroF1 \d\.\d{4}, logLoss \d+\.\d{4}/);
+    expect(r.stderr).toMatch(/train: epoch 2\/2 done/);
   });
 
   it("holds out --valid-split of the data, stratified, and records the split", async () => {
