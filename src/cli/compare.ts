@@ -122,7 +122,7 @@ export const compareCommand: Command = {
     await withInterrupt(stop, ctx, async () => {
       const encode = async (data: LabelledData, name: string): Promise<Split> => ({
         data,
-        labels: encoder.encode(data.labels, `${name} (${data.source})`),
+        labels: encoder.encode(data.labels, `${name} (${data.source})`, data.lines),
         caches: await encodeWithProgress(model, tokenizeTexts(model, data.texts, data.lines, data.source, maxLength, ctx), plan, name, ctx, stop),
       });
       const splits = { train: await encode(train, "training"), valid: await encode(valid, "validation"), test: test === null ? null : await encode(test, "test") };

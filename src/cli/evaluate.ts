@@ -45,7 +45,7 @@ export const evaluateCommand: Command = {
       textField: stringFlag(values, "text-field") ?? config.textField,
       split: "evaluation",
     });
-    const encoded = labels.encode(data.labels, `evaluation (${dataPath})`);
+    const encoded = labels.encode(data.labels, `evaluation (${dataPath})`, data.lines);
     const encodings = tokenizeTexts(model, data.texts, data.lines, dataPath, Math.min(config.maxLength, model.maxLength), ctx);
     const [features] = await encodeWithProgress(model, encodings, [pooler.reads], "evaluation", ctx, new StopFlag());
     const { metrics } = evaluateSplit(pooler, head, { features: features!, labels: encoded });

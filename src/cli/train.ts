@@ -57,8 +57,8 @@ export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag):
   const pooling = await readPoolingFlag(requireFlag("train", "pooling", stringFlag(values, "pooling")), ctx);
   const { train, valid } = await readTrainValid("train", values, ctx, task, seed);
   const labelEncoder = LabelEncoder.fit(task, train.labels, `training (${train.source})`);
-  const trainLabels = labelEncoder.encode(train.labels, `training (${train.source})`);
-  const validLabels = labelEncoder.encode(valid.labels, `validation (${valid.source})`);
+  const trainLabels = labelEncoder.encode(train.labels, `training (${train.source})`, train.lines);
+  const validLabels = labelEncoder.encode(valid.labels, `validation (${valid.source})`, valid.lines);
 
   const model = await loadModelFlag(values, ctx);
   const dims: PoolingDims = { numLayers: model.config.numHiddenLayers, hiddenSize: model.config.hiddenSize };

@@ -185,8 +185,12 @@ export class LabelEncoder {
     return out;
   }
 
-  /** Encodes one split's labels; `split` names it in errors ("train", "validation", "test"). */
-  encode(labels: readonly unknown[], split: string): EncodedLabels {
+  /**
+   * Encodes one split's labels; `split` names it in errors ("train", "validation", "test"), and
+   * `lines`, when given, are the file lines of the examples, so that errors point into the file.
+   */
+  encode(labels: readonly unknown[], split: string, lines?: readonly number[]): EncodedLabels {
+    const exampleName = (i: number): string => (lines === undefined ? `example ${i}` : `line ${lines[i]}`);
     if (labels.length === 0) throw new TrainingError(`${split} split is empty`);
     checkPresent(labels, split);
     const k = this.numOutputs;
@@ -194,7 +198,7 @@ export class LabelEncoder {
     const values = new Float64Array(labels.length * width);
     const unseen = new Map<string, number[]>();
     labels.forEach((label, i) => {
-      const where = `${split} example ${i}`;
+      const where = `${split} ${exampleName(i)}`;
       if (this.task === "regression") {
         const items = Array.isArray(label) ? label : [label];
         if (items.length !== k) throw new TrainingError(`${where}: expected ${k} regression target(s), got ${items.length}`);
@@ -215,7 +219,11 @@ export class LabelEncoder {
       }
     });
     if (unseen.size > 0) {
-      const list = [...unseen].map(([name, at]) => `"${name}" (examples ${listIndices(at)})`).join(", ");
+      const place = (at: number[]): string => {
+        const noun = lines === undefined ? "example" : "line";
+        return `${noun}${at.length === 1 ? "" : "s"} ${listIndices(lines === undefined ? at : at.map((i) => lines[i]!))}`;
+      };
+      const list = [...unseen].map(([name, at]) => `"${name}" (${place(at)})`).join(", ");
       throw new TrainingError(`${split} split has classes never seen in training: ${list}; known: ${this.classes.join(", ")}`);
     }
     return { task: this.task, numOutputs: k, values, targetScale: this.targetScale };

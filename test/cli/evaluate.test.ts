@@ -65,7 +65,7 @@ describe("evaluate", () => {
     writeJsonl(path, [{ text: "the sea", label: "sea" }, { text: "the moon", label: "sky" }]);
     const r = await runCommand(evaluateCommand, ["--head", headDir, "--data", path], data.dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/classes never seen in training: "sky"/);
+    expect(r.stderr).toMatch(/classes never seen in training: "sky" \(line 2\)/);
   });
 
   it("names the field of a broken pooling.json", async () => {

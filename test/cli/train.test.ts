@@ -82,7 +82,7 @@ describe("train", () => {
       await fails([{ text: "a", label: 1.5 }, { text: "b", label: "high" }], ["--task", "regression", "--data", "BAD", "--valid", "BAD"], /bad\.jsonl:2: regression label "high" is not a number/);
     });
     it("a class seen only in the validation set", async () => {
-      await fails([{ text: "the sea", label: "sea" }, { text: "the moon", label: "sky" }], ["--valid", "BAD"], /validation .*classes never seen in training: "sky"/);
+      await fails([{ text: "the sea", label: "sea" }, { text: "the moon", label: "sky" }], ["--valid", "BAD"], /validation .*classes never seen in training: "sky" \(line 2\)/);
     });
     it("an empty split", async () => {
       await fails("", ["--valid", "BAD"], /bad\.jsonl: no examples: the validation split is empty/);
