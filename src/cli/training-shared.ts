@@ -14,6 +14,7 @@ import { HEAD_KINDS, type HeadKind } from "../pooling/heads.js";
 import { TASK_METRICS, TASKS, type Task } from "../pooling/metrics.js";
 import type { PoolerReads } from "../pooling/pooler.js";
 import { holdoutSplit, type EpochRecord, type TrainProgress } from "../pooling/train.js";
+import { listIndices } from "../pooling/labels.js";
 import type { Metrics } from "../pooling/metrics.js";
 import { numberFlag, positiveIntFlag, stringFlag, type FlagValues } from "./args.js";
 import type { CliContext } from "./context.js";
@@ -117,10 +118,6 @@ export function subsetLabelled(data: LabelledData, indices: readonly number[], s
 }
 
 /** Lists line numbers without flooding the terminal. */
-function lineList(lines: number[]): string {
-  return lines.length <= 5 ? lines.join(", ") : `${lines.slice(0, 5).join(", ")}, … (${lines.length - 5} more)`;
-}
-
 /** Tokenizes every text, cutting at `maxLength`; prints one warning per kind of problem, not per text. */
 export function tokenizeTexts(model: EncoderModel, texts: string[], lines: number[], source: string, maxLength: number, ctx: CliContext): Encoding[] {
   const truncated: number[] = [];
@@ -130,9 +127,9 @@ export function tokenizeTexts(model: EncoderModel, texts: string[], lines: numbe
     onWarning: (message, i) => (message.startsWith("truncated") ? truncated : replaced).push(lines[i] ?? i + 1),
   });
   if (truncated.length > 0) {
-    ctx.stderr.write(`note: ${source}: ${truncated.length} of ${texts.length} texts cut to ${maxLength} tokens (--max-length); lines ${lineList(truncated)}\n`);
+    ctx.stderr.write(`note: ${source}: ${truncated.length} of ${texts.length} texts cut to ${maxLength} tokens (--max-length); lines ${listIndices(truncated)}\n`);
   }
-  if (replaced.length > 0) ctx.stderr.write(`warning: ${source}: lone surrogates replaced by U+FFFD on lines ${lineList(replaced)}\n`);
+  if (replaced.length > 0) ctx.stderr.write(`warning: ${source}: lone surrogates replaced by U+FFFD on lines ${listIndices(replaced)}\n`);
   if (encodings.some((e) => e.inputIds.length === 0)) throw new InputError(`${source}: a text gave no tokens`);
   return encodings;
 }

@@ -83,8 +83,8 @@ function compareClasses(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Lists the examples at fault without flooding the message. */
-function listIndices(indices: number[]): string {
+/** Lists the examples (or lines) at fault without flooding the message: "1, 2, 3, 4, 5 and 7 more". */
+export function listIndices(indices: readonly number[]): string {
   const shown = indices.slice(0, 5).join(", ");
   return indices.length > 5 ? `${shown} and ${indices.length - 5} more` : shown;
 }
