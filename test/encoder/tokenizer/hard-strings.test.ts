@@ -3,7 +3,7 @@
 // with the tiny fixture vocabulary (always) and with roberta-base (when the shared folder exists).
 import { describe, expect, it } from "vitest";
 import { Tokenizer } from "../../../src/encoder/tokenizer/index.js";
-import { readFixture, readShared, sharedExists } from "./shared-files.js";
+import { describeWithShared, readFixture, readShared } from "./shared-files.js";
 
 interface HardRow {
   name: string;
@@ -39,7 +39,7 @@ describe("hard strings, tiny fixture vocabulary", () => {
   checkRows(tokenizer, rows);
 });
 
-describe.skipIf(!sharedExists)("hard strings, roberta-base", () => {
+describeWithShared("hard strings, roberta-base", () => {
   const rows = (JSON.parse(readFixture("golden-roberta.json")) as { rows: HardRow[] }).rows;
   describe("vocab.json + merges.txt", () => {
     checkRows(Tokenizer.fromVocabAndMerges(readShared("vocab.json"), readShared("merges.txt")), rows);

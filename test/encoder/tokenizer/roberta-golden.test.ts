@@ -2,7 +2,7 @@
 // (transformers.js, transformers, fairseq, tokenizers, rust-tokenizers), with both loaders.
 import { describe, expect, it } from "vitest";
 import { Tokenizer } from "../../../src/encoder/tokenizer/index.js";
-import { readShared, sharedExists } from "./shared-files.js";
+import { describeWithShared, readShared } from "./shared-files.js";
 
 interface GoldenRow {
   text: string;
@@ -13,8 +13,8 @@ interface GoldenRow {
   options: { add_special_tokens: boolean; add_prefix_space: boolean; lowercase?: boolean; tokens_include_special_tokens?: boolean; special_lstrip_all?: boolean };
 }
 
-describe.skipIf(!sharedExists)("roberta-base golden.json", () => {
-  const rows = sharedExists ? (JSON.parse(readShared("golden.json")) as GoldenRow[]) : [];
+describeWithShared("roberta-base golden.json", () => {
+  const rows = JSON.parse(readShared("golden.json")) as GoldenRow[];
   const loaders: [string, () => Tokenizer][] = [
     ["vocab.json+merges.txt", () => Tokenizer.fromVocabAndMerges(readShared("vocab.json"), readShared("merges.txt"))],
     ["tokenizer.json", () => Tokenizer.fromTokenizerJson(readShared("tokenizer.json"))],
