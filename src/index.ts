@@ -3,6 +3,7 @@
 
 // Text → vectors: the pipeline most users want.
 export { EncoderModel, loadModelFromBuffers, l2Normalize } from "./model.js";
+export { loadModelFromUrl, type LoadFromUrlOptions } from "./load-url.js";
 export type { ModelBuffers, LoadOptions, EmbedOptions, Embeddings, EncodedBatch } from "./model.js";
 
 // Errors: every deliberate failure is an EncoderPoolingError subclass.
