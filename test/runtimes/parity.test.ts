@@ -44,7 +44,7 @@ afterAll(() => {
 
 function expectParity(report: ParityReport, startedAt: number): void {
   const { max, where } = maxAbsDiff(reference, report.vectors);
-  table.push(`  ${report.runtime.padEnd(40)} ${String(max).padStart(8)}   ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+  table.push(`  ${report.runtime.padEnd(48)} ${String(max).padStart(8)}   ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
   expect(max, `${report.runtime}: max abs diff ${max} > ${TOLERANCE} at ${where}`).toBeLessThanOrEqual(TOLERANCE);
 }
 
