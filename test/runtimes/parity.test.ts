@@ -4,11 +4,10 @@
 // ESR; every vector must match the one computed here, in Node from the TypeScript sources, within 1e-6.
 // A runtime that is not installed is skipped with the reason in the test's name (and a warning);
 // under CI=true it fails instead, since .ci/run installs them all.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parityFromBuffers, type ParityReport, type Vectors } from "./guest.js";
@@ -100,7 +99,11 @@ describe.concurrent("the core gives Node's vectors in every runtime", () => {
     const port = await freePort();
     const proc = start(workerd, ["serve", join(site, "workerd.capnp"), `--socket-addr=http=127.0.0.1:${port}`], { cwd: site });
     try {
-      const body = await withDeadline(poll(`http://127.0.0.1:${port}/`, proc.output), 60_000, "waiting for workerd to answer");
+      const exitedEarly = proc.exited.then((code) => {
+        throw new Error(`workerd exited (${code}) before answering:\n${proc.output().stderr.slice(-2000)}`);
+      });
+      const answer = poll(`http://127.0.0.1:${port}/`, proc.output);
+      const body = await withDeadline(Promise.race([answer, exitedEarly]), 60_000, "waiting for workerd to answer");
       expectParity(JSON.parse(body) as ParityReport, startedAt);
     } finally {
       await proc.stop();
