@@ -2,8 +2,8 @@
 // Node-only helpers that read folders (loadModel) are added by src/node.ts.
 
 // Text → vectors: the pipeline most users want.
-export { EncoderModel, loadModelFromBuffers, l2Normalize } from "./model.js";
-export type { ModelBuffers, LoadOptions, EmbedOptions, Embeddings, EncodedBatch } from "./model.js";
+export { EncoderModel, loadModelFromBuffers, l2Normalize } from "./pipeline/model.js";
+export type { ModelBuffers, LoadOptions, EmbedOptions, Embeddings, EncodedBatch } from "./pipeline/model.js";
 
 // Errors: every deliberate failure is an EncoderPoolingError subclass.
 export * from "./errors.js";
@@ -23,13 +23,13 @@ export * from "./encoder/tokenizer/index.js";
 export * from "./pooling/index.js";
 
 // Training the poolers: heads, losses, AdamW, schedules, metrics, the frozen-encoder cache and the loop.
-export * from "./pooling/heads.js";
-export * from "./pooling/losses.js";
-export * from "./pooling/optim.js";
-export * from "./pooling/schedule.js";
-export * from "./pooling/metrics.js";
-export * from "./pooling/dropout.js";
-export * from "./pooling/train.js";
-export * from "./pooling/encode-cache.js";
-export * from "./pooling/compare.js";
-export * from "./pooling/chart.js";
+export * from "./train/heads.js";
+export * from "./train/losses.js";
+export * from "./train/optim.js";
+export * from "./train/schedule.js";
+export * from "./train/metrics.js";
+export * from "./train/dropout.js";
+export * from "./train/train.js";
+export * from "./train/encode-cache.js";
+export * from "./train/compare.js";
+export * from "./train/chart.js";

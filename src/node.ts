@@ -2,5 +2,5 @@
 export * from "./index.js";
 export { loadModel, defaultModelDir } from "./io/load-model.js";
 export { readRecords, formatFromInputPath } from "./io/readers.js";
-export { parseRecords, type TextRecord, type InputFormat } from "./io/records.js";
+export { parseRecords, type TextRecord, type InputFormat } from "./formats/records.js";
 export { encodeEmbeddings, formatFromOutputPath, writeEmbeddings, type OutputFormat } from "./io/writers.js";

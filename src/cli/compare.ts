@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { TrainingError, UsageError } from "../errors.js";
 import { assertWritable, writeFileAtomic } from "../io/files.js";
-import { barChartSvg } from "../pooling/chart.js";
+import { barChartSvg } from "../train/chart.js";
 import {
   compareMarkdown,
   countParameters,
@@ -18,11 +18,11 @@ import {
   type CompareReport,
   type PoolerJob,
   type PoolerJobResult,
-} from "../pooling/compare.js";
-import { pickCache, planCacheReads, selectCacheLayers } from "../pooling/encode-cache.js";
-import type { FeatureCache } from "../pooling/feature-cache.js";
+} from "../train/compare.js";
+import { pickCache, planCacheReads, selectCacheLayers } from "../train/encode-cache.js";
+import type { FeatureCache } from "../train/feature-cache.js";
 import { POOLING_TYPES, type Pooler, type PoolingDims } from "../pooling/index.js";
-import { LabelEncoder, type TrainData } from "../pooling/train.js";
+import { LabelEncoder, type TrainData } from "../train/train.js";
 import { parseFlags, positiveIntFlag, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { CliContext } from "./context.js";
 import { createJobRunner, StopFlag } from "./job-runner.js";

@@ -1,7 +1,7 @@
 // `encoder-pooling evaluate`: scores a trained head (HEAD_DIR) on labelled data and prints the
 // task's metrics, as a table or (--json) as one JSON object on standard output.
 import { resolve } from "node:path";
-import { evaluateSplit } from "../pooling/train.js";
+import { evaluateSplit } from "../train/train.js";
 import { parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import { openHead } from "./head-dir.js";
 import { StopFlag } from "./job-runner.js";

@@ -12,12 +12,12 @@ import type { Tensor } from "../tensor/tensor.js";
 import { TrainingError, UsageError } from "../errors.js";
 import { readText, writeFileAtomic } from "../io/files.js";
 import { defaultModelDir, loadModel } from "../io/load-model.js";
-import type { EncoderModel } from "../model.js";
-import { createHead, HEAD_KINDS, type Head, type HeadKind } from "../pooling/heads.js";
+import type { EncoderModel } from "../pipeline/model.js";
+import { createHead, HEAD_KINDS, type Head, type HeadKind } from "../train/heads.js";
 import { createPooler, type Pooler, type PoolingDims, type PoolingSpec } from "../pooling/index.js";
-import { checkEncoderDims, LabelEncoder, splitStateDict } from "../pooling/train.js";
-import type { LabelEncoderJson, TargetScale } from "../pooling/labels.js";
-import { TASKS, type Task } from "../pooling/metrics.js";
+import { checkEncoderDims, LabelEncoder, splitStateDict } from "../train/train.js";
+import type { LabelEncoderJson, TargetScale } from "../train/labels.js";
+import { TASKS, type Task } from "../train/metrics.js";
 import { readParams } from "./shared.js";
 
 export const HEAD_FILES = ["pooling.json", "head.safetensors", "training.json"] as const;

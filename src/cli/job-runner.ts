@@ -7,8 +7,8 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { EncoderPoolingError, InputError, PoolingError, TrainingError } from "../errors.js";
-import { runPoolerJob, type JobHooks, type PoolerJob, type PoolerJobResult } from "../pooling/compare.js";
-import type { EpochRecord, TrainProgress } from "../pooling/train.js";
+import { runPoolerJob, type JobHooks, type PoolerJob, type PoolerJobResult } from "../train/compare.js";
+import type { EpochRecord, TrainProgress } from "../train/train.js";
 
 /** A stop request shared with the worker threads (set from a SIGINT handler). */
 export class StopFlag {

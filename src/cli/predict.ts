@@ -4,7 +4,7 @@
 import { extname, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { assertWritable, writeFileAtomic } from "../io/files.js";
-import { predictLogits } from "../pooling/train.js";
+import { predictLogits } from "../train/train.js";
 import { parseFlags, requirePathFlag, stringFlag } from "./args.js";
 import { openHead } from "./head-dir.js";
 import { StopFlag } from "./job-runner.js";

@@ -5,12 +5,12 @@ import { resolve } from "node:path";
 import { InputError, PoolingError, UsageError } from "../errors.js";
 import { parseSafetensors } from "../encoder/safetensors.js";
 import type { Tensor } from "../tensor/tensor.js";
-import type { EncoderModel } from "../model.js";
+import type { EncoderModel } from "../pipeline/model.js";
 import { POOLING_TYPES } from "../pooling/index.js";
 import { loadModel } from "../io/load-model.js";
 import { readBytes, readText } from "../io/files.js";
 import { readRecords } from "../io/readers.js";
-import type { TextRecord } from "../io/records.js";
+import type { TextRecord } from "../formats/records.js";
 import type { CliContext } from "./context.js";
 import { stringFlag, type FlagValues } from "./args.js";
 

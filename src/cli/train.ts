@@ -4,8 +4,8 @@
 // and the best head so far is still saved.
 import { TrainingError } from "../errors.js";
 import type { PoolingDims } from "../pooling/index.js";
-import { LabelEncoder, type TrainData } from "../pooling/train.js";
-import type { PoolerJob } from "../pooling/compare.js";
+import { LabelEncoder, type TrainData } from "../train/train.js";
+import type { PoolerJob } from "../train/compare.js";
 import { parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { CliContext } from "./context.js";
 import { assertHeadDirWritable, writeHeadDir, type HeadConfig } from "./head-dir.js";

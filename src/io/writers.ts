@@ -5,7 +5,7 @@ import { extname, resolve } from "node:path";
 import { serializeSafetensors } from "../encoder/safetensors.js";
 import { InputError, NotSupportedError, UsageError } from "../errors.js";
 import { writeFileAtomic } from "./files.js";
-import { encodeNpyFloat32 } from "./npy.js";
+import { encodeNpyFloat32 } from "../formats/npy.js";
 
 export type OutputFormat = "safetensors" | "jsonl" | "npy";
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseSafetensors } from "../../src/encoder/safetensors.js";
 import { NotSupportedError, UsageError } from "../../src/errors.js";
-import { encodeNpyFloat32 } from "../../src/io/npy.js";
+import { encodeNpyFloat32 } from "../../src/formats/npy.js";
 import { encodeEmbeddings, float32ToString, formatFromOutputPath, writeEmbeddings } from "../../src/io/writers.js";
 
 /** Parses a .npy file by the letter of the format spec, independently of the encoder under test. */

@@ -1,7 +1,7 @@
 // Learning-rate schedules against torch LambdaLR driven by Hugging Face's warm-up formulas.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { makeSchedule, type ScheduleKind } from "../../src/pooling/schedule.js";
+import { makeSchedule, type ScheduleKind } from "../../src/train/schedule.js";
 import { expectClose } from "../helpers.js";
 
 interface ScheduleCase {

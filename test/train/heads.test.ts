@@ -1,8 +1,8 @@
 // Heads against PyTorch (nn.Linear, RobertaClassificationHead), finite differences, dropout, init, loading.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { createHead, type Head, type HeadKind } from "../../src/pooling/heads.js";
-import { dropoutBackward, dropoutForward, dropoutMask } from "../../src/pooling/dropout.js";
+import { createHead, type Head, type HeadKind } from "../../src/train/heads.js";
+import { dropoutBackward, dropoutForward, dropoutMask } from "../../src/train/dropout.js";
 import { Rng } from "../../src/tensor/random.js";
 import { TrainingError } from "../../src/errors.js";
 import type { Tensor } from "../../src/tensor/tensor.js";

@@ -8,7 +8,7 @@ import { forwardCommand } from "../../src/cli/forward.js";
 import type { CliContext } from "../../src/cli/context.js";
 import { parseSafetensors, serializeSafetensors, toFloat32Array } from "../../src/encoder/safetensors.js";
 import { expectClose } from "../helpers.js";
-import { caseDir, expectedData, readCase } from "./fixtures.js";
+import { caseDir, expectedData, readCase } from "../encoder/fixtures.js";
 
 const work = mkdtempSync(join(tmpdir(), "forward-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 // AdamW and clip_grad_norm_ against torch.optim.AdamW and torch.nn.utils.clip_grad_norm_.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { AdamW, clipGradNorm, globalGradNorm } from "../../src/pooling/optim.js";
+import { AdamW, clipGradNorm, globalGradNorm } from "../../src/train/optim.js";
 import { TrainingError } from "../../src/errors.js";
 import type { Tensor } from "../../src/tensor/tensor.js";
 import { expectClose } from "../helpers.js";

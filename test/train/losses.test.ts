@@ -1,7 +1,7 @@
 // Losses against PyTorch (test/fixtures/make_training_fixtures.py) and finite differences.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { bceWithLogitsLoss, crossEntropyLoss, mseLoss } from "../../src/pooling/losses.js";
+import { bceWithLogitsLoss, crossEntropyLoss, mseLoss } from "../../src/train/losses.js";
 import { TrainingError } from "../../src/errors.js";
 import type { Tensor } from "../../src/tensor/tensor.js";
 import { expectClose, numericGradient } from "../helpers.js";

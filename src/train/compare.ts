@@ -5,9 +5,9 @@
 // Legend: D pooled size, k head outputs.
 import type { FloatArray, Tensor } from "../tensor/tensor.js";
 import { numel } from "../tensor/tensor.js";
-import { createPooler } from "./index.js";
-import type { PoolingDims } from "./pooler.js";
-import type { PoolingSpec } from "./spec.js";
+import { createPooler } from "../pooling/index.js";
+import type { PoolingDims } from "../pooling/pooler.js";
+import type { PoolingSpec } from "../pooling/spec.js";
 import { createHead, type HeadKind } from "./heads.js";
 import { majorityBaseline, TASK_METRICS, type Metrics, type Task } from "./metrics.js";
 import { toOriginalUnits } from "./labels.js";

@@ -4,13 +4,13 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createPooler } from "../../src/pooling/index.js";
 import type { Pooler, PoolerInput, PoolingDims } from "../../src/pooling/pooler.js";
-import { createHead, type Head } from "../../src/pooling/heads.js";
-import { AdamW } from "../../src/pooling/optim.js";
-import { majorityBaseline } from "../../src/pooling/metrics.js";
+import { createHead, type Head } from "../../src/train/heads.js";
+import { AdamW } from "../../src/train/optim.js";
+import { majorityBaseline } from "../../src/train/metrics.js";
 import {
   appendToCache, assembleBatch, createFeatureCache, crossValidate, parseFeatureCache, serializeFeatureCache, evaluateSplit, kFoldSplits, LabelEncoder, toOriginalUnits,
   checkEncoderDims, holdoutSplit, predictLogits, splitStateDict, trainableParameters, trainingStep, trainPooler, type FeatureCache, type TrainData,
-} from "../../src/pooling/train.js";
+} from "../../src/train/train.js";
 import { TrainingError } from "../../src/errors.js";
 import { Rng } from "../../src/tensor/random.js";
 import { parseSafetensors, serializeSafetensors } from "../../src/encoder/safetensors.js";

@@ -10,7 +10,7 @@ import type { FloatArray, Tensor } from "../tensor/tensor.js";
 import { zerosLike } from "../tensor/tensor.js";
 import { Rng } from "../tensor/random.js";
 import { TrainingError } from "../errors.js";
-import type { Pooler, PoolerInput, PoolingDims } from "./pooler.js";
+import type { Pooler, PoolerInput, PoolingDims } from "../pooling/pooler.js";
 import type { Head } from "./heads.js";
 import { bceWithLogitsLoss, crossEntropyLoss, mseLoss, type LossResult } from "./losses.js";
 import { AdamW, clipGradNorm, globalGradNorm } from "./optim.js";

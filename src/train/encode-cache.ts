@@ -3,11 +3,11 @@
 // every token and one for those that read only first tokens, so an LSTM over the first tokens of all
 // layers does not force every token of every layer into memory.
 // Legend: N texts, B batch, T tokens, H hidden, L layers.
-import type { EncoderModel } from "../model.js";
+import type { EncoderModel } from "../pipeline/model.js";
 import type { Encoding } from "../encoder/tokenizer/index.js";
 import { TrainingError } from "../errors.js";
 import { appendToCache, createFeatureCache, type CachedExample, type FeatureCache } from "./feature-cache.js";
-import type { PoolerReads, PoolingDims } from "./pooler.js";
+import type { PoolerReads, PoolingDims } from "../pooling/pooler.js";
 
 /**
  * The fewest reads that serve every pooler: the union of the layers of the poolers that read all

@@ -7,7 +7,7 @@ import type { FloatArray, Tensor } from "../tensor/tensor.js";
 import { shapeToString, zerosLike } from "../tensor/tensor.js";
 import { TrainingError } from "../errors.js";
 import { parseSafetensors, serializeSafetensors, toFloat32Array, toInt32Array, type SafeTensor } from "../encoder/safetensors.js";
-import type { Pooler, PoolerInput, PoolingDims } from "./pooler.js";
+import type { Pooler, PoolerInput, PoolingDims } from "../pooling/pooler.js";
 
 /** One text's cached hidden states: for each cached layer, its real tokens [length,H] in order. */
 export interface CachedExample {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
-import { parseCsv } from "../../src/io/csv.js";
+import { parseCsv } from "../../src/formats/csv.js";
 
 const fields = (text: string) => parseCsv(text, "t.csv").map((r) => r.fields);
 const lines = (text: string) => parseCsv(text, "t.csv").map((r) => r.line);

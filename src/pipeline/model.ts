@@ -1,13 +1,13 @@
 // The text-to-vector pipeline: tokenizer → RoBERTa → pooler → (optional) L2 normalisation.
 // Core code: it takes strings and bytes, never paths, so it runs unchanged in browsers and workers.
 // Dimension legend: B batch, T tokens, H hidden, L layers, D pooled size, N texts.
-import { InputError, TokenizerError } from "./errors.js";
-import { RobertaModel } from "./encoder/roberta.js";
-import { maxSequenceLength, type RobertaConfig } from "./encoder/config.js";
-import { Tokenizer, type Encoding } from "./encoder/tokenizer/index.js";
-import { createPooler, type Pooler } from "./pooling/index.js";
-import type { Tensor } from "./tensor/tensor.js";
-import type { Backend } from "./tensor/backend.js";
+import { InputError, TokenizerError } from "../errors.js";
+import { RobertaModel } from "../encoder/roberta.js";
+import { maxSequenceLength, type RobertaConfig } from "../encoder/config.js";
+import { Tokenizer, type Encoding } from "../encoder/tokenizer/index.js";
+import { createPooler, type Pooler } from "../pooling/index.js";
+import type { Tensor } from "../tensor/tensor.js";
+import type { Backend } from "../tensor/backend.js";
 
 /** The files of a Hugging Face model folder, already read into memory. */
 export interface ModelBuffers {

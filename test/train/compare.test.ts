@@ -2,13 +2,13 @@
 // summary over seeds with the baseline, the Markdown table, the SVG chart, and the encoder cache
 // (one pass, rows back in text order, the smallest cache that fits each pooler).
 import { beforeAll, describe, expect, it } from "vitest";
-import { barChartSvg } from "../../src/pooling/chart.js";
-import { compareMarkdown, meanStd, runPoolerJob, summarizeCompare, type PoolerJob } from "../../src/pooling/compare.js";
-import { encodeToCaches, pickCache, planCacheReads, selectCacheLayers } from "../../src/pooling/encode-cache.js";
+import { barChartSvg } from "../../src/train/chart.js";
+import { compareMarkdown, meanStd, runPoolerJob, summarizeCompare, type PoolerJob } from "../../src/train/compare.js";
+import { encodeToCaches, pickCache, planCacheReads, selectCacheLayers } from "../../src/train/encode-cache.js";
 import { createPooler } from "../../src/pooling/index.js";
-import { LabelEncoder, type TrainData } from "../../src/pooling/train.js";
+import { LabelEncoder, type TrainData } from "../../src/train/train.js";
 import { loadModel } from "../../src/io/load-model.js";
-import type { EncoderModel } from "../../src/model.js";
+import type { EncoderModel } from "../../src/pipeline/model.js";
 import { expectClose } from "../helpers.js";
 import { seaLandExamples, TINY } from "../cli/training-helpers.js";
 

@@ -10,7 +10,7 @@ import type { CliContext } from "../../src/cli/context.js";
 import { serializeSafetensors, type SafeTensor } from "../../src/encoder/safetensors.js";
 import { createPooler } from "../../src/pooling/index.js";
 import { expectClose } from "../helpers.js";
-import { CASES, caseDir, readTensors, scaleOf } from "./fixtures.js";
+import { CASES, caseDir, readTensors, scaleOf } from "../pooling/fixtures.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "pool-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

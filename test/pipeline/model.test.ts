@@ -4,13 +4,13 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InputError, PoolingError, TokenizerError } from "../src/errors.js";
-import { loadModel } from "../src/io/load-model.js";
-import { loadModelFromBuffers, type EncoderModel } from "../src/model.js";
-import { Rng } from "../src/tensor/random.js";
-import { expectClose } from "./helpers.js";
+import { InputError, PoolingError, TokenizerError } from "../../src/errors.js";
+import { loadModel } from "../../src/io/load-model.js";
+import { loadModelFromBuffers, type EncoderModel } from "../../src/pipeline/model.js";
+import { Rng } from "../../src/tensor/random.js";
+import { expectClose } from "../helpers.js";
 
-const FIXTURES = join(import.meta.dirname, "fixtures", "pipeline");
+const FIXTURES = join(import.meta.dirname, "..", "fixtures", "pipeline");
 const TINY = join(FIXTURES, "tiny");
 const POOLINGS = ["cls", "mean", "max", "mean-max"] as const;
 // float32 through two layers of a 16-wide encoder; the golden values are float32 PyTorch rounded to 1e-8
