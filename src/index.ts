@@ -1,5 +1,6 @@
 // The public API of encoder-pooling, free of node:* imports so that it runs in browsers and workers.
-// Node-only helpers that read folders (loadModel) are added by src/node.ts.
+// Node-only helpers that read and write files (loadModel, head folders, worker threads) are added by
+// src/node.ts. The folders below are the floors of the pipeline (docs/ARCHITECTURE.md).
 
 // Text → vectors: the pipeline most users want.
 export { EncoderModel, loadModelFromBuffers, l2Normalize } from "./pipeline/model.js";
@@ -19,17 +20,16 @@ export * from "./encoder/roberta.js";
 export * from "./encoder/init.js";
 export * from "./encoder/tokenizer/index.js";
 
+// File formats as bytes and strings: input records (txt, jsonl, csv), embeddings outputs, state dicts.
+export { parseRecords, INPUT_FORMATS, type InputFormat, type ParsedRecords, type ParseOptions, type TextRecord } from "./formats/records.js";
+export { parseCsv, type CsvRow } from "./formats/csv.js";
+export { decodeUtf8, lineWarnings, type DecodedText } from "./formats/utf8.js";
+export * from "./formats/embeddings.js";
+export { encodeNpyFloat32 } from "./formats/npy.js";
+export * from "./formats/state-dict.js";
+
 // Pooling: every strategy with forward and backward.
 export * from "./pooling/index.js";
 
-// Training the poolers: heads, losses, AdamW, schedules, metrics, the frozen-encoder cache and the loop.
-export * from "./train/heads.js";
-export * from "./train/losses.js";
-export * from "./train/optim.js";
-export * from "./train/schedule.js";
-export * from "./train/metrics.js";
-export * from "./train/dropout.js";
-export * from "./train/train.js";
-export * from "./train/encode-cache.js";
-export * from "./train/compare.js";
-export * from "./train/chart.js";
+// Training poolers and heads: losses, AdamW, schedules, metrics, caches, the loop, k-fold, compare, head folders.
+export * from "./train/index.js";

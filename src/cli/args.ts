@@ -2,7 +2,7 @@
 // say which command was being parsed.
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../node.js";
 
 export type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;

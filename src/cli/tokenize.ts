@@ -1,9 +1,9 @@
 // `encoder-pooling tokenize`: one JSON line per text with its ids, tokens and character offsets.
 import { resolve } from "node:path";
-import { assertWritable, writeFileAtomic } from "../io/files.js";
+import { assertWritable, writeFileAtomic } from "../node.js";
 import { parseFlags, positiveIntFlag, stringFlag } from "./args.js";
-import type { Command } from "./main.js";
-import { inputFlags, loadModelFlag, readInputTexts, warnAt } from "./shared.js";
+import type { Command } from "./command.js";
+import { inputFlags, loadModelFlag, readInputTexts, warnAt } from "./inputs.js";
 
 const usage = `Usage: encoder-pooling tokenize [--model DIR] (--input FILE | --text "…") [--max-length N] [--output FILE]
 

@@ -1,8 +1,9 @@
 // The pure core of the input readers: bytes of a .txt, .jsonl or .csv file in, texts (and labels) out,
-// in file order, each with the line it came from. The Node side (readers.ts) only fetches the bytes.
+// in file order, each with the line it came from. The Node side (src/io/readers.ts) only fetches the bytes.
+import { replaceLoneSurrogates } from "../encoder/tokenizer/index.js";
 import { InputError } from "../errors.js";
 import { parseCsv } from "./csv.js";
-import { decodeUtf8, lineWarnings, replaceLoneSurrogates } from "./utf8.js";
+import { decodeUtf8, lineWarnings } from "./utf8.js";
 
 export type InputFormat = "txt" | "jsonl" | "csv";
 

@@ -1,7 +1,6 @@
 // Decoding input bytes to text the way Hugging Face pipelines do (invalid UTF-8 and lone surrogates
 // become U+FFFD), while telling the user which lines were damaged instead of hiding it.
 // Pure: no node:* imports, so that the readers' core can be tested on plain Uint8Arrays.
-import { replaceLoneSurrogates } from "../encoder/tokenizer/text.js";
 
 /** After this many per-line warnings, the rest are summarised in one line. */
 const MAX_LINE_WARNINGS = 10;
@@ -50,8 +49,6 @@ export function decodeUtf8(bytes: Uint8Array, source: string): DecodedText {
   }
   return { text: parts.join(""), warnings: lineWarnings(source, badLines, "invalid UTF-8 replaced with U+FFFD") };
 }
-
-export { replaceLoneSurrogates };
 
 /**
  * One warning per line (`source:line: what`), capped so that a binary file fed by mistake does not

@@ -5,8 +5,8 @@ import { InputError, TokenizerError } from "../errors.js";
 import { RobertaModel } from "../encoder/roberta.js";
 import { maxSequenceLength, type RobertaConfig } from "../encoder/config.js";
 import { Tokenizer, type Encoding } from "../encoder/tokenizer/index.js";
-import { createPooler, type Pooler } from "../pooling/index.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { createPooler, poolingDims, type Pooler, type PoolingDims, type PoolingSpec } from "../pooling/index.js";
+import type { FloatArray, Tensor } from "../tensor/tensor.js";
 import type { Backend } from "../tensor/backend.js";
 
 /** The files of a Hugging Face model folder, already read into memory. */
@@ -35,7 +35,7 @@ export interface EmbedOptions {
   /** A pooling name (`"mean"`) or a JSON spec (`{ type: "lstm", hiddenSize: 128 }`). Default `"mean"`. */
   pooling?: string | object;
   /** Trained pooler parameters by PyTorch name; without them trainable poolers use their seeded init. */
-  params?: Map<string, Tensor>;
+  params?: Map<string, Tensor<FloatArray>>;
   /** L2-normalise each vector (for cosine similarity by dot product). Default false. */
   normalize?: boolean;
   /** Token limit per text including <s> and </s>. Default and maximum: what the position table allows. */
@@ -74,12 +74,15 @@ export interface EncodedBatch {
 export class EncoderModel {
   /** Longest input (in tokens, with <s> and </s>) the position table allows. */
   readonly maxLength: number;
+  /** The encoder's size as a pooler sees it: L layers of width H. */
+  readonly dims: PoolingDims;
 
   constructor(
     readonly encoder: RobertaModel,
     readonly tokenizer: Tokenizer,
   ) {
     this.maxLength = maxSequenceLength(encoder.config);
+    this.dims = poolingDims(encoder.config);
   }
 
   get config(): RobertaConfig {
@@ -124,9 +127,8 @@ export class EncoderModel {
   }
 
   /** Builds the pooler a spec names, sized for this encoder. */
-  createPooler(pooling: string | object = "mean", params?: Map<string, Tensor>): Pooler {
-    const dims = { numLayers: this.config.numHiddenLayers, hiddenSize: this.config.hiddenSize };
-    return createPooler(pooling, dims, params === undefined ? {} : { parameters: params });
+  createPooler(pooling: string | object = "mean", params?: Map<string, Tensor<FloatArray>>): Pooler<PoolingSpec> {
+    return createPooler(pooling, this.dims, params === undefined ? {} : { parameters: params });
   }
 
   /**
@@ -170,7 +172,7 @@ export class EncoderModel {
 }
 
 /** v ← v / ‖v‖₂ in place (a zero vector stays zero). */
-export function l2Normalize(v: Float32Array): void {
+export function l2Normalize(v: FloatArray): void {
   let sumSq = 0;
   for (let i = 0; i < v.length; i++) sumSq += v[i]! * v[i]!;
   const norm = Math.sqrt(sumSq);

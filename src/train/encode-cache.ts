@@ -3,11 +3,34 @@
 // every token and one for those that read only first tokens, so an LSTM over the first tokens of all
 // layers does not force every token of every layer into memory.
 // Legend: N texts, B batch, T tokens, H hidden, L layers.
-import type { EncoderModel } from "../pipeline/model.js";
 import type { Encoding } from "../encoder/tokenizer/index.js";
-import { TrainingError } from "../errors.js";
+import { InputError, TrainingError } from "../errors.js";
+import type { PoolerReads } from "../pooling/pooler.js";
+import type { EncoderModel } from "../pipeline/model.js";
 import { appendToCache, createFeatureCache, type CachedExample, type FeatureCache } from "./feature-cache.js";
-import type { PoolerReads, PoolingDims } from "../pooling/pooler.js";
+
+/** Tokenized texts and which of them were cut or had lone surrogates replaced (indices into the texts). */
+export interface TokenizedTexts {
+  encodings: Encoding[];
+  truncated: number[];
+  replaced: number[];
+}
+
+/**
+ * Tokenizes texts for training, cutting each at `maxLength` tokens; instead of one warning per text it
+ * returns the indices of the texts that were cut or repaired, for one summary line. `source` names the
+ * data in the error for a text that gives no token at all.
+ */
+export function tokenizeTexts(model: EncoderModel, texts: string[], maxLength: number, source: string): TokenizedTexts {
+  const truncated: number[] = [];
+  const replaced: number[] = [];
+  const encodings = model.tokenize(texts, {
+    maxLength,
+    onWarning: (message, i) => (message.startsWith("truncated") ? truncated : replaced).push(i),
+  });
+  if (encodings.some((e) => e.inputIds.length === 0)) throw new InputError(`${source}: a text gave no tokens`);
+  return { encodings, truncated, replaced };
+}
 
 /**
  * The fewest reads that serve every pooler: the union of the layers of the poolers that read all
@@ -48,7 +71,7 @@ export function selectCacheLayers(cache: FeatureCache, reads: PoolerReads): Feat
     dims: cache.dims,
     layers: [...reads.layers],
     firstTokenOnly: cache.firstTokenOnly,
-    examples: cache.examples.map((e) => ({ length: e.length, states: positions.map((c) => e.states[c] as Float32Array) })),
+    examples: cache.examples.map((e) => ({ length: e.length, states: positions.map((c) => e.states[c]!) })),
   };
 }
 
@@ -71,8 +94,7 @@ export async function encodeToCaches(
   model: EncoderModel, encodings: readonly Encoding[], plan: readonly PoolerReads[], options: EncodeCacheOptions = {},
 ): Promise<FeatureCache[]> {
   if (encodings.length === 0) throw new TrainingError("encodeToCaches: no texts to encode");
-  const dims: PoolingDims = { numLayers: model.config.numHiddenLayers, hiddenSize: model.config.hiddenSize };
-  const caches = plan.map((reads) => createFeatureCache(reads, dims));
+  const caches = plan.map((reads) => createFeatureCache(reads, model.dims));
   const slots: CachedExample[][] = caches.map(() => new Array<CachedExample>(encodings.length));
   let done = 0;
   for (const batch of model.batches([...encodings], options.batchSize ?? 16)) {
@@ -81,7 +103,7 @@ export async function encodeToCaches(
       // appendToCache keeps batch order; put each row back at its text's position
       const scratch: FeatureCache = { ...cache, examples: [] };
       appendToCache(scratch, { hiddenStates, attentionMask: batch.attentionMask });
-      batch.indices.forEach((textIndex, b) => ((slots[c] as CachedExample[])[textIndex] = scratch.examples[b] as CachedExample));
+      batch.indices.forEach((textIndex, b) => (slots[c]![textIndex] = scratch.examples[b]!));
     });
     done += batch.batchSize;
     options.onProgress?.(done, encodings.length);
@@ -89,6 +111,6 @@ export async function encodeToCaches(
       throw new TrainingError(`encoding stopped after ${done} of ${encodings.length} texts`);
     }
   }
-  caches.forEach((cache, c) => (cache.examples = slots[c] as CachedExample[]));
+  caches.forEach((cache, c) => (cache.examples = slots[c]!));
   return caches;
 }

@@ -3,11 +3,11 @@
 // Rows are stored without padding and re-padded (on the right) per mini-batch. A cache round-trips
 // through safetensors bytes for a cache file; the file I/O itself lives in src/io and src/cli.
 // Legend: N examples, B batch, T tokens, H hidden, L layers.
-import type { FloatArray, Tensor } from "../tensor/tensor.js";
-import { shapeToString, zerosLike } from "../tensor/tensor.js";
-import { TrainingError } from "../errors.js";
 import { parseSafetensors, serializeSafetensors, toFloat32Array, toInt32Array, type SafeTensor } from "../encoder/safetensors.js";
-import type { Pooler, PoolerInput, PoolingDims } from "../pooling/pooler.js";
+import { TrainingError } from "../errors.js";
+import { allocate, type DType } from "../pooling/module.js";
+import type { PoolerInput, PoolerReads, PoolingDims } from "../pooling/pooler.js";
+import { shapeToString, type FloatArray, type Tensor } from "../tensor/tensor.js";
 
 /** One text's cached hidden states: for each cached layer, its real tokens [length,H] in order. */
 export interface CachedExample {
@@ -29,7 +29,7 @@ export interface FeatureCache {
 }
 
 /** An empty cache for what `reads` asks (use `pooler.reads`). */
-export function createFeatureCache(reads: Pooler<FloatArray>["reads"], dims: PoolingDims): FeatureCache {
+export function createFeatureCache(reads: PoolerReads, dims: PoolingDims): FeatureCache {
   const layers = [...new Set(reads.layers)].sort((a, b) => a - b);
   for (const l of layers) {
     if (!Number.isInteger(l) || l < 0 || l > dims.numLayers) {
@@ -44,7 +44,7 @@ export function createFeatureCache(reads: Pooler<FloatArray>["reads"], dims: Poo
  * tokens (mask 1) in order, so left- and right-padded batches give the same entries.
  * hiddenStates: L+1 × [B,T,H], attentionMask: [B,T].
  */
-export function appendToCache(cache: FeatureCache, input: PoolerInput<Float32Array>): void {
+export function appendToCache(cache: FeatureCache, input: PoolerInput): void {
   const { numLayers: L, hiddenSize: H } = cache.dims;
   const first = input.hiddenStates[0];
   if (input.hiddenStates.length !== L + 1 || first === undefined) {
@@ -52,7 +52,7 @@ export function appendToCache(cache: FeatureCache, input: PoolerInput<Float32Arr
   }
   const [B, T] = first.shape as [number, number];
   for (const l of cache.layers) {
-    const shape = (input.hiddenStates[l] as Tensor).shape;
+    const shape = input.hiddenStates[l]!.shape;
     if (shape.length !== 3 || shape[0] !== B || shape[1] !== T || shape[2] !== H) {
       throw new TrainingError(`appendToCache: hiddenStates[${l}] is ${shapeToString(shape)}, expected [${B},${T},${H}]`);
     }
@@ -66,7 +66,7 @@ export function appendToCache(cache: FeatureCache, input: PoolerInput<Float32Arr
     if (positions.length === 0) throw new TrainingError(`appendToCache: row ${b} of the batch has no real token`);
     const kept = cache.firstTokenOnly ? positions.slice(0, 1) : positions;
     const states = cache.layers.map((l) => {
-      const src = (input.hiddenStates[l] as Tensor).data;
+      const src = input.hiddenStates[l]!.data;
       const dst = new Float32Array(kept.length * H);
       kept.forEach((t, i) => dst.set(src.subarray((b * T + t) * H, (b * T + t + 1) * H), i * H));
       return dst;
@@ -80,7 +80,7 @@ export function appendToCache(cache: FeatureCache, input: PoolerInput<Float32Arr
  * which would otherwise feed the pooler zeros. One cache may serve several poolers: build it from the
  * union of their reads.
  */
-export function checkCacheFits(cache: FeatureCache, reads: Pooler<FloatArray>["reads"], what: string): void {
+export function checkCacheFits(cache: FeatureCache, reads: PoolerReads, what: string): void {
   const missing = reads.layers.filter((l) => !cache.layers.includes(l));
   if (missing.length > 0) {
     throw new TrainingError(`${what}: the feature cache holds layers [${cache.layers.join(",")}], the pooler also reads [${missing.join(",")}]`);
@@ -92,28 +92,29 @@ export function checkCacheFits(cache: FeatureCache, reads: Pooler<FloatArray>["r
 
 /** A cache holding the examples at `indices` (shared, not copied). */
 export function subsetCache(cache: FeatureCache, indices: readonly number[]): FeatureCache {
-  return { ...cache, examples: indices.map((i) => cache.examples[i] as CachedExample) };
+  return { ...cache, examples: indices.map((i) => cache.examples[i]!) };
 }
 
 /**
- * Rebuilds a right-padded pooler input from cached examples: cached layers filled [B,Tmax,H]; the
- * layers the pooler does not read share one zero tensor of the same shape.
+ * Rebuilds a right-padded pooler input of element type `dtype` from cached examples: cached layers
+ * filled [B,Tmax,H]; the layers the pooler does not read share one zero tensor of the same shape.
  */
-export function assembleBatch<A extends FloatArray>(cache: FeatureCache, indices: readonly number[], like: A): PoolerInput<A> {
+export function assembleBatch(cache: FeatureCache, indices: readonly number[], dtype: DType): PoolerInput {
   const { numLayers: L, hiddenSize: H } = cache.dims;
   const B = indices.length;
-  const examples = indices.map((i) => cache.examples[i] as CachedExample);
+  const examples = indices.map((i) => cache.examples[i]!);
   if (B === 0) throw new TrainingError("assembleBatch: no examples");
   const T = Math.max(...examples.map((e) => e.length));
   const attentionMask = new Int32Array(B * T);
-  const hiddenStates: Tensor<A>[] = [];
+  const zeros = (): Tensor<FloatArray> => ({ data: allocate(dtype, B * T * H), shape: [B, T, H] });
+  const hiddenStates: Tensor<FloatArray>[] = [];
   if (cache.layers.length < L + 1) {
-    const zeros = zerosLike(like, [B, T, H]);
-    for (let l = 0; l <= L; l++) hiddenStates.push(zeros);
+    const shared = zeros();
+    for (let l = 0; l <= L; l++) hiddenStates.push(shared);
   }
   cache.layers.forEach((l, c) => {
-    const states = zerosLike(like, [B, T, H]);
-    examples.forEach((e, b) => states.data.set(e.states[c] as Float32Array, b * T * H));
+    const states = zeros();
+    examples.forEach((e, b) => states.data.set(e.states[c]!, b * T * H));
     hiddenStates[l] = states;
   });
   examples.forEach((e, b) => attentionMask.fill(1, b * T, b * T + e.length));
@@ -136,7 +137,7 @@ export function serializeFeatureCache(cache: FeatureCache, metadata: Record<stri
     const data = new Float32Array(total * H);
     let at = 0;
     for (const e of cache.examples) {
-      data.set(e.states[c] as Float32Array, at);
+      data.set(e.states[c]!, at);
       at += e.length * H;
     }
     tensors.set(`layer.${l}`, { dtype: "F32", shape: [total, H], data });

@@ -8,8 +8,9 @@
 // The classes are those of the training split, sorted (numerically when all are numbers), so the
 // encoding does not depend on example order; a class seen only in another split is an error.
 import { TrainingError } from "../errors.js";
-import type { Task } from "./metrics.js";
-import { TASKS } from "./metrics.js";
+import { sigmoid } from "../tensor/ops/sigmoid.js";
+import { meanStd } from "./metrics.js";
+import { TASKS, type Task } from "./task.js";
 
 /** One example's prediction, decoded from logits: a value, a class, or a set of labels (sigmoid > 0.5). */
 export type Prediction =
@@ -37,25 +38,18 @@ export interface EncodedLabels {
 export function toOriginalUnits(values: ArrayLike<number>, scale: TargetScale): Float64Array {
   const k = scale.mean.length;
   const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = (values[i] as number) * scale.std[i % k]! + scale.mean[i % k]!;
+  for (let i = 0; i < values.length; i++) out[i] = values[i]! * scale.std[i % k]! + scale.mean[i % k]!;
   return out;
 }
 
 /** Mean and population standard deviation of each of the k outputs (std 1 for a constant output). */
 function fitScale(values: Float64Array, k: number): TargetScale {
   const n = values.length / k;
-  const mean = Array.from({ length: k }, (_, j) => {
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += values[i * k + j]!;
-    return sum / n;
-  });
-  const std = mean.map((m, j) => {
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += (values[i * k + j]! - m) ** 2;
-    const sd = Math.sqrt(sum / n);
-    return sd > 0 && Number.isFinite(sd) ? sd : 1;
-  });
-  return { mean, std };
+  const columns = Array.from({ length: k }, (_, j) => meanStd(Array.from({ length: n }, (_, i) => values[i * k + j]!)));
+  return {
+    mean: columns.map((c) => c.mean),
+    std: columns.map((c) => (c.std > 0 && Number.isFinite(c.std) ? c.std : 1)),
+  };
 }
 
 function isMissing(label: unknown): boolean {
@@ -161,10 +155,10 @@ export class LabelEncoder {
     const k = this.numOutputs;
     const out: Prediction[] = [];
     for (let r = 0; r < logits.length / k; r++) {
-      const row = Array.from({ length: k }, (_, j) => logits[r * k + j] as number);
+      const row = Array.from({ length: k }, (_, j) => logits[r * k + j]!);
       if (this.task === "regression") {
         const value = this.targetScale === null ? row : Array.from(toOriginalUnits(row, this.targetScale));
-        out.push({ value: k === 1 ? (value[0] as number) : value });
+        out.push({ value: k === 1 ? value[0]! : value });
         continue;
       }
       if (this.task === "classification") {
@@ -173,13 +167,13 @@ export class LabelEncoder {
         const exps = row.map((x) => Math.exp(x - max));
         const sum = exps.reduce((s, e) => s + e, 0);
         const best = row.indexOf(max);
-        out.push({ label: this.classes[best] as string, probabilities: Object.fromEntries(this.classes.map((c, j) => [c, (exps[j] as number) / sum])) });
+        out.push({ label: this.classes[best]!, probabilities: Object.fromEntries(this.classes.map((c, j) => [c, exps[j]! / sum])) });
         continue;
       }
-      const probs = row.map((x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))));
+      const probs = row.map((x) => sigmoid(x));
       out.push({
-        labels: this.classes.filter((_, j) => (row[j] as number) > 0),
-        probabilities: Object.fromEntries(this.classes.map((c, j) => [c, probs[j] as number])),
+        labels: this.classes.filter((_, j) => row[j]! > 0),
+        probabilities: Object.fromEntries(this.classes.map((c, j) => [c, probs[j]!])),
       });
     }
     return out;

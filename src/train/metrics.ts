@@ -1,24 +1,28 @@
-// Evaluation metrics of the three tasks, defined as scikit-learn defines them, and the
-// majority-class baseline every trained head must beat. Legend: N examples, k regression outputs,
-// C classes or labels. Logits come in row-major [N,k] / [N,C]; sums run in doubles.
+// Evaluation metrics of the three tasks, defined as scikit-learn defines them, the majority-class
+// baseline every trained head must beat, and the mean ± std of repeated runs. Legend: N examples,
+// k regression outputs, C classes or labels. Logits come in row-major [N,k] / [N,C]; sums run in doubles.
 import { TrainingError } from "../errors.js";
-
-export type Task = "regression" | "classification" | "multilabel";
-export const TASKS: readonly Task[] = ["regression", "classification", "multilabel"];
+import { logSumExp } from "./losses.js";
+import type { Task } from "./task.js";
 
 /** Metric name -> value, e.g. `{ accuracy: 0.91, macroF1: 0.88, logLoss: 0.25 }`. */
 export type Metrics = Record<string, number>;
 
-/** The metric names of a task, the first being the default for early stopping. */
-export const TASK_METRICS: Record<Task, readonly string[]> = {
-  regression: ["rmse", "mae", "pearson"],
-  classification: ["macroF1", "accuracy", "logLoss"],
-  multilabel: ["microF1", "macroF1"],
-};
+export interface MeanStd {
+  mean: number;
+  /** Population standard deviation (numpy's default), 0 for a single value. */
+  std: number;
+}
 
-/** True when a larger value of `metric` is better (F1, accuracy, Pearson); false for errors and losses. */
-export function higherIsBetter(metric: string): boolean {
-  return !(metric === "rmse" || metric === "mae" || metric === "logLoss" || metric === "loss");
+/** Mean and population standard deviation of the values: √(Σ(v − mean)² / n). */
+export function meanStd(values: ArrayLike<number>): MeanStd {
+  const n = values.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += values[i]!;
+  const mean = sum / n;
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (values[i]! - mean) ** 2;
+  return { mean, std: Math.sqrt(squares / n) };
 }
 
 function checkLengths(where: string, a: ArrayLike<number>, b: ArrayLike<number>): void {
@@ -31,7 +35,7 @@ function checkLengths(where: string, a: ArrayLike<number>, b: ArrayLike<number>)
 export function rmse(pred: ArrayLike<number>, target: ArrayLike<number>): number {
   checkLengths("rmse", pred, target);
   let s = 0;
-  for (let i = 0; i < pred.length; i++) s += ((pred[i] as number) - (target[i] as number)) ** 2;
+  for (let i = 0; i < pred.length; i++) s += (pred[i]! - target[i]!) ** 2;
   return Math.sqrt(s / pred.length);
 }
 
@@ -39,7 +43,7 @@ export function rmse(pred: ArrayLike<number>, target: ArrayLike<number>): number
 export function mae(pred: ArrayLike<number>, target: ArrayLike<number>): number {
   checkLengths("mae", pred, target);
   let s = 0;
-  for (let i = 0; i < pred.length; i++) s += Math.abs((pred[i] as number) - (target[i] as number));
+  for (let i = 0; i < pred.length; i++) s += Math.abs(pred[i]! - target[i]!);
   return s / pred.length;
 }
 
@@ -53,8 +57,8 @@ export function pearson(pred: ArrayLike<number>, target: ArrayLike<number>): num
   let mp = 0;
   let mt = 0;
   for (let i = 0; i < n; i++) {
-    mp += pred[i] as number;
-    mt += target[i] as number;
+    mp += pred[i]!;
+    mt += target[i]!;
   }
   mp /= n;
   mt /= n;
@@ -63,8 +67,8 @@ export function pearson(pred: ArrayLike<number>, target: ArrayLike<number>): num
   let sxx = 0;
   let syy = 0;
   for (let i = 0; i < n; i++) {
-    const dp = (pred[i] as number) - mp;
-    const dt = (target[i] as number) - mt;
+    const dp = pred[i]! - mp;
+    const dt = target[i]! - mt;
     sxy += dp * dt;
     sxx += dp * dp;
     syy += dt * dt;
@@ -97,8 +101,8 @@ export function macroF1(predClass: ArrayLike<number>, trueClass: ArrayLike<numbe
   const fp = new Float64Array(numClasses);
   const fn = new Float64Array(numClasses);
   for (let i = 0; i < predClass.length; i++) {
-    const p = predClass[i] as number;
-    const t = trueClass[i] as number;
+    const p = predClass[i]!;
+    const t = trueClass[i]!;
     if (p === t) tp[p]! += 1;
     else {
       fp[p]! += 1;
@@ -123,13 +127,8 @@ export function logLoss(logits: ArrayLike<number>, trueClass: ArrayLike<number>,
   }
   let sum = 0;
   for (let r = 0; r < n; r++) {
-    const row = r * numClasses;
-    let max = -Infinity;
-    for (let j = 0; j < numClasses; j++) max = Math.max(max, logits[row + j] as number);
-    let sumExp = 0;
-    for (let j = 0; j < numClasses; j++) sumExp += Math.exp((logits[row + j] as number) - max);
     // −log p_t = logSumExp − x_t
-    sum += max + Math.log(sumExp) - (logits[row + (trueClass[r] as number)] as number);
+    sum += logSumExp(logits, r * numClasses, numClasses) - logits[r * numClasses + trueClass[r]!]!;
   }
   return sum / n;
 }
@@ -141,7 +140,7 @@ export function argmaxRows(logits: ArrayLike<number>, numClasses: number): Int32
   for (let r = 0; r < n; r++) {
     let best = 0;
     for (let j = 1; j < numClasses; j++) {
-      if ((logits[r * numClasses + j] as number) > (logits[r * numClasses + best] as number)) best = j;
+      if (logits[r * numClasses + j]! > logits[r * numClasses + best]!) best = j;
     }
     out[r] = best;
   }
@@ -165,8 +164,8 @@ export function multilabelF1(logits: ArrayLike<number>, targets: ArrayLike<numbe
     let fp = 0;
     let fn = 0;
     for (let r = 0; r < n; r++) {
-      const predicted = (logits[r * numLabels + j] as number) > 0;
-      const actual = (targets[r * numLabels + j] as number) > 0.5;
+      const predicted = logits[r * numLabels + j]! > 0;
+      const actual = targets[r * numLabels + j]! > 0.5;
       if (predicted && actual) tp++;
       else if (predicted) fp++;
       else if (actual) fn++;
@@ -192,8 +191,8 @@ export function computeMetrics(task: Task, logits: ArrayLike<number>, targets: A
       const p = new Float64Array(n);
       const t = new Float64Array(n);
       for (let i = 0; i < n; i++) {
-        p[i] = logits[i * numOutputs + j] as number;
-        t[i] = targets[i * numOutputs + j] as number;
+        p[i] = logits[i * numOutputs + j]!;
+        t[i] = targets[i * numOutputs + j]!;
       }
       r += pearson(p, t);
     }
@@ -223,7 +222,7 @@ export function majorityBaseline(task: Task, trainTargets: ArrayLike<number>, ev
   const logits = new Float64Array(nEval * numOutputs);
   if (task === "classification") {
     const counts = new Float64Array(numOutputs);
-    for (let i = 0; i < nTrain; i++) counts[trainTargets[i] as number]! += 1;
+    for (let i = 0; i < nTrain; i++) counts[trainTargets[i]!]! += 1;
     // logit_c = log(frequency_c): softmax gives back the frequencies; argmax is the majority class
     for (let r = 0; r < nEval; r++) {
       for (let c = 0; c < numOutputs; c++) logits[r * numOutputs + c] = Math.log(Math.max(counts[c]! / nTrain, 1e-15));
@@ -232,7 +231,7 @@ export function majorityBaseline(task: Task, trainTargets: ArrayLike<number>, ev
   }
   const means = new Float64Array(numOutputs);
   for (let i = 0; i < nTrain; i++) {
-    for (let j = 0; j < numOutputs; j++) means[j]! += (trainTargets[i * numOutputs + j] as number) / nTrain;
+    for (let j = 0; j < numOutputs; j++) means[j]! += trainTargets[i * numOutputs + j]! / nTrain;
   }
   for (let r = 0; r < nEval; r++) {
     for (let j = 0; j < numOutputs; j++) {

@@ -2,9 +2,8 @@
 // torch.nn.utils.clip_grad_norm_ (PyTorch 1.13), so that a training step here equals one there.
 // Parameters and gradients are maps from PyTorch state_dict names to tensors of the same shape;
 // the optimizer updates the parameter tensors in place and keeps its moments per name.
-import type { FloatArray, Tensor } from "../tensor/tensor.js";
-import { sameShape, shapeToString } from "../tensor/tensor.js";
 import { TrainingError } from "../errors.js";
+import { sameShape, shapeToString, type FloatArray, type Tensor } from "../tensor/tensor.js";
 
 export interface AdamWOptions {
   /** Learning rate (the base rate; a schedule passes the current one to `step`). Default 1e-3. */
@@ -29,7 +28,7 @@ interface Moments {
  * const opt = new AdamW(params, { lr: 2e-5, weightDecay: 0.01 });
  * opt.step(grads); // or opt.step(grads, scheduledLr)
  */
-export class AdamW<A extends FloatArray = Float32Array> {
+export class AdamW {
   readonly lr: number;
   readonly betas: [number, number];
   readonly eps: number;
@@ -39,7 +38,7 @@ export class AdamW<A extends FloatArray = Float32Array> {
   private readonly moments = new Map<string, Moments>();
 
   constructor(
-    readonly parameters: Map<string, Tensor<A>>,
+    readonly parameters: Map<string, Tensor<FloatArray>>,
     options: AdamWOptions = {},
   ) {
     this.lr = options.lr ?? 1e-3;
@@ -58,7 +57,7 @@ export class AdamW<A extends FloatArray = Float32Array> {
   }
 
   /** One update of every parameter from `grads` (same names and shapes), at rate `lr` (default: the base rate). */
-  step(grads: Map<string, Tensor<A>>, lr: number = this.lr): void {
+  step(grads: Map<string, Tensor<FloatArray>>, lr: number = this.lr): void {
     for (const [name, p] of this.parameters) {
       const g = grads.get(name);
       if (g === undefined) throw new TrainingError(`AdamW.step: no gradient for parameter ${name}`);
@@ -73,28 +72,28 @@ export class AdamW<A extends FloatArray = Float32Array> {
     const stepSize = lr / biasCorrection1;
     const decay = 1 - lr * this.weightDecay;
     for (const [name, p] of this.parameters) {
-      const g = (grads.get(name) as Tensor<A>).data;
-      const { expAvg, expAvgSq } = this.moments.get(name) as Moments;
+      const g = grads.get(name)!.data;
+      const { expAvg, expAvgSq } = this.moments.get(name)!;
       const data = p.data;
       for (let i = 0; i < data.length; i++) {
-        const gi = g[i] as number;
+        const gi = g[i]!;
         // m = β1·m + (1-β1)·g;  v = β2·v + (1-β2)·g²
-        const m = b1 * (expAvg[i] as number) + (1 - b1) * gi;
-        const v = b2 * (expAvgSq[i] as number) + (1 - b2) * gi * gi;
+        const m = b1 * expAvg[i]! + (1 - b1) * gi;
+        const v = b2 * expAvgSq[i]! + (1 - b2) * gi * gi;
         expAvg[i] = m;
         expAvgSq[i] = v;
         // p = p·(1 - lr·wd) - lr/(1-β1ᵗ) · m / (√v/√(1-β2ᵗ) + eps)
-        data[i] = (data[i] as number) * decay - (stepSize * m) / (Math.sqrt(v) / biasCorrection2Sqrt + this.eps);
+        data[i] = data[i]! * decay - (stepSize * m) / (Math.sqrt(v) / biasCorrection2Sqrt + this.eps);
       }
     }
   }
 }
 
 /** The L2 norm of all gradients taken together: √(Σ over all tensors of Σ g²). */
-export function globalGradNorm<A extends FloatArray>(grads: Map<string, Tensor<A>>): number {
+export function globalGradNorm(grads: Map<string, Tensor<FloatArray>>): number {
   let sumSq = 0;
   for (const g of grads.values()) {
-    for (let i = 0; i < g.data.length; i++) sumSq += (g.data[i] as number) ** 2;
+    for (let i = 0; i < g.data.length; i++) sumSq += g.data[i]! ** 2;
   }
   return Math.sqrt(sumSq);
 }
@@ -104,13 +103,13 @@ export function globalGradNorm<A extends FloatArray>(grads: Map<string, Tensor<A
  * `torch.nn.utils.clip_grad_norm_`: factor maxNorm / (norm + 1e-6) when that is below 1.
  * Works in place; returns the norm before clipping.
  */
-export function clipGradNorm<A extends FloatArray>(grads: Map<string, Tensor<A>>, maxNorm: number): number {
+export function clipGradNorm(grads: Map<string, Tensor<FloatArray>>, maxNorm: number): number {
   if (!(maxNorm > 0)) throw new TrainingError(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
   const norm = globalGradNorm(grads);
   const coef = maxNorm / (norm + 1e-6);
   if (coef < 1) {
     for (const g of grads.values()) {
-      for (let i = 0; i < g.data.length; i++) g.data[i] = (g.data[i] as number) * coef;
+      for (let i = 0; i < g.data.length; i++) g.data[i] = g.data[i]! * coef;
     }
   }
   return norm;

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compareCommand } from "../../src/cli/compare.js";
-import type { CompareReport } from "../../src/train/compare.js";
+import type { CompareReport } from "../../src/train/compare-report.js";
 import { runCommand, seaLandData, TINY } from "./training-helpers.js";
 
 const ARGS = ["--model", TINY, "--task", "classification", "--epochs", "3", "--lr", "1e-2", "--batch-size", "8", "--max-length", "24"];

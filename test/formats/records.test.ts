@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { parseRecords, type ParseOptions } from "../../src/formats/records.js";
-import { decodeUtf8, replaceLoneSurrogates } from "../../src/formats/utf8.js";
+import { replaceLoneSurrogates } from "../../src/encoder/tokenizer/index.js";
+import { decodeUtf8 } from "../../src/formats/utf8.js";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const parse = (s: string | Uint8Array, options: Omit<ParseOptions, "source"> & { source?: string }) =>

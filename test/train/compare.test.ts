@@ -3,10 +3,13 @@
 // (one pass, rows back in text order, the smallest cache that fits each pooler).
 import { beforeAll, describe, expect, it } from "vitest";
 import { barChartSvg } from "../../src/train/chart.js";
-import { compareMarkdown, meanStd, runPoolerJob, summarizeCompare, type PoolerJob } from "../../src/train/compare.js";
+import { compareMarkdown, summarizeCompare } from "../../src/train/compare-report.js";
+import { runPoolerJob, type PoolerJob } from "../../src/train/job.js";
+import { meanStd } from "../../src/train/metrics.js";
 import { encodeToCaches, pickCache, planCacheReads, selectCacheLayers } from "../../src/train/encode-cache.js";
 import { createPooler } from "../../src/pooling/index.js";
-import { LabelEncoder, type TrainData } from "../../src/train/train.js";
+import type { TrainData } from "../../src/train/data.js";
+import { LabelEncoder } from "../../src/train/labels.js";
 import { loadModel } from "../../src/io/load-model.js";
 import type { EncoderModel } from "../../src/pipeline/model.js";
 import { expectClose } from "../helpers.js";

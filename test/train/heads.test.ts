@@ -1,7 +1,7 @@
 // Heads against PyTorch (nn.Linear, RobertaClassificationHead), finite differences, dropout, init, loading.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { createHead, type Head, type HeadKind } from "../../src/train/heads.js";
+import { createHead, type Head, type HeadKind } from "../../src/train/heads/index.js";
 import { dropoutBackward, dropoutForward, dropoutMask } from "../../src/train/dropout.js";
 import { Rng } from "../../src/tensor/random.js";
 import { TrainingError } from "../../src/errors.js";
@@ -45,7 +45,7 @@ describe("heads vs PyTorch", () => {
 });
 
 /** Σ logits · r for a fixed random r: a scalar whose gradient is backward(r). */
-function probe(head: Head<Float64Array>, x: Float64Array, N: number, r: Float64Array): number {
+function probe(head: Head, x: Float64Array, N: number, r: Float64Array): number {
   const logits = head.forward({ data: x, shape: [N, head.inputSize] }).logits.data;
   let s = 0;
   for (let i = 0; i < logits.length; i++) s += logits[i]! * r[i]!;
@@ -64,7 +64,7 @@ describe("heads vs central finite differences (Float64)", () => {
       const grads = head.backward(out, { data: r, shape: [N, k] });
       expectClose(grads.dx.data, numericGradient(() => probe(head, x, N, r), x), 1e-7, `${kind} dx`);
       for (const [name, p] of head.parameters) {
-        expectClose(grads.dParameters.get(name)!.data, numericGradient(() => probe(head, x, N, r), p.data), 1e-7, `${kind} ${name}`);
+        expectClose(grads.dParameters.get(name)!.data, numericGradient(() => probe(head, x, N, r), p.data as Float64Array), 1e-7, `${kind} ${name}`);
       }
     });
   }
@@ -91,7 +91,7 @@ describe("dropout", () => {
     // the same seed gives the same masks on every call
     const f = (): number => {
       const logits = head.forward({ data: x, shape: [N, D] }, { training: true, rng: new Rng(11) }).logits.data;
-      return logits.reduce((s, v, i) => s + v * r[i]!, 0);
+      return (logits as Float64Array).reduce((s, v, i) => s + v * r[i]!, 0);
     };
     const out = head.forward({ data: x, shape: [N, D] }, { training: true, rng: new Rng(11) });
     const grads = head.backward(out, { data: r, shape: [N, k] });

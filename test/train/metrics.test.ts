@@ -2,8 +2,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
-  accuracy, computeMetrics, higherIsBetter, logLoss, macroF1, mae, majorityBaseline, multilabelF1, pearson, rmse,
+  accuracy, computeMetrics, logLoss, macroF1, mae, majorityBaseline, multilabelF1, pearson, rmse,
 } from "../../src/train/metrics.js";
+import { higherIsBetter } from "../../src/train/task.js";
 import { expectClose } from "../helpers.js";
 
 const m = JSON.parse(readFileSync(new URL("../fixtures/training/metrics.json", import.meta.url), "utf8")) as {

@@ -1,7 +1,7 @@
 // The worker thread of job-runner.ts: runs one training job per message and reports its progress.
 // It polls the shared stop flag after every optimizer step, so Ctrl-C in the main thread stops it.
 import { parentPort } from "node:worker_threads";
-import { runPoolerJob, type PoolerJob } from "../train/compare.js";
+import { runPoolerJob, type PoolerJob } from "../train/job.js";
 import type { WorkerMessage } from "./job-runner.js";
 
 const port = parentPort;

@@ -1,4 +1,4 @@
-// Runs training jobs (src/pooling/compare.ts) in worker threads, for two reasons: `compare` uses
+// Node-only: runs training jobs (src/train/job.ts) in worker threads, for two reasons: `compare` uses
 // both cores, and the main thread stays free to notice Ctrl-C while a synchronous training loop
 // runs (a signal handler only runs when the event loop does). The stop request travels to the
 // workers through shared memory. Where the compiled worker script is absent (the TypeScript sources
@@ -7,8 +7,8 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { EncoderPoolingError, InputError, PoolingError, TrainingError } from "../errors.js";
-import { runPoolerJob, type JobHooks, type PoolerJob, type PoolerJobResult } from "../train/compare.js";
-import type { EpochRecord, TrainProgress } from "../train/train.js";
+import { inlineJobRunner, type JobRunner, type PoolerJobResult } from "../train/job.js";
+import type { EpochRecord, TrainProgress } from "../train/loop.js";
 
 /** A stop request shared with the worker threads (set from a SIGINT handler). */
 export class StopFlag {
@@ -30,17 +30,6 @@ export type WorkerMessage =
   | { type: "done"; result: PoolerJobResult }
   | { type: "error"; name: string; message: string; stack?: string };
 
-/** What a caller hears of a running job: every step, and every complete epoch. */
-export type RunHooks = Pick<JobHooks, "onProgress" | "onEpoch">;
-
-export interface JobRunner {
-  /** Jobs that run at the same time (1 when in-process). */
-  readonly parallel: number;
-  run(job: PoolerJob, hooks?: RunHooks): Promise<PoolerJobResult>;
-  /** Ends the worker threads. */
-  close(): Promise<void>;
-}
-
 const WORKER_URL = new URL("./train-worker.js", import.meta.url);
 
 /** Typed errors cross the thread boundary as name + message; this rebuilds them. */
@@ -53,21 +42,12 @@ function rebuildError(name: string, message: string, stack: string | undefined):
   return err;
 }
 
-/** In-process runner: jobs run one at a time on the calling thread. */
-function inlineRunner(stop: StopFlag): JobRunner {
-  return {
-    parallel: 1,
-    run: async (job, hooks = {}) => runPoolerJob(job, { ...hooks, shouldStop: () => stop.requested }),
-    close: async () => {},
-  };
-}
-
 /**
  * A runner with up to `parallel` worker threads (in-process when the compiled worker is missing).
  * Jobs queue up and each goes to the next free worker.
  */
 export function createJobRunner(parallel: number, stop: StopFlag): JobRunner {
-  if (!existsSync(fileURLToPath(WORKER_URL))) return inlineRunner(stop);
+  if (!existsSync(fileURLToPath(WORKER_URL))) return inlineJobRunner(() => stop.requested);
   const idle: Worker[] = [];
   const all: Worker[] = [];
   const waiting: ((w: Worker) => void)[] = [];

@@ -3,29 +3,25 @@
 //                     label encoder, encoder dims, model folder, token limit, text/label fields
 //   head.safetensors  pooler and head parameters as `pooler.<name>` / `head.<name>` (PyTorch names)
 //   training.json     the options and per-epoch history of the run
-// Each file is written atomically; pooling.json last, so a folder with pooling.json is complete.
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
-import { serializeSafetensors, type SafeTensor } from "../encoder/safetensors.js";
-import type { Tensor } from "../tensor/tensor.js";
-import { TrainingError, UsageError } from "../errors.js";
-import { readText, writeFileAtomic } from "../io/files.js";
-import { defaultModelDir, loadModel } from "../io/load-model.js";
-import type { EncoderModel } from "../pipeline/model.js";
-import { createHead, HEAD_KINDS, type Head, type HeadKind } from "../train/heads.js";
-import { createPooler, type Pooler, type PoolingDims, type PoolingSpec } from "../pooling/index.js";
-import { checkEncoderDims, LabelEncoder, splitStateDict } from "../train/train.js";
-import type { LabelEncoderJson, TargetScale } from "../train/labels.js";
-import { TASKS, type Task } from "../train/metrics.js";
-import { readParams } from "./shared.js";
+// This module turns a trained head into those files' contents and back, in memory (so that browsers and
+// workers can fetch a head); src/io/head-folder.ts reads and writes them as a folder.
+import { TrainingError } from "../errors.js";
+import { parseStateDict, serializeStateDict } from "../formats/state-dict.js";
+import { createPooler } from "../pooling/index.js";
+import type { Pooler, PoolingDims } from "../pooling/pooler.js";
+import type { PoolingSpec } from "../pooling/registry.js";
+import type { FloatArray, Tensor } from "../tensor/tensor.js";
+import { createHead, HEAD_KINDS, type Head, type HeadKind } from "./heads/index.js";
+import { LabelEncoder, type LabelEncoderJson, type TargetScale } from "./labels.js";
+import { TASKS, type Task } from "./task.js";
 
 export const HEAD_FILES = ["pooling.json", "head.safetensors", "training.json"] as const;
-const FORMAT = "encoder-pooling head 1";
+
+export const HEAD_FORMAT = "encoder-pooling head 1";
 
 /** The contents of pooling.json. */
 export interface HeadConfig {
-  format: typeof FORMAT;
+  format: typeof HEAD_FORMAT;
   pooling: PoolingSpec;
   head: { kind: HeadKind; inputSize: number; outputSize: number; dropout: number };
   task: Task;
@@ -38,25 +34,24 @@ export interface HeadConfig {
   labelField: string;
 }
 
-/** Refuses to go on when HEAD_DIR already holds a head file and `force` is false. Call before training. */
-export function assertHeadDirWritable(dir: string, force: boolean): void {
-  const present = HEAD_FILES.filter((f) => existsSync(join(dir, f)));
-  if (!force && present.length > 0) {
-    throw new UsageError(`${dir} already holds ${present.join(", ")}; pass --force to overwrite`);
-  }
+/** The files of a head folder, in memory. training.json is a record for people; loading does not need it. */
+export interface HeadFolder {
+  "pooling.json": string;
+  "head.safetensors": Uint8Array;
+  "training.json"?: string;
 }
 
-/** Writes the three files of a head folder (creating it), each through a temporary file and a rename. */
-export async function writeHeadDir(
-  dir: string, config: HeadConfig, state: Map<string, Tensor>, training: object, force: boolean,
-): Promise<void> {
-  assertHeadDirWritable(dir, force);
-  await mkdir(dir, { recursive: true });
-  const tensors = new Map<string, SafeTensor>();
-  for (const [name, t] of state) tensors.set(name, { dtype: "F32", shape: [...t.shape], data: Float32Array.from(t.data) });
-  await writeFileAtomic(join(dir, "head.safetensors"), serializeSafetensors(tensors, { format: FORMAT }), true);
-  await writeFileAtomic(join(dir, "training.json"), `${JSON.stringify(training, null, 2)}\n`, true);
-  await writeFileAtomic(join(dir, "pooling.json"), `${JSON.stringify(config, null, 2)}\n`, true);
+/**
+ * The files of a trained head: its config, its weights under `pooler.<name>` / `head.<name>` (as
+ * trainableParameters names them; stored F32) and a record of the run.
+ * @example const folder = saveHead(config, result.state, { history }); // then writeHeadFolder(dir, folder, force) in Node
+ */
+export function saveHead(config: HeadConfig, state: Map<string, Tensor<FloatArray>>, training: object): Required<HeadFolder> {
+  return {
+    "head.safetensors": serializeStateDict(state, { format: HEAD_FORMAT }),
+    "training.json": `${JSON.stringify(training, null, 2)}\n`,
+    "pooling.json": `${JSON.stringify(config, null, 2)}\n`,
+  };
 }
 
 function field<T>(ok: boolean, value: unknown, source: string, name: string, expected: string): T {
@@ -74,13 +69,11 @@ function isTargetScale(v: unknown, k: unknown): boolean {
   return numbers(mean, false) && numbers(std, true);
 }
 
-/** Reads and checks pooling.json; every error names the file and the field. */
-export async function readHeadConfig(dir: string): Promise<HeadConfig> {
-  const source = join(dir, "pooling.json");
-  if (!existsSync(source)) throw new TrainingError(`${dir}: not a head folder (no pooling.json; train one with \`encoder-pooling train\`)`);
+/** Reads and checks the text of pooling.json; every error names `source` and the field. */
+export function parseHeadConfig(text: string, source: string): HeadConfig {
   let raw: Record<string, unknown>;
   try {
-    raw = JSON.parse(await readText(source, "head")) as Record<string, unknown>;
+    raw = JSON.parse(text) as Record<string, unknown>;
   } catch (err) {
     throw new TrainingError(`${source}: not valid JSON (${(err as Error).message})`);
   }
@@ -90,7 +83,7 @@ export async function readHeadConfig(dir: string): Promise<HeadConfig> {
   const encoder = (raw["encoder"] ?? {}) as Record<string, unknown>;
   const task = field<Task>(TASKS.includes(raw["task"] as Task), raw["task"], source, "task", TASKS.join(" | "));
   return {
-    format: field(raw["format"] === FORMAT, raw["format"], source, "format", `"${FORMAT}"`),
+    format: field(raw["format"] === HEAD_FORMAT, raw["format"], source, "format", `"${HEAD_FORMAT}"`),
     pooling: field(typeof raw["pooling"] === "object" && raw["pooling"] !== null, raw["pooling"], source, "pooling", "a pooling spec object"),
     head: {
       kind: field(HEAD_KINDS.includes(head["kind"] as HeadKind), head["kind"], source, "head.kind", HEAD_KINDS.join(" | ")),
@@ -118,10 +111,40 @@ export async function readHeadConfig(dir: string): Promise<HeadConfig> {
   };
 }
 
+/**
+ * Splits a saved state dict (`pooler.<name>`, `head.<name>`, as trainableParameters names them) into
+ * the pooler's and the head's own state dicts; any other key is an error naming `source`.
+ * In PyTorch the same split loads the seed's modules by name:
+ *   sd = safetensors.torch.load_file("head.safetensors")
+ *   pooler.load_state_dict({k[7:]: v for k, v in sd.items() if k.startswith("pooler.")})
+ *   head.load_state_dict({k[5:]: v for k, v in sd.items() if k.startswith("head.")})
+ * where `head` is torch.nn.Linear(D, k) or a RobertaClassificationHead-shaped module.
+ */
+export function splitStateDict<T>(tensors: Map<string, T>, source: string): { pooler: Map<string, T>; head: Map<string, T> } {
+  const pooler = new Map<string, T>();
+  const head = new Map<string, T>();
+  for (const [name, t] of tensors) {
+    if (name.startsWith("pooler.")) pooler.set(name.slice("pooler.".length), t);
+    else if (name.startsWith("head.")) head.set(name.slice("head.".length), t);
+    else throw new TrainingError(`${source}: tensor "${name}" is neither pooler.* nor head.*`);
+  }
+  return { pooler, head };
+}
+
+/** A trained head belongs to one encoder shape: refuses another hidden size or layer count. */
+export function checkEncoderDims(saved: PoolingDims, model: PoolingDims, source: string): void {
+  if (saved.hiddenSize !== model.hiddenSize || saved.numLayers !== model.numLayers) {
+    throw new TrainingError(
+      `${source}: trained for an encoder with ${saved.numLayers} layers and hidden size ${saved.hiddenSize}, ` +
+        `but this model has ${model.numLayers} layers and hidden size ${model.hiddenSize}`,
+    );
+  }
+}
+
 /** A loaded head folder: its config, the pooler and head with their trained weights, the label encoder. */
 export interface LoadedHead {
   config: HeadConfig;
-  pooler: Pooler;
+  pooler: Pooler<PoolingSpec>;
   head: Head;
   labels: LabelEncoder;
 }
@@ -129,11 +152,14 @@ export interface LoadedHead {
 /**
  * Builds the pooler and head of a head folder for an encoder of `dims`, refusing a model of another
  * shape and any tensor that does not belong (names and shapes are checked by createPooler/createHead).
+ * `where.dir` names the folder in errors, `where.model` the encoder it is used with.
  */
-export async function loadHeadDir(dir: string, config: HeadConfig, dims: PoolingDims, modelSource: string): Promise<LoadedHead> {
-  const source = join(dir, "head.safetensors");
-  checkEncoderDims(config.encoder, dims, `${dir} (with the model ${modelSource})`);
-  const { pooler: poolerParams, head: headParams } = splitStateDict(await readParams(source), source);
+export function loadHead(folder: HeadFolder, dims: PoolingDims, where: { dir: string; model: string }): LoadedHead {
+  const { dir } = where;
+  const config = parseHeadConfig(folder["pooling.json"], `${dir}/pooling.json`);
+  checkEncoderDims(config.encoder, dims, `${dir} (with the model ${where.model})`);
+  const source = `${dir}/head.safetensors`;
+  const { pooler: poolerParams, head: headParams } = splitStateDict(parseStateDict(folder["head.safetensors"], source), source);
   const pooler = createPooler(config.pooling, dims, { parameters: poolerParams });
   if (pooler.outputSize !== config.head.inputSize) {
     throw new TrainingError(`${dir}/pooling.json: head.inputSize is ${config.head.inputSize} but the pooling gives vectors of ${pooler.outputSize}`);
@@ -142,17 +168,5 @@ export async function loadHeadDir(dir: string, config: HeadConfig, dims: Pooling
   if (config.labels.numOutputs !== config.head.outputSize) {
     throw new TrainingError(`${dir}/pooling.json: labels.numOutputs ${config.labels.numOutputs} differs from head.outputSize ${config.head.outputSize}`);
   }
-  return { config, pooler, head: head as Head, labels: LabelEncoder.fromJSON(config.labels) };
-}
-
-/**
- * Opens a head folder with its encoder: `modelFlag` when given, else the model recorded in
- * pooling.json ("default" = the shipped model). A model of another shape is refused.
- */
-export async function openHead(dir: string, modelFlag: string | undefined): Promise<LoadedHead & { model: EncoderModel }> {
-  const config = await readHeadConfig(dir);
-  const modelDir = modelFlag ?? (config.model === "default" ? defaultModelDir() : config.model);
-  const model = await loadModel(modelDir);
-  const dims = { numLayers: model.config.numHiddenLayers, hiddenSize: model.config.hiddenSize };
-  return { ...(await loadHeadDir(dir, config, dims, modelDir)), model };
+  return { config, pooler, head, labels: LabelEncoder.fromJSON(config.labels) };
 }

@@ -2,17 +2,12 @@
 // spec and its parameters, and how to print warnings with the line they are about.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { InputError, PoolingError, UsageError } from "../errors.js";
-import { parseSafetensors } from "../encoder/safetensors.js";
-import type { Tensor } from "../tensor/tensor.js";
-import type { EncoderModel } from "../pipeline/model.js";
-import { POOLING_TYPES } from "../pooling/index.js";
-import { loadModel } from "../io/load-model.js";
-import { readBytes, readText } from "../io/files.js";
-import { readRecords } from "../io/readers.js";
-import type { TextRecord } from "../formats/records.js";
-import type { CliContext } from "./context.js";
+import {
+  InputError, loadModel, parseStateDict, PoolingError, POOLING_TYPES, readBytes, readRecords, readText, UsageError,
+  type EncoderModel, type FloatArray, type Tensor, type TextRecord,
+} from "../node.js";
 import { stringFlag, type FlagValues } from "./args.js";
+import type { CliContext } from "./context.js";
 
 /** Flags every text-reading command accepts. */
 export const inputFlags = {
@@ -71,17 +66,9 @@ function parseSpecJson(text: string, source: string): string | object {
   }
 }
 
-/** Reads pooler parameters from a safetensors file into a name → Float32 tensor map. */
-export async function readParams(path: string): Promise<Map<string, Tensor>> {
-  const { tensors } = parseSafetensors(await readBytes(path, "params"), path);
-  const params = new Map<string, Tensor>();
-  for (const [name, t] of tensors) {
-    if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) {
-      throw new PoolingError(`${path}: ${name}: expected a floating-point tensor, got ${t.dtype}`);
-    }
-    params.set(name, { data: Float32Array.from(t.data), shape: [...t.shape] });
-  }
-  return params;
+/** Reads pooler parameters from a safetensors file (Float32, or with `keepDtype` as stored). */
+export async function readParamsFile(path: string, options: { keepDtype?: boolean } = {}): Promise<Map<string, Tensor<FloatArray>>> {
+  return parseStateDict(await readBytes(path, "params"), path, options);
 }
 
 /** Prints a warning about text `index` as `source:line: message`. */
