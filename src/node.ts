@@ -7,5 +7,5 @@ export { formatFromOutputPath, writeEmbeddings } from "./io/writers.js";
 export { assertWritable, readBytes, readText, writeFileAtomic } from "./io/files.js";
 export { readLabelled, type ReadLabelledOptions } from "./io/labelled.js";
 export { assertHeadFolderWritable, openHeadFolder, readHeadFolder, writeHeadFolder } from "./io/head-folder.js";
-export { createJobRunner, StopFlag, type WorkerMessage } from "./io/job-runner.js";
+export { createJobRunner, StopFlag } from "./io/job-runner.js";
 export { isEntryPoint } from "./io/entry-point.js";

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { EncoderPoolingError, InputError, PoolingError, TrainingError } from "../errors.js";
 import { inlineJobRunner, type JobRunner, type PoolerJobResult } from "../train/job.js";
-import type { EpochRecord, TrainProgress } from "../train/loop.js";
+import type { WorkerMessage } from "./train-worker.js";
 
 /** A stop request shared with the worker threads (set from a SIGINT handler). */
 export class StopFlag {
@@ -22,13 +22,6 @@ export class StopFlag {
     return Atomics.load(this.shared, 0) === 1;
   }
 }
-
-/** Messages from train-worker.ts. */
-export type WorkerMessage =
-  | { type: "progress"; progress: TrainProgress }
-  | { type: "epoch"; record: EpochRecord; epochs: number }
-  | { type: "done"; result: PoolerJobResult }
-  | { type: "error"; name: string; message: string; stack?: string };
 
 const WORKER_URL = new URL("./train-worker.js", import.meta.url);
 

@@ -1,8 +1,15 @@
 // The worker thread of job-runner.ts: runs one training job per message and reports its progress.
 // It polls the shared stop flag after every optimizer step, so Ctrl-C in the main thread stops it.
 import { parentPort } from "node:worker_threads";
-import { runPoolerJob, type PoolerJob } from "../train/job.js";
-import type { WorkerMessage } from "./job-runner.js";
+import { runPoolerJob, type PoolerJob, type PoolerJobResult } from "../train/job.js";
+import type { EpochRecord, TrainProgress } from "../train/loop.js";
+
+/** What the worker posts back: every step, every complete epoch, then the result or the error. */
+export type WorkerMessage =
+  | { type: "progress"; progress: TrainProgress }
+  | { type: "epoch"; record: EpochRecord; epochs: number }
+  | { type: "done"; result: PoolerJobResult }
+  | { type: "error"; name: string; message: string; stack?: string };
 
 const port = parentPort;
 if (port === null) throw new Error("train-worker.js must run as a worker thread (see job-runner.ts)");
