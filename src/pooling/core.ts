@@ -34,6 +34,11 @@ export interface PoolerGrads {
 export interface PoolerCore<Cache> {
   readonly outputSize: number;
   readonly reads: PoolerReads;
+  /**
+   * Whether position 0 of every row must be a real token (no left padding). Default: `reads.firstTokenOnly`;
+   * combine sets it when any part reads the first token.
+   */
+  readonly needsFirstToken?: boolean;
   /** Writes pooled [B,D] into `pooled`; returns what backward needs. */
   forward(batch: Batch, pooled: FloatArray): Cache;
   /** Accumulates the gradients of dPooled [B,D] into `grads`. */
@@ -76,7 +81,12 @@ export function definePooler<Spec extends NormalisedSpec, Cache>(definition: Poo
   return definition;
 }
 
-function checkInput(input: PoolerInput, dims: PoolingDims, reads: PoolerReads, what: string): Batch {
+/** Whether a core reads position 0 as a real token (so that a left-padded batch must be refused). */
+export function needsFirstToken(core: PoolerCore<unknown>): boolean {
+  return core.needsFirstToken ?? core.reads.firstTokenOnly;
+}
+
+function checkInput(input: PoolerInput, dims: PoolingDims, firstTokenMustBeReal: boolean, what: string): Batch {
   const { hiddenStates, attentionMask } = input;
   const L = dims.numLayers;
   if (!Array.isArray(hiddenStates) || hiddenStates.length !== L + 1) {
@@ -106,7 +116,7 @@ function checkInput(input: PoolerInput, dims: PoolingDims, reads: PoolerReads, w
       real += m;
     }
     if (real === 0) throw new InputError(`${what} pooling: attentionMask row ${b} has no real token (all padding)`);
-    if (reads.firstTokenOnly && attentionMask[b * T] !== 1) {
+    if (firstTokenMustBeReal && attentionMask[b * T] !== 1) {
       throw new InputError(`${what} pooling reads the first token, but attentionMask row ${b} starts with padding (a left-padded batch); pad on the right or pool with a mask-aware type such as "mean"`);
     }
   }
@@ -131,7 +141,7 @@ export function wrapPooler<Spec extends NormalisedSpec, Cache>(
     parameters,
     reads: core.reads,
     forward(input: PoolerInput): PoolerOutput {
-      const batch = checkInput(input, dims, core.reads, what);
+      const batch = checkInput(input, dims, needsFirstToken(core), what);
       const pooled = allocate(dtype, batch.B * core.outputSize);
       if (pooled.constructor !== batch.hiddenStates[0]!.data.constructor) {
         throw new InputError(`${what} pooling: hiddenStates are ${batch.hiddenStates[0]!.data.constructor.name}, this pooler works in ${pooled.constructor.name} (createPooler's dtype option)`);

@@ -4,7 +4,7 @@
 // Parameters: each part's own names prefixed with `parts.<k>.` (as an nn.ModuleList named `parts` would).
 // Legend: B batch, D_k output size of part k.
 import type { FloatArray } from "../../tensor/tensor.js";
-import { definePooler, type Batch, type PoolerCore, type PoolerGrads } from "../core.js";
+import { definePooler, needsFirstToken, type Batch, type PoolerCore, type PoolerGrads } from "../core.js";
 import { fail, show, type OptionReader } from "../options.js";
 import type { NormalisedSpec } from "../pooler.js";
 import { readColumns, writeColumns } from "../tokens.js";
@@ -46,6 +46,8 @@ export const combine = definePooler<CombineSpec, PartBackward[]>({
     return {
       outputSize: D,
       reads: { layers, firstTokenOnly: parts.every((part) => part.reads.firstTokenOnly) },
+      // a cls-like part reads position 0 even when the other parts read every token
+      needsFirstToken: parts.some(needsFirstToken),
       forward(batch, pooled) {
         // pooled[:, offset_k : offset_k + D_k] = part_k(hs)
         return parts.map((part, k) => {
