@@ -143,7 +143,7 @@ export const compareCommand: Command = {
         outcome = await comparePoolers(model, { train, valid, test }, {
           task, poolings, seeds, head: budget.head, options: budget.options, maxLength, runner,
           encode: (split, data, plan) => encodeWithProgress(model, data, maxLength, plan, split, ctx, stop),
-          settings: { model: modelRecord(values, ctx), data: { train: train.source, valid: valid.source, test: testPath ?? null } },
+          settings: { model: modelRecord(values, ctx) },
           shouldStop: () => stop.requested,
           ...display.hooks,
         });

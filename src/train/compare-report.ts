@@ -141,7 +141,8 @@ export function compareMarkdown(report: CompareReport): string {
 /**
  * The three files of a comparison: compare.svg (a bar per pooling of the test metric, or the validation
  * metric without a test split, with the baseline dashed), compare.json (the report) and compare.md (the
- * table, the failed runs, the shared settings and the chart).
+ * table, the failed runs, the shared settings and the chart), for a report as comparePoolers makes it
+ * (its settings name the data and the seeds).
  */
 export function compareFiles(report: CompareReport, failed: readonly FailedRun[]): { "compare.svg": string; "compare.json": string; "compare.md": string } {
   const useTest = report.rows.some((r) => r.test !== null);

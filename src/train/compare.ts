@@ -42,7 +42,7 @@ export interface ComparePoolersOptions {
   runner?: JobRunner;
   /** How a split is encoded; default tokenizeTexts + encodeToCaches, without output. */
   encode?: SplitEncoder;
-  /** Recorded first in the report's settings, e.g. `{ model, data }`. */
+  /** Recorded first in the report's settings, e.g. `{ model }`. */
   settings?: Record<string, unknown>;
   onRunProgress?: (run: CompareRun, progress: TrainProgress) => void;
   onRunDone?: (run: CompareRun, result: PoolerJobResult) => void;
@@ -124,6 +124,7 @@ export async function comparePoolers(
   const done = ok.sort((a, b) => listed.indexOf(poolingLabel(a.pooling)) - listed.indexOf(poolingLabel(b.pooling)) || a.seed - b.seed);
   const settings = {
     ...options.settings,
+    data: { train: data.train.source, valid: data.valid.source, test: data.test?.source ?? null },
     examples: { train: data.train.texts.length, valid: data.valid.texts.length, test: data.test?.texts.length ?? null },
     maxLength: options.maxLength, seeds,
     ...options.options, head: options.head.kind, dropout: options.head.dropout,

@@ -1,9 +1,10 @@
 // The comparison core: one job (seeded, repeatable, its weights under pooler.* / head.*), the
-// summary over seeds with the baseline, the Markdown table, the SVG chart, and the encoder cache
-// (one pass, rows back in text order, the smallest cache that fits each pooler).
+// summary over seeds with the baseline, the Markdown table, the SVG chart, the encoder cache
+// (one pass, rows back in text order, the smallest cache that fits each pooler), and comparePoolers.
 import { beforeAll, describe, expect, it } from "vitest";
 import { barChartSvg } from "../../src/train/chart.js";
-import { compareMarkdown, summarizeCompare } from "../../src/train/compare-report.js";
+import { comparePoolers } from "../../src/train/compare.js";
+import { compareFiles, compareMarkdown, summarizeCompare } from "../../src/train/compare-report.js";
 import { runPoolerJob, type PoolerJob } from "../../src/train/job.js";
 import { meanStd } from "../../src/train/metrics.js";
 import { encodeToCaches, pickCache, planCacheReads, selectCacheLayers } from "../../src/train/encode-cache.js";
@@ -136,5 +137,38 @@ describe("barChartSvg", () => {
     const widths = [...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="16" fill="#4C78A8"\/>/g)].map((m) => Number(m[1]));
     expect(widths[0]! / widths[1]!).toBeCloseTo(0.8 / 0.6, 2);
     expect(widths[0]).toBeCloseTo(0.8 * 420, 0);
+  });
+});
+
+describe("comparePoolers", () => {
+  it("encodes once, trains each pooling per seed in-process, and reports rows in the order listed, with the settings", async () => {
+    const rows = (n: number, seed: number) => {
+      const examples = seaLandExamples(n, seed);
+      return { source: `split${seed}`, texts: examples.map((e) => e.text), labels: examples.map((e) => e.label), lines: examples.map((_, i) => i + 1) };
+    };
+    const encoded: string[] = [];
+    const done: string[] = [];
+    const { report, failed } = await comparePoolers(model, { train: rows(24, 1), valid: rows(8, 2), test: null }, {
+      task: "classification", poolings: ["mean", "lstm"], seeds: [0, 1], head: { kind: "linear", dropout: 0 },
+      options: { epochs: 1, batchSize: 8, lr: 1e-2 }, maxLength: 24, settings: { model: "tiny" },
+      encode: async (split, data, plan) => {
+        encoded.push(split);
+        return encodeToCaches(model, model.tokenize(data.texts, { maxLength: 24 }), plan);
+      },
+      onRunDone: (run, result) => done.push(`${String(run.pooling)}#${run.seed}:${result.bestEpoch}`),
+    });
+    expect(failed).toEqual([]);
+    expect(encoded).toEqual(["training", "validation"]);
+    // the costliest pooling (lstm) runs first, but the table keeps the order given
+    expect(done.map((d) => d.split(":")[0])).toEqual(["lstm#0", "lstm#1", "mean#0", "mean#1"]);
+    expect(report.rows.map((r) => [r.pooling, r.runs.map((run) => run.seed)])).toEqual([["mean", [0, 1]], ["lstm", [0, 1]]]);
+    expect(Object.keys(report.settings)).toEqual([
+      "model", "data", "examples", "maxLength", "seeds", "epochs", "batchSize", "lr", "head", "dropout", "jobs", "trainingWallSeconds", "failures",
+    ]);
+    expect(report.settings["data"]).toEqual({ train: "split1", valid: "split2", test: null });
+    expect(report.settings["examples"]).toEqual({ train: 24, valid: 8, test: null });
+    const files = compareFiles(report, failed);
+    expect(files["compare.md"]).toContain(compareMarkdown(report));
+    expect(JSON.parse(files["compare.json"])).toEqual(JSON.parse(JSON.stringify(report)));
   });
 });
