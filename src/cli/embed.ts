@@ -1,7 +1,7 @@
 // `encoder-pooling embed`: texts in, one pooled vector per text out (.safetensors, .jsonl or .npy).
 import { resolve } from "node:path";
 import { assertWritable, encodeEmbeddings, formatFromOutputPath, writeFileAtomic } from "../node.js";
-import { parseFlags, positiveIntFlag, requirePathFlag, stringFlag } from "./args.js";
+import { outputFlags, parseFlags, positiveIntFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
 import { inputFlags, loadModelFlag, readInputTexts, readParamsFile, readPoolingFlag, warnAt } from "./inputs.js";
 import { progressBar } from "./progress.js";
@@ -40,8 +40,7 @@ export const embedCommand: Command = {
       "max-length": { type: "string" },
       "no-truncate": { type: "boolean" },
       "batch-size": { type: "string" },
-      output: { type: "string" },
-      force: { type: "boolean" },
+      ...outputFlags,
     });
     const output = requirePathFlag("embed", values, "output", ctx.cwd);
     const format = formatFromOutputPath(output);

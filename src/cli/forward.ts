@@ -5,7 +5,7 @@ import {
   assertWritable, InputError, parseSafetensors, readBytes, readText, RobertaModel, serializeSafetensors, shapeToString, toInt32Array, writeFileAtomic,
   type SafeTensor,
 } from "../node.js";
-import { parseFlags, requirePathFlag } from "./args.js";
+import { outputFlags, parseFlags, requirePathFlag } from "./args.js";
 import type { Command } from "./command.js";
 
 const usage = `Usage: encoder-pooling forward --model DIR --inputs IN.safetensors --output OUT.safetensors [--force] [--verbose]
@@ -54,8 +54,7 @@ export const forwardCommand: Command = {
     const values = parseFlags("forward", argv, {
       model: { type: "string" },
       inputs: { type: "string" },
-      output: { type: "string" },
-      force: { type: "boolean" },
+      ...outputFlags,
       verbose: { type: "boolean" },
     });
     const dir = requirePathFlag("forward", values, "model", ctx.cwd);

@@ -5,7 +5,7 @@ import {
   allocate, assertWritable, createPooler, InputError, parseSafetensors, readBytes, sameShape, serializeSafetensors, shapeToString, toInt32Array,
   UsageError, writeFileAtomic, type DType, type FloatArray, type Pooler, type SafeTensor, type Tensor,
 } from "../node.js";
-import { parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
+import { outputFlags, parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
 import { readParamsFile, readPoolingFlag } from "./inputs.js";
 
@@ -93,9 +93,8 @@ export const poolCommand: Command = {
       params: { type: "string" },
       seed: { type: "string" },
       inputs: { type: "string" },
-      output: { type: "string" },
       backward: { type: "boolean" },
-      force: { type: "boolean" },
+      ...outputFlags,
     });
     const specFlag = requireFlag("pool", "spec", stringFlag(values, "spec"));
     const inputsPath = requirePathFlag("pool", values, "inputs", ctx.cwd);

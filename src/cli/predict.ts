@@ -3,7 +3,7 @@
 // or {"text", "labels", "probabilities"} (multilabel), in input order.
 import { extname, resolve } from "node:path";
 import { assertWritable, openHeadFolder, predictLogits, StopFlag, UsageError, writeFileAtomic } from "../node.js";
-import { parseFlags, requirePathFlag, stringFlag } from "./args.js";
+import { outputFlags, parseFlags, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
 import { inputFlags, readInputTexts } from "./inputs.js";
 import { encodeWithProgress } from "./training-output.js";
@@ -33,8 +33,7 @@ export const predictCommand: Command = {
       ...inputFlags,
       head: { type: "string" },
       model: { type: "string" },
-      output: { type: "string" },
-      force: { type: "boolean" },
+      ...outputFlags,
     });
     const dir = requirePathFlag("predict", values, "head", ctx.cwd);
     const output = requirePathFlag("predict", values, "output", ctx.cwd);

@@ -1,7 +1,7 @@
 // `encoder-pooling tokenize`: one JSON line per text with its ids, tokens and character offsets.
 import { resolve } from "node:path";
 import { assertWritable, writeFileAtomic } from "../node.js";
-import { parseFlags, positiveIntFlag, stringFlag } from "./args.js";
+import { outputFlags, parseFlags, positiveIntFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
 import { inputFlags, loadModelFlag, readInputTexts, warnAt } from "./inputs.js";
 
@@ -32,8 +32,7 @@ export const tokenizeCommand: Command = {
       model: { type: "string" },
       "max-length": { type: "string" },
       "no-truncate": { type: "boolean" },
-      output: { type: "string" },
-      force: { type: "boolean" },
+      ...outputFlags,
     });
     const outputFlag = stringFlag(values, "output");
     const output = outputFlag === undefined || outputFlag === "-" ? undefined : resolve(ctx.cwd, outputFlag);

@@ -6,7 +6,7 @@ import {
   assertHeadFolderWritable, createJobRunner, LabelEncoder, saveHead, StopFlag, TrainingError, writeHeadFolder,
   type HeadConfig, type PoolerJob, type PoolerJobResult,
 } from "../node.js";
-import { parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
+import { outputFlags, parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
 import type { CliContext } from "./context.js";
 import { loadModelFlag, readPoolingFlag } from "./inputs.js";
@@ -45,7 +45,7 @@ ${budgetUsage(DEFAULTS)}
  * themselves to check that an interrupted run saves the best head so far.
  */
 export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag): Promise<void> {
-  const values = parseFlags("train", argv, { ...dataFlags, ...budgetFlags, pooling: { type: "string" }, output: { type: "string" }, force: { type: "boolean" } });
+  const values = parseFlags("train", argv, { ...dataFlags, ...budgetFlags, pooling: { type: "string" }, ...outputFlags });
   const outDir = requirePathFlag("train", values, "output", ctx.cwd);
   const force = values["force"] === true;
   assertHeadFolderWritable(outDir, force);
