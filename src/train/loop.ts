@@ -89,8 +89,28 @@ function restore(params: Map<string, Tensor<FloatArray>>, saved: Map<string, Flo
   for (const [name, t] of params) t.data.set(saved.get(name)!);
 }
 
-/** The options with their defaults filled in and checked. */
-function resolveOptions(options: TrainOptions, train: TrainData) {
+/** A run's settings, defaults filled in and checked, and the state its steps share. */
+interface Run {
+  pooler: Pooler;
+  head: Head;
+  train: TrainData;
+  epochs: number;
+  batchSize: number;
+  metric: string;
+  totalSteps: number;
+  baseLr: number;
+  patience: number | null;
+  maxGradNorm: number | null;
+  schedule: (step: number) => number;
+  optimizer: AdamW;
+  /** Shuffling and dropout. */
+  rng: Rng;
+  /** Optimizer steps taken so far. */
+  step: number;
+  options: TrainOptions;
+}
+
+function startRun(pooler: Pooler, head: Head, train: TrainData, options: TrainOptions): Run {
   const task = train.labels.task;
   const epochs = options.epochs ?? 10;
   const batchSize = options.batchSize ?? 32;
@@ -101,13 +121,49 @@ function resolveOptions(options: TrainOptions, train: TrainData) {
     throw new TrainingError(`metric "${metric}" is not one of ${task}'s: loss, ${TASK_METRICS[task].join(", ")}`);
   }
   const totalSteps = epochs * Math.ceil(train.features.examples.length / batchSize);
+  const baseLr = options.lr ?? 1e-3;
   return {
-    task, epochs, batchSize, metric, totalSteps,
-    baseLr: options.lr ?? 1e-3,
+    pooler, head, train, epochs, batchSize, metric, totalSteps, baseLr,
     patience: options.patience === undefined ? 3 : options.patience,
     maxGradNorm: options.maxGradNorm === undefined ? 1.0 : options.maxGradNorm,
     schedule: makeSchedule({ kind: options.schedule ?? "linear", warmupSteps: Math.ceil((options.warmupRatio ?? 0.1) * totalSteps), totalSteps }),
+    optimizer: new AdamW(trainableParameters(pooler, head), { lr: baseLr, weightDecay: options.weightDecay ?? 0.01 }),
+    rng: new Rng(options.seed ?? 0),
+    step: 0,
+    options,
   };
+}
+
+/**
+ * One pass over the shuffled training examples, a step per mini-batch. Returns the mean loss and the
+ * last step's learning rate, or `interrupted` when a stop was asked for before the epoch's last step.
+ */
+function trainEpoch(run: Run, epoch: number): { trainLoss: number; lr: number; interrupted: boolean } {
+  const { pooler, head, train, batchSize, baseLr, options } = run;
+  const N = train.features.examples.length;
+  const order = run.rng.shuffle(range(0, N));
+  let lossSum = 0;
+  let lr = baseLr;
+  for (let start = 0; start < N; start += batchSize) {
+    const indices = order.slice(start, start + batchSize);
+    lr = baseLr * run.schedule(run.step);
+    const input = assembleBatch(train.features, indices, pooler.dtype);
+    const { loss, gradNorm } = trainingStep(pooler, head, run.optimizer, train.labels.task, input, subsetLabels(train.labels, indices).values, {
+      lr, maxGradNorm: run.maxGradNorm, training: true, rng: run.rng,
+    });
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      throw new TrainingError(
+        `training diverged in epoch ${epoch} (step ${run.step + 1}): the loss is ${loss}` +
+          `${Number.isFinite(loss) ? " but the gradients are not finite" : ""}; try a lower learning rate than ${baseLr}`,
+      );
+    }
+    lossSum += loss * indices.length;
+    run.step++;
+    options.onProgress?.({ epoch, epochs: run.epochs, step: run.step, totalSteps: run.totalSteps, loss });
+    // a stop asked for on an epoch's last step is honoured after that epoch's validation
+    if (start + batchSize < N && options.shouldStop?.()) return { trainLoss: NaN, lr, interrupted: true };
+  }
+  return { trainLoss: lossSum / N, lr, interrupted: false };
 }
 
 /**
@@ -125,64 +181,35 @@ export function trainPooler(pooler: Pooler, head: Head, train: TrainData, valid:
     checkData("validation", valid, pooler, head);
     if (valid.labels.task !== train.labels.task) throw new TrainingError(`validation labels are for ${valid.labels.task}, training labels for ${train.labels.task}`);
   }
-  const { task, epochs, batchSize, metric, totalSteps, baseLr, patience, maxGradNorm, schedule } = resolveOptions(options, train);
-  const N = train.features.examples.length;
-  const params = trainableParameters(pooler, head);
-  const optimizer = new AdamW(params, { lr: baseLr, weightDecay: options.weightDecay ?? 0.01 });
-  const rng = new Rng(options.seed ?? 0);
+  const run = startRun(pooler, head, train, options);
+  const { epochs, metric, patience } = run;
+  const params = run.optimizer.parameters;
   const higher = higherIsBetter(metric);
-
   const history: EpochRecord[] = [];
   let best: number | null = null;
   let bestEpoch = 0;
   let bestWeights: Map<string, FloatArray> | null = null;
   let sinceBest = 0;
   let interrupted = false;
-  let step = 0;
-  for (let epoch = 1; epoch <= epochs && !interrupted; epoch++) {
-    const order = rng.shuffle(range(0, N));
-    let lossSum = 0;
-    let lr = baseLr;
-    for (let start = 0; start < N; start += batchSize) {
-      const indices = order.slice(start, start + batchSize);
-      lr = baseLr * schedule(step);
-      const input = assembleBatch(train.features, indices, pooler.dtype);
-      const { loss, gradNorm } = trainingStep(pooler, head, optimizer, task, input, subsetLabels(train.labels, indices).values, {
-        lr, maxGradNorm, training: true, rng,
-      });
-      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-        throw new TrainingError(
-          `training diverged in epoch ${epoch} (step ${step + 1}): the loss is ${loss}` +
-            `${Number.isFinite(loss) ? " but the gradients are not finite" : ""}; try a lower learning rate than ${baseLr}`,
-        );
-      }
-      lossSum += loss * indices.length;
-      step++;
-      options.onProgress?.({ epoch, epochs, step, totalSteps, loss });
-      // a stop asked for on an epoch's last step is honoured after that epoch's validation, below
-      if (start + batchSize < N && options.shouldStop?.()) {
-        interrupted = true;
-        break;
-      }
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    const { trainLoss, lr, interrupted: stopped } = trainEpoch(run, epoch);
+    if (stopped) {
+      interrupted = true;
+      break;
     }
-    if (interrupted) break;
-    const record: EpochRecord = { epoch, trainLoss: lossSum / N, lr, validLoss: null, validMetric: null, validMetrics: null };
+    const record: EpochRecord = { epoch, trainLoss, lr, validLoss: null, validMetric: null, validMetrics: null };
     if (valid !== null) {
-      const { loss, metrics } = evaluateSplit(pooler, head, valid, Math.max(batchSize, 64));
+      const { loss, metrics } = evaluateSplit(pooler, head, valid, Math.max(run.batchSize, 64));
       const value = metric === "loss" ? loss : metrics[metric]!;
       Object.assign(record, { validLoss: loss, validMetric: value, validMetrics: metrics });
       if (isImprovement(value, best, higher)) {
-        best = value;
-        bestEpoch = epoch;
-        bestWeights = snapshot(params);
-        sinceBest = 0;
+        [best, bestEpoch, bestWeights, sinceBest] = [value, epoch, snapshot(params), 0];
       } else {
         sinceBest++;
       }
     } else {
       // without validation the last complete epoch is kept (also when interrupted mid-epoch)
-      bestEpoch = epoch;
-      bestWeights = snapshot(params);
+      [bestEpoch, bestWeights] = [epoch, snapshot(params)];
     }
     history.push(record);
     options.onEpoch?.(record, epochs);
