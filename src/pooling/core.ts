@@ -166,7 +166,7 @@ export function wrapPooler<Spec extends NormalisedSpec, Cache>(
           if (d === undefined || d === null) throw new Error(`internal: no gradient buffer for layer ${layer}`);
           return d;
         },
-        param: (parameter) => dParameters.of(parameter),
+        param: (parameter) => dParameters.param(parameter),
       };
       core.backward(batch, cache.inner, dPooled.data, grads);
       return {

@@ -2,7 +2,7 @@
 // - a module works in one element type, chosen at run time (`DType`): Float32 to embed and train,
 //   Float64 for the finite-difference checks; `allocate` makes its zero-filled arrays;
 // - it declares each parameter once, by its PyTorch state_dict name, on a ParameterStore, and keeps the
-//   returned handle: `w.data` is the value, `grads.of(w)` its gradient;
+//   returned handle: `w.data` is the value, `grads.param(w)` its gradient;
 // - the store fills every declared parameter from a state_dict (checking names and shapes, with the
 //   module's own error messages) or from a seeded initialisation, in declaration order;
 // - forward returns a cache of the module's own type, backward accumulates (+=) into Gradients that the
@@ -121,7 +121,7 @@ export class ParameterStore {
 
 /**
  * Fresh zeroed gradient buffers for a module's parameters, one backward pass's worth. Backward passes
- * accumulate into `of(parameter)`; `dParameters` hands them to the caller under the parameter names.
+ * accumulate into `param(parameter)`; `dParameters` hands them to the caller under the parameter names.
  */
 export class Gradients {
   private readonly buffers = new Map<Parameter, Tensor<FloatArray>>();
@@ -131,7 +131,7 @@ export class Gradients {
   }
 
   /** The gradient buffer of `parameter` (same shape). */
-  of(parameter: Parameter): FloatArray {
+  param(parameter: Parameter): FloatArray {
     const g = this.buffers.get(parameter);
     if (g === undefined) throw new Error(`internal: no gradient buffer for parameter ${parameter.name}`);
     return g.data;

@@ -46,13 +46,13 @@ export const classificationHead: HeadDefinition<"classification", Classification
       },
       backward({ x, mask, h, hDropped, hMask }, dLogits, N, grads) {
         const dHDropped = ctx.alloc(N * D);
-        linearBackward(dHDropped, grads.of(outWeight), grads.of(outBias), dLogits, hDropped, outWeight.data, N, D, k);
+        linearBackward(dHDropped, grads.param(outWeight), grads.param(outBias), dLogits, hDropped, outWeight.data, N, D, k);
         const dH = dropoutGradient(dHDropped, hMask, ctx.alloc);
         // dPre = dH · (1 − h²)
         const dPre = ctx.alloc(N * D);
         tanhBackward(dPre, dH, h, N * D);
         const dy = ctx.alloc(N * D);
-        linearBackward(dy, grads.of(denseWeight), grads.of(denseBias), dPre, x, denseWeight.data, N, D, D);
+        linearBackward(dy, grads.param(denseWeight), grads.param(denseBias), dPre, x, denseWeight.data, N, D, D);
         return dropoutGradient(dy, mask, ctx.alloc);
       },
     };

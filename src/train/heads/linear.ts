@@ -30,7 +30,7 @@ export const linearHead: HeadDefinition<"linear", LinearCache> = {
       },
       backward({ x, mask }, dLogits, N, grads) {
         const dy = ctx.alloc(N * D);
-        linearBackward(dy, grads.of(weight), grads.of(bias), dLogits, x, weight.data, N, D, k);
+        linearBackward(dy, grads.param(weight), grads.param(bias), dLogits, x, weight.data, N, D, k);
         return dropoutGradient(dy, mask, ctx.alloc);
       },
     };
