@@ -70,13 +70,15 @@ function runDisplay(ctx: CliContext, totalSteps: number, stepsPerRun: number): {
   finish(): void;
   hooks: { onRunProgress(run: CompareRun, p: TrainProgress): void; onRunDone(run: CompareRun, r: PoolerJobResult): void; onRunFailed(run: CompareRun, e: Error): void };
 } {
-  const bar = progressBar(ctx, "train", totalSteps);
+  // the bar starts with the first step, after the encoder has run
+  let bar: ReturnType<typeof progressBar> | null = null;
   const steps = new Map<number, number>();
   const running = new Set<string>();
   const name = (run: CompareRun): string => `${poolingLabel(run.pooling)}#${run.seed}`;
   const show = (): void => {
     let done = 0;
     for (const s of steps.values()) done += s;
+    bar ??= progressBar(ctx, "train", totalSteps);
     bar.update(done, [...running].join(", "));
   };
   const end = (run: CompareRun): void => {
@@ -103,7 +105,7 @@ function runDisplay(ctx: CliContext, totalSteps: number, stepsPerRun: number): {
       end(run);
     },
   };
-  return { finish: () => bar.finish(), hooks };
+  return { finish: () => bar?.finish(), hooks };
 }
 
 export const compareCommand: Command = {
@@ -138,7 +140,7 @@ export const compareCommand: Command = {
       const runner = createJobRunner(jobs, stop);
       const stepsPerRun = Math.ceil(train.texts.length / budget.options.batchSize!) * budget.options.epochs!;
       const display = runDisplay(ctx, poolings.length * seeds.length * stepsPerRun, stepsPerRun);
-      let outcome;
+      let outcome: Awaited<ReturnType<typeof comparePoolers>>;
       try {
         outcome = await comparePoolers(model, { train, valid, test }, {
           task, poolings, seeds, head: budget.head, options: budget.options, maxLength, runner,
