@@ -1,0 +1,64 @@
+// Decoding input bytes to text the way Hugging Face pipelines do (invalid UTF-8 and lone surrogates
+// become U+FFFD), while telling the user which lines were damaged instead of hiding it.
+// Pure: no node:* imports, so that the readers' core can be tested on plain Uint8Arrays.
+
+/** After this many per-line warnings, the rest are summarised in one line. */
+const MAX_LINE_WARNINGS = 10;
+
+const fatalDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const lenientDecoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+
+/** The decoded text and one warning per line that held invalid UTF-8. */
+export interface DecodedText {
+  text: string;
+  warnings: string[];
+}
+
+/**
+ * Decodes UTF-8 bytes. A leading byte-order mark is dropped (spreadsheet exports add one, and it would
+ * otherwise glue itself to the first text or CSV column name). Invalid sequences are replaced by U+FFFD
+ * (one per maximal invalid subpart, as Python's `errors="replace"` and WHATWG decoders do), with a
+ * warning `source:line: ...` per damaged physical line (1-based).
+ * @example decodeUtf8(new Uint8Array([0x61, 0x0a, 0xff]), "in.txt") // { text: "a\n\uFFFD", warnings: ["in.txt:2: ..."] }
+ */
+export function decodeUtf8(bytes: Uint8Array, source: string): DecodedText {
+  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  const body = bytes.subarray(start);
+  try {
+    return { text: fatalDecoder.decode(body), warnings: [] };
+  } catch {
+    // Some bytes are invalid: decode line by line to find which. Splitting at 0x0A is safe because
+    // that byte never occurs inside a multi-byte UTF-8 sequence.
+  }
+  const parts: string[] = [];
+  const badLines: number[] = [];
+  let lineStart = 0;
+  let line = 1;
+  while (lineStart < body.length) {
+    const newline = body.indexOf(0x0a, lineStart);
+    const lineEnd = newline < 0 ? body.length : newline + 1;
+    const segment = body.subarray(lineStart, lineEnd);
+    try {
+      parts.push(fatalDecoder.decode(segment));
+    } catch {
+      parts.push(lenientDecoder.decode(segment));
+      badLines.push(line);
+    }
+    lineStart = lineEnd;
+    line++;
+  }
+  return { text: parts.join(""), warnings: lineWarnings(source, badLines, "invalid UTF-8 replaced with U+FFFD") };
+}
+
+/**
+ * One warning per line (`source:line: what`), capped so that a binary file fed by mistake does not
+ * flood the terminal: after the first few, the remaining lines are counted in a single warning.
+ */
+export function lineWarnings(source: string, lines: readonly number[], what: string): string[] {
+  const warnings = lines.slice(0, MAX_LINE_WARNINGS).map((line) => `${source}:${line}: ${what}`);
+  if (lines.length > MAX_LINE_WARNINGS) {
+    const rest = lines.length - MAX_LINE_WARNINGS;
+    warnings.push(`${source}: ${rest} more line${rest === 1 ? "" : "s"} with the same problem (${what})`);
+  }
+  return warnings;
+}
