@@ -3,11 +3,12 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
-  InputError, loadModel, parseStateDict, PoolingError, POOLING_TYPES, readBytes, readRecords, readText, UsageError,
-  type EncoderModel, type FloatArray, type Tensor, type TextRecord,
+  InputError, INPUT_FORMATS, loadModel, openRecordStream, parseStateDict, PoolingError, POOLING_TYPES, readBytes, readRecords, readText, UsageError,
+  type EncoderModel, type FloatArray, type InputFormat, type RecordStream, type Shard, type Tensor, type TextRecord,
 } from "../node.js";
 import { stringFlag, type FlagValues } from "./args.js";
 import type { CliContext } from "./context.js";
+import type { WarningLog } from "./warnings.js";
 
 /** Flags every text-reading command accepts. */
 export const inputFlags = {
@@ -16,6 +17,51 @@ export const inputFlags = {
   "text-field": { type: "string" },
   "text-column": { type: "string" },
 } as const;
+
+/** Flags of the commands that stream their input: the above, the format of `-`, and an id to carry along. */
+export const streamInputFlags = {
+  ...inputFlags,
+  "input-format": { type: "string" },
+  "id-field": { type: "string" },
+} as const;
+
+/** The texts of `--text` (in memory) or of `--input FILE|-` (a stream), with the source messages name. */
+export interface InputRecords {
+  records: Iterable<TextRecord> | AsyncIterable<TextRecord>;
+  source: string;
+  /** The file or stdin being read, for the progress (null for --text). */
+  stream: RecordStream | null;
+}
+
+/** Opens `--input` (or takes `--text`) as a stream of records; reader warnings go to `log`. */
+export function openInputRecords(command: string, values: FlagValues, ctx: CliContext, log: WarningLog, shard?: Shard): InputRecords {
+  const input = stringFlag(values, "input");
+  const texts = values["text"];
+  const idField = stringFlag(values, "id-field");
+  if (input !== undefined && Array.isArray(texts)) throw new UsageError(`${command}: give --input or --text, not both`);
+  if (Array.isArray(texts)) {
+    if (idField !== undefined || shard !== undefined) throw new UsageError(`${command}: --id-field and --shard need --input`);
+    return { records: texts.map((text, i) => ({ text: String(text), line: i + 1 })), source: "--text", stream: null };
+  }
+  if (input === undefined) throw new UsageError(`${command}: give --input FILE (or -) or --text "…"`);
+  const formatFlag = stringFlag(values, "input-format");
+  if (formatFlag !== undefined && !(INPUT_FORMATS as readonly string[]).includes(formatFlag)) {
+    throw new UsageError(`${command}: --input-format must be one of ${INPUT_FORMATS.join(", ")}, got "${formatFlag}"`);
+  }
+  const textField = stringFlag(values, "text-field") ?? stringFlag(values, "text-column");
+  let source = input;
+  const stream = openRecordStream(input === "-" ? "-" : resolve(ctx.cwd, input), {
+    stdin: ctx.stdin,
+    ...(formatFlag === undefined ? {} : { format: formatFlag as InputFormat }),
+    ...(textField === undefined ? {} : { textField }),
+    ...(idField === undefined ? {} : { idField }),
+    ...(shard === undefined ? {} : { shard }),
+    onWarning: (w) => log.warn(`${source}:${w.line}`, w.message),
+  });
+  // messages name the input as typed (not its absolute path), with a shard's start: `in.txt@1048576:12`
+  source = input === "-" ? stream.source : `${input}${/@\d+$/.exec(stream.source)?.[0] ?? ""}`;
+  return { records: stream.records, source, stream };
+}
 
 /** Loads `--model DIR`, or the shipped default model when the flag is absent. */
 export async function loadModelFlag(values: FlagValues, ctx: CliContext): Promise<EncoderModel> {

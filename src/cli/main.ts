@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The encoder-pooling command line: a table of commands, each a thin shell over the public API.
-import { EncoderPoolingError, isEntryPoint, UsageError } from "../node.js";
+import { EncoderPoolingError, InterruptedError, isEntryPoint, OutputClosedError, UsageError } from "../node.js";
 import type { Command } from "./command.js";
 import { processContext, type CliContext } from "./context.js";
 import { embedCommand } from "./embed.js";
@@ -11,6 +11,7 @@ import { evaluateCommand } from "./evaluate.js";
 import { predictCommand } from "./predict.js";
 import { compareCommand } from "./compare.js";
 import { tokenizeCommand } from "./tokenize.js";
+import { mergeCommand } from "./merge.js";
 
 const commands: Command[] = [
   embedCommand,
@@ -21,6 +22,7 @@ const commands: Command[] = [
   evaluateCommand,
   predictCommand,
   compareCommand,
+  mergeCommand,
 ];
 
 function help(): string {
@@ -35,7 +37,10 @@ ${rows}
 `;
 }
 
-/** Runs one command line; returns the process exit code (0 ok, 1 error, 2 usage error). */
+/**
+ * Runs one command line; returns the process exit code (0 ok, 1 error, 2 usage error, 130 interrupted
+ * by Ctrl-C). A reader that closes our output (`… | head`) ends the command quietly with 0.
+ */
 export async function main(argv: string[], ctx: CliContext = processContext()): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
@@ -55,6 +60,11 @@ export async function main(argv: string[], ctx: CliContext = processContext()): 
     await command.run(rest, ctx);
     return 0;
   } catch (err) {
+    if (err instanceof OutputClosedError) return 0;
+    if (err instanceof InterruptedError) {
+      ctx.stderr.write(`encoder-pooling ${name}: ${err.message}\n`);
+      return 130;
+    }
     if (err instanceof UsageError) {
       // Usage messages already start with the command's name.
       ctx.stderr.write(`encoder-pooling ${err.message}\n`);

@@ -1,18 +1,22 @@
-// The pure core of the input readers: bytes of a .txt, .jsonl or .csv file in, texts (and labels) out,
-// in file order, each with the line it came from. The Node side (src/io/readers.ts) only fetches the bytes.
+// The pure core of the input readers: bytes of a .txt, .jsonl or .csv file in, texts (and labels, and
+// ids) out, in file order, each with the line it came from. RecordParser takes the bytes in pieces, so a
+// file of any size streams through in bounded memory; parseRecords is the one-piece case. The Node side
+// (src/io/readers.ts, src/io/record-stream.ts) only fetches the bytes.
 import { replaceLoneSurrogates } from "../encoder/tokenizer/index.js";
 import { InputError } from "../errors.js";
-import { parseCsv } from "./csv.js";
-import { decodeUtf8, lineWarnings } from "./utf8.js";
+import { CsvSplitter, type CsvRow } from "./csv.js";
+import { INVALID_UTF8, lineWarnings, Utf8LineDecoder, type DecodedLines } from "./utf8.js";
 
 export type InputFormat = "txt" | "jsonl" | "csv";
 
 export const INPUT_FORMATS: readonly InputFormat[] = ["txt", "jsonl", "csv"];
 
-/** One input text; `label` is present exactly when a label field was asked for. */
+/** One input text; `label` and `id` are present exactly when their field was asked for. */
 export interface TextRecord {
   text: string;
   label?: unknown;
+  /** The value of the id field (`--id-field`): any JSON value from .jsonl, a string from .csv. */
+  id?: unknown;
   /** 1-based physical line of the file where the record starts (for CSV, where its first field starts). */
   line: number;
 }
@@ -31,64 +35,103 @@ export interface ParseOptions {
   textField?: string;
   /** JSONL field or CSV column holding the label; .txt files cannot carry labels. */
   labelField?: string;
+  /** JSONL field or CSV column holding an id to carry along (a join key); .txt files have none. */
+  idField?: string;
 }
 
+/** A non-fatal problem on one line; records of one kind share the same `message`. */
+export interface RecordWarning {
+  line: number;
+  message: string;
+}
+
+export interface RecordParserOptions extends ParseOptions {
+  /** Receives each non-fatal problem as it is found. */
+  onWarning?: (warning: RecordWarning) => void;
+  /** False when the bytes start inside a file (a shard of it): no byte-order mark is looked for. */
+  atFileStart?: boolean;
+}
+
+/** The message of a blank .txt line. */
+export const BLANK_LINE = "blank line kept as an empty text";
+
 /**
- * Parses an input file's bytes into records, in file order.
+ * Parses an input file pushed in pieces of any size into records, in file order.
  * - txt: one text per line; LF or CRLF; a final line break does not add a record. Blank lines are KEPT
- *   as empty texts so that output row i is input line i, with one warning listing them.
+ *   as empty texts so that output row i is input line i, each with a warning.
  * - jsonl: one JSON object per line; blank lines are skipped.
  * - csv: RFC 4180 with a required header row; completely empty lines are skipped.
  * Invalid UTF-8 and lone surrogates become U+FFFD with a warning naming the line. Malformed input
  * (bad JSON, a missing field or label, a ragged CSV row) throws an InputError naming the line.
- * @example parseRecords(bytes, { source: "in.jsonl", format: "jsonl", labelField: "label" })
+ * @example
+ * const parser = new RecordParser({ source: "in.jsonl", format: "jsonl", idField: "id" });
+ * for await (const chunk of stream) for (const r of parser.push(chunk)) use(r);
+ * for (const r of parser.end()) use(r);
  */
-export function parseRecords(bytes: Uint8Array, options: ParseOptions): ParsedRecords {
-  const { text, warnings } = decodeUtf8(bytes, options.source);
-  const textField = options.textField ?? "text";
-  switch (options.format) {
-    case "txt":
+export class RecordParser {
+  private readonly decoder: Utf8LineDecoder;
+  private readonly csv: CsvSplitter | null;
+  private csvColumns: { text: number; label: number; id: number; count: number } | null = null;
+  private readonly fields: { text: string; label: string | undefined; id: string | undefined };
+
+  constructor(private readonly options: RecordParserOptions) {
+    this.decoder = new Utf8LineDecoder({ atStreamStart: options.atFileStart ?? true });
+    this.csv = options.format === "csv" ? new CsvSplitter(options.source) : null;
+    this.fields = { text: options.textField ?? "text", label: options.labelField, id: options.idField };
+    if (options.format === "txt") {
       if (options.labelField !== undefined) {
         throw new InputError(`${options.source}: a .txt file has no labels; use .jsonl or .csv with a label field`);
       }
-      return parseTxt(text, options.source, warnings);
-    case "jsonl":
-      return parseJsonl(text, options.source, textField, options.labelField, warnings);
-    case "csv":
-      return parseCsvRecords(text, options.source, textField, options.labelField, warnings);
+      if (options.idField !== undefined) throw new InputError(`${options.source}: a .txt file has no id field; use .jsonl or .csv`);
+    }
   }
-}
 
-function splitLines(text: string): string[] {
-  const lines = text.split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
-  return lines.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
-}
-
-function parseTxt(text: string, source: string, warnings: string[]): ParsedRecords {
-  const lines = splitLines(text);
-  const records = lines.map((line, i) => ({ text: line, line: i + 1 }));
-  const blank = records.filter((r) => r.text === "").map((r) => r.line);
-  if (blank.length > 0) {
-    const list = blank.length <= 10 ? blank.join(", ") : `${blank.slice(0, 10).join(", ")}, ...`;
-    const s = blank.length === 1 ? "" : "s";
-    warnings.push(`${source}: ${blank.length} blank line${s} kept as empty texts (line${s} ${list})`);
+  /** Adds bytes; returns the records they complete. */
+  push(bytes: Uint8Array): TextRecord[] {
+    return this.parse(this.decoder.push(bytes), false);
   }
-  return { records, warnings };
-}
 
-function parseJsonl(
-  text: string,
-  source: string,
-  textField: string,
-  labelField: string | undefined,
-  warnings: string[],
-): ParsedRecords {
-  const records: TextRecord[] = [];
-  const surrogateLines: number[] = [];
-  splitLines(text).forEach((raw, i) => {
-    const line = i + 1;
-    if (raw.trim() === "") return;
+  /** Ends the input: returns the last records (a .csv input without even a header row is an error). */
+  end(): TextRecord[] {
+    const records = this.parse(this.decoder.end(), true);
+    if (this.csv !== null && this.csvColumns === null) {
+      throw new InputError(`${this.options.source}: the CSV file is empty; a header row naming the columns is required`);
+    }
+    return records;
+  }
+
+  private warn(line: number, message: string): void {
+    this.options.onWarning?.({ line, message });
+  }
+
+  private parse(lines: DecodedLines, last: boolean): TextRecord[] {
+    if (this.csv !== null) {
+      for (const line of lines.badLines) this.warn(line, INVALID_UTF8);
+      const rows = this.csv.push(lines.text);
+      if (last) rows.push(...this.csv.end());
+      return rows.flatMap((row) => this.csvRecord(row));
+    }
+    const records: TextRecord[] = [];
+    const split = lines.text.split("\n");
+    if (split[split.length - 1] === "") split.pop();
+    const bad = new Set(lines.badLines);
+    split.forEach((raw, i) => {
+      const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+      const line = lines.firstLine + i;
+      if (bad.has(line)) this.warn(line, INVALID_UTF8);
+      if (this.options.format === "txt") {
+        if (text === "") this.warn(line, BLANK_LINE);
+        records.push({ text, line });
+      } else if (text.trim() !== "") {
+        records.push(this.jsonlRecord(text, line));
+      }
+    });
+    return records;
+  }
+
+  private jsonlRecord(raw: string, line: number): TextRecord {
+    const { source } = this.options;
+    const { text: textField, label: labelField, id: idField } = this.fields;
     let value: unknown;
     try {
       value = JSON.parse(raw);
@@ -105,7 +148,7 @@ function parseJsonl(
       throw new InputError(`${source}:${line}: field "${textField}" is ${jsonKind(rawText)}, expected a string`);
     }
     const fixed = replaceLoneSurrogates(rawText);
-    if (fixed.replaced) surrogateLines.push(line);
+    if (fixed.replaced) this.warn(line, `lone surrogate in field "${textField}" replaced with U+FFFD`);
     const record: TextRecord = { text: fixed.text, line };
     if (labelField !== undefined) {
       if (!Object.hasOwn(object, labelField)) throw new InputError(`${source}:${line}: no label field "${labelField}"`);
@@ -113,40 +156,68 @@ function parseJsonl(
       if (label === null) throw new InputError(`${source}:${line}: label field "${labelField}" is null`);
       record.label = label;
     }
-    records.push(record);
-  });
-  warnings.push(...lineWarnings(source, surrogateLines, `lone surrogate in field "${textField}" replaced with U+FFFD`));
-  return { records, warnings };
-}
-
-function parseCsvRecords(
-  text: string,
-  source: string,
-  textColumn: string,
-  labelColumn: string | undefined,
-  warnings: string[],
-): ParsedRecords {
-  const [header, ...rows] = parseCsv(text, source);
-  if (header === undefined) {
-    throw new InputError(`${source}: the CSV file is empty; a header row naming the columns is required`);
-  }
-  const textIndex = columnIndex(header.fields, textColumn, source, "text");
-  const labelIndex = labelColumn === undefined ? -1 : columnIndex(header.fields, labelColumn, source, "label");
-  const records = rows.map((row): TextRecord => {
-    if (row.fields.length !== header.fields.length) {
-      throw new InputError(
-        `${source}:${row.line}: ${row.fields.length} field${row.fields.length === 1 ? "" : "s"}, but the header has ${header.fields.length}`,
-      );
+    if (idField !== undefined) {
+      if (!Object.hasOwn(object, idField)) throw new InputError(`${source}:${line}: no id field "${idField}"`);
+      record.id = object[idField];
     }
-    const record: TextRecord = { text: row.fields[textIndex] ?? "", line: row.line };
+    return record;
+  }
+
+  /** The record of one CSV row; the first row is the header, which only names the columns. */
+  private csvRecord(row: CsvRow): TextRecord[] {
+    const { source } = this.options;
+    const { text: textColumn, label: labelColumn, id: idColumn } = this.fields;
+    if (this.csvColumns === null) {
+      const header = row.fields;
+      this.csvColumns = {
+        text: columnIndex(header, textColumn, source, "text"),
+        label: labelColumn === undefined ? -1 : columnIndex(header, labelColumn, source, "label"),
+        id: idColumn === undefined ? -1 : columnIndex(header, idColumn, source, "id"),
+        count: header.length,
+      };
+      return [];
+    }
+    const columns = this.csvColumns;
+    if (row.fields.length !== columns.count) {
+      throw new InputError(`${source}:${row.line}: ${row.fields.length} field${row.fields.length === 1 ? "" : "s"}, but the header has ${columns.count}`);
+    }
+    const record: TextRecord = { text: row.fields[columns.text] ?? "", line: row.line };
     if (labelColumn !== undefined) {
-      const label = row.fields[labelIndex] ?? "";
+      const label = row.fields[columns.label] ?? "";
       if (label === "") throw new InputError(`${source}:${row.line}: empty label in column "${labelColumn}"`);
       record.label = label;
     }
-    return record;
+    if (idColumn !== undefined) record.id = row.fields[columns.id] ?? "";
+    return [record];
+  }
+}
+
+/**
+ * Parses a whole input file's bytes into records, in file order (see RecordParser for the formats).
+ * Warnings come back as lines `source:line: what`, each kind capped (blank .txt lines in one line).
+ * @example parseRecords(bytes, { source: "in.jsonl", format: "jsonl", labelField: "label" })
+ */
+export function parseRecords(bytes: Uint8Array, options: ParseOptions): ParsedRecords {
+  const byKind = new Map<string, number[]>();
+  const parser = new RecordParser({
+    ...options,
+    onWarning: ({ line, message }) => {
+      const lines = byKind.get(message) ?? [];
+      lines.push(line);
+      byKind.set(message, lines);
+    },
   });
+  const records = [...parser.push(bytes), ...parser.end()];
+  const warnings = [...byKind].flatMap(([message, lines]) =>
+    message === BLANK_LINE ? [blankLinesWarning(options.source, lines)] : lineWarnings(options.source, lines, message),
+  );
   return { records, warnings };
+}
+
+function blankLinesWarning(source: string, blank: number[]): string {
+  const list = blank.length <= 10 ? blank.join(", ") : `${blank.slice(0, 10).join(", ")}, ...`;
+  const s = blank.length === 1 ? "" : "s";
+  return `${source}: ${blank.length} blank line${s} kept as empty texts (line${s} ${list})`;
 }
 
 /** Index of `name` in the header; an unknown or repeated name is an error listing the columns. */

@@ -1,5 +1,6 @@
 // Decoding input bytes to text the way Hugging Face pipelines do (invalid UTF-8 and lone surrogates
-// become U+FFFD), while telling the user which lines were damaged instead of hiding it.
+// become U+FFFD), while telling the user which lines were damaged instead of hiding it. The bytes may
+// arrive in pieces (a file read chunk by chunk, standard input): Utf8LineDecoder hands out whole lines.
 // Pure: no node:* imports, so that the readers' core can be tested on plain Uint8Arrays.
 
 /** After this many per-line warnings, the rest are summarised in one line. */
@@ -14,40 +15,120 @@ export interface DecodedText {
   warnings: string[];
 }
 
+/** Whole lines decoded from a piece of a byte stream. */
+export interface DecodedLines {
+  /** The lines, each ending in "\n" except the last line of the stream when the stream has no final "\n". */
+  text: string;
+  /** 1-based number of the first line in `text`. */
+  firstLine: number;
+  /** Lines (1-based, counted from the start of the stream) whose invalid bytes became U+FFFD. */
+  badLines: number[];
+}
+
 /**
- * Decodes UTF-8 bytes. A leading byte-order mark is dropped (spreadsheet exports add one, and it would
- * otherwise glue itself to the first text or CSV column name). Invalid sequences are replaced by U+FFFD
- * (one per maximal invalid subpart, as Python's `errors="replace"` and WHATWG decoders do), with a
- * warning `source:line: ...` per damaged physical line (1-based).
+ * Decodes a byte stream pushed in pieces of any size into whole lines. A leading byte-order mark is
+ * dropped (spreadsheet exports add one). Splitting at 0x0A is safe because that byte never occurs
+ * inside a multi-byte UTF-8 sequence, so a piece that ends in the middle of a character is simply
+ * kept until the rest of its line arrives. Memory held: the unfinished last line.
+ * @example
+ * const d = new Utf8LineDecoder();
+ * d.push(bytesA); d.push(bytesB); const rest = d.end();
+ */
+export class Utf8LineDecoder {
+  private pending: Uint8Array[] = [];
+  private nextLine = 1;
+  private atStart: boolean;
+
+  /** `atStreamStart: false` when the bytes start in the middle of a file (a shard): no BOM is looked for. */
+  constructor(options: { atStreamStart?: boolean } = {}) {
+    this.atStart = options.atStreamStart ?? true;
+  }
+
+  /** Adds bytes; returns the lines they complete (possibly none). */
+  push(bytes: Uint8Array): DecodedLines {
+    const lastNewline = bytes.lastIndexOf(0x0a);
+    if (lastNewline < 0) {
+      if (bytes.length > 0) this.pending.push(bytes);
+      return { text: "", firstLine: this.nextLine, badLines: [] };
+    }
+    const complete = this.take(bytes.subarray(0, lastNewline + 1));
+    if (lastNewline + 1 < bytes.length) this.pending.push(bytes.subarray(lastNewline + 1));
+    return this.decode(complete);
+  }
+
+  /** Ends the stream: returns the last line if it had no final "\n". */
+  end(): DecodedLines {
+    return this.decode(this.take(new Uint8Array(0)));
+  }
+
+  /** The pending bytes followed by `bytes`, as one array; clears the pending list. */
+  private take(bytes: Uint8Array): Uint8Array {
+    if (this.pending.length === 0) return bytes;
+    const parts = [...this.pending, bytes];
+    this.pending = [];
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const p of parts) {
+      out.set(p, offset);
+      offset += p.length;
+    }
+    return out;
+  }
+
+  private decode(bytes: Uint8Array): DecodedLines {
+    let body = bytes;
+    if (this.atStart && body.length > 0) {
+      if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) body = body.subarray(3);
+      this.atStart = false;
+    }
+    const firstLine = this.nextLine;
+    const badLines: number[] = [];
+    let text: string;
+    try {
+      text = fatalDecoder.decode(body);
+    } catch {
+      // Some bytes are invalid: decode line by line to find which.
+      const parts: string[] = [];
+      for (let start = 0, line = firstLine; start < body.length; line++) {
+        const newline = body.indexOf(0x0a, start);
+        const end = newline < 0 ? body.length : newline + 1;
+        const segment = body.subarray(start, end);
+        try {
+          parts.push(fatalDecoder.decode(segment));
+        } catch {
+          parts.push(lenientDecoder.decode(segment));
+          badLines.push(line);
+        }
+        start = end;
+      }
+      text = parts.join("");
+    }
+    this.nextLine += countLines(body);
+    return { text, firstLine, badLines };
+  }
+}
+
+/** Lines in a piece of bytes: one per 0x0A, plus one for a last line without it. */
+function countLines(bytes: Uint8Array): number {
+  let lines = 0;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) lines++;
+  return bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a ? lines + 1 : lines;
+}
+
+/** The message of a line whose invalid UTF-8 was replaced. */
+export const INVALID_UTF8 = "invalid UTF-8 replaced with U+FFFD";
+
+/**
+ * Decodes UTF-8 bytes in one go. A leading byte-order mark is dropped; invalid sequences are replaced
+ * by U+FFFD (one per maximal invalid subpart, as Python's `errors="replace"` and WHATWG decoders do),
+ * with a warning `source:line: ...` per damaged physical line (1-based).
  * @example decodeUtf8(new Uint8Array([0x61, 0x0a, 0xff]), "in.txt") // { text: "a\n\uFFFD", warnings: ["in.txt:2: ..."] }
  */
 export function decodeUtf8(bytes: Uint8Array, source: string): DecodedText {
-  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  const body = bytes.subarray(start);
-  try {
-    return { text: fatalDecoder.decode(body), warnings: [] };
-  } catch {
-    // Some bytes are invalid: decode line by line to find which. Splitting at 0x0A is safe because
-    // that byte never occurs inside a multi-byte UTF-8 sequence.
-  }
-  const parts: string[] = [];
-  const badLines: number[] = [];
-  let lineStart = 0;
-  let line = 1;
-  while (lineStart < body.length) {
-    const newline = body.indexOf(0x0a, lineStart);
-    const lineEnd = newline < 0 ? body.length : newline + 1;
-    const segment = body.subarray(lineStart, lineEnd);
-    try {
-      parts.push(fatalDecoder.decode(segment));
-    } catch {
-      parts.push(lenientDecoder.decode(segment));
-      badLines.push(line);
-    }
-    lineStart = lineEnd;
-    line++;
-  }
-  return { text: parts.join(""), warnings: lineWarnings(source, badLines, "invalid UTF-8 replaced with U+FFFD") };
+  const decoder = new Utf8LineDecoder();
+  const head = decoder.push(bytes);
+  const tail = decoder.end();
+  return { text: head.text + tail.text, warnings: lineWarnings(source, [...head.badLines, ...tail.badLines], INVALID_UTF8) };
 }
 
 /**

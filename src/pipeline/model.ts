@@ -8,6 +8,7 @@ import { Tokenizer, type Encoding } from "../encoder/tokenizer/index.js";
 import { createPooler, poolingDims, type Pooler, type PoolingDims, type PoolingSpec } from "../pooling/index.js";
 import type { FloatArray, Tensor } from "../tensor/tensor.js";
 import type { Backend } from "../tensor/backend.js";
+import { embedWindows, windowSizes, type StreamRow, type WindowOptions } from "./stream.js";
 
 /** The files of a Hugging Face model folder, already read into memory. */
 export interface ModelBuffers {
@@ -50,6 +51,14 @@ export interface EmbedOptions {
   describeText?: (textIndex: number) => string;
   /** Called with each warning and the index of the text it is about, e.g. ("truncated to 512 tokens", 3). */
   onWarning?: (message: string, textIndex: number) => void;
+}
+
+/** Options of `EncoderModel.embedStream`: those of `embed`, the window, and callbacks that see each record. */
+export interface EmbedStreamOptions<R> extends Omit<EmbedOptions, "onProgress" | "describeText" | "onWarning">, WindowOptions {
+  /** Names a text in error messages (the CLI gives `file.txt:7`). Default `text ${index + 1}`. */
+  describeText?: (index: number, record: R) => string;
+  /** Called with each warning and the text it is about, e.g. ("truncated to 512 tokens", 3, record). */
+  onWarning?: (message: string, index: number, record: R) => void;
 }
 
 /** N vectors of size D, row-major in one Float32Array; `vectors[i]` is a view of row i. */
@@ -108,7 +117,7 @@ export class EncoderModel {
    * Groups encodings into padded batches, longest first, so that texts of similar length share a batch
    * and little compute is spent on padding.
    */
-  *batches(encodings: Encoding[], batchSize: number): Generator<EncodedBatch> {
+  *batches(encodings: readonly { inputIds: ArrayLike<number> }[], batchSize: number): Generator<EncodedBatch> {
     const order = encodings.map((_, i) => i).sort((a, b) => encodings[b]!.inputIds.length - encodings[a]!.inputIds.length);
     for (let start = 0; start < order.length; start += batchSize) {
       const indices = order.slice(start, start + batchSize);
@@ -146,20 +155,66 @@ export class EncoderModel {
     const dim = pooler.outputSize;
     const data = new Float32Array(texts.length * dim);
     let done = 0;
-    for (const batch of this.batches(encodings, batchSize)) {
+    await this.embedTokenized(encodings, pooler, { ...options, batchSize }, data, async (n) => {
+      done += n;
+      options.onProgress?.(done, texts.length);
+    });
+    const vectors = Array.from({ length: texts.length }, (_, i) => data.subarray(i * dim, (i + 1) * dim));
+    return { data, count: texts.length, dim, vectors };
+  }
+
+  /**
+   * Embeds a stream of texts (or of records with a `text`) of any length in bounded memory: one window
+   * of texts at a time is tokenized, sorted by length into batches and embedded, and its rows are
+   * yielded in input order as `{ index, vector, record }`. The vector is a view that stays valid.
+   * @example
+   * for await (const { index, vector, record } of model.embedStream(lines, { pooling: "mean", window: 1024 })) send(record.id, vector);
+   */
+  embedStream<R extends string | { text: string }>(
+    source: AsyncIterable<R> | Iterable<R>,
+    options: EmbedStreamOptions<R> = {},
+  ): AsyncGenerator<StreamRow<R>> {
+    const pooler = this.createPooler(options.pooling ?? "mean", options.params);
+    const { batchSize } = windowSizes(options);
+    const describe = options.describeText ?? ((i: number) => `text ${i + 1}`);
+    const textOf = (r: R): string => (typeof r === "string" ? r : r.text);
+    return embedWindows(source, {
+      dim: pooler.outputSize,
+      tokenize: (records, first) =>
+        this.tokenize(records.map(textOf), {
+          ...options,
+          describeText: (i) => describe(first + i, records[i]!),
+          onWarning: (message, i) => options.onWarning?.(message, first + i, records[i]!),
+        }).map((e) => e.inputIds),
+      embed: (ids, out, afterBatch) => this.embedTokenized(ids.map((inputIds) => ({ inputIds })), pooler, { ...options, batchSize }, out, afterBatch),
+    }, options);
+  }
+
+  /**
+   * Runs encoder and pooler over token-id sequences batch by batch (longest first) and writes row i of
+   * out [N,D] for encodings[i]; `afterBatch(texts, tokens)` is awaited after each batch.
+   */
+  private async embedTokenized(
+    encodings: readonly { inputIds: ArrayLike<number> }[],
+    pooler: Pooler<PoolingSpec>,
+    options: { normalize?: boolean; batchSize: number },
+    out: Float32Array,
+    afterBatch: (texts: number, tokens: number) => Promise<void>,
+  ): Promise<void> {
+    const dim = pooler.outputSize;
+    for (const batch of this.batches(encodings, options.batchSize)) {
       const { hiddenStates } = this.encoder.forward(batch);
       // pooled: [B,D]
       const { pooled } = pooler.forward({ hiddenStates, attentionMask: batch.attentionMask });
+      let tokens = 0;
       batch.indices.forEach((textIndex, b) => {
         const row = pooled.data.subarray(b * dim, (b + 1) * dim);
         if (options.normalize) l2Normalize(row);
-        data.set(row, textIndex * dim);
+        out.set(row, textIndex * dim);
+        tokens += encodings[textIndex]!.inputIds.length;
       });
-      done += batch.batchSize;
-      options.onProgress?.(done, texts.length);
+      await afterBatch(batch.batchSize, tokens);
     }
-    const vectors = Array.from({ length: texts.length }, (_, i) => data.subarray(i * dim, (i + 1) * dim));
-    return { data, count: texts.length, dim, vectors };
   }
 
   private resolveMaxLength(maxLength: number | undefined): number {
