@@ -117,7 +117,8 @@ export async function embedCorpus(
     if (out.rows === 0 && options.allowEmpty !== true) throw new InputError("no texts in the input");
     await out.finish();
   } catch (err) {
-    await out.stop(hash.hex());
+    // with no new row the hash may hold a prefix that failed its check: keep the recorded one
+    await out.stop(out.rows === resumedRows ? out.resumedHash : hash.hex());
     if (options.signal?.aborted === true) {
       const kept = options.output === "-" ? "" : `; ${partialPath(options.output)} keeps them: run the same command with --resume to go on`;
       throw new InterruptedError(`interrupted after ${out.rows} rows${kept}`);
