@@ -54,3 +54,8 @@ export function numberFlag(command: string, name: string, value: string | undefi
   if (value.trim() === "" || !Number.isFinite(n)) throw new UsageError(`${command}: --${name} must be a number, got "${value}"`);
   return n;
 }
+
+/** A UsageError from the library, its message led by the command's name as the command line's are. */
+export function commandUsage(command: string, err: unknown): unknown {
+  return err instanceof UsageError && !err.message.startsWith(`${command}:`) ? new UsageError(`${command}: ${err.message}`) : err;
+}

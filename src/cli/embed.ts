@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { embedCorpus, InterruptedError, OutputClosedError, formatFromOutputPath, OUTPUT_FORMATS, parseShard, partialPath, sidecarPath, UsageError, type OutputFormat } from "../node.js";
-import { numberFlag, outputFlags, parseFlags, positiveIntFlag, requireFlag, stringFlag, type FlagValues } from "./args.js";
+import { commandUsage, numberFlag, outputFlags, parseFlags, positiveIntFlag, requireFlag, stringFlag, type FlagValues } from "./args.js";
 import type { Command } from "./command.js";
 import type { CliContext } from "./context.js";
 import { loadModelFlag, openInputRecords, readParamsFile, readPoolingFlag, streamInputFlags } from "./inputs.js";
@@ -166,6 +166,7 @@ export const embedCommand: Command = {
       onProgress: (p) => progress.update(p),
     }).catch((err: unknown) => {
       if (err instanceof OutputClosedError) closed = true;
+      else if (err instanceof UsageError) throw commandUsage("embed", err);
       else if (!(err instanceof InterruptedError) && path !== "-" && existsSync(partialPath(path)) && !log.quiet) {
         ctx.stderr.write(`note: the rows done so far are kept in ${partialPath(path)}: fix the cause and run again with --resume, or start over with --force\n`);
       }

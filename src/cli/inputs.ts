@@ -6,7 +6,7 @@ import {
   InputError, INPUT_FORMATS, loadModel, openRecordStream, parseStateDict, PoolingError, POOLING_TYPES, readBytes, readRecords, readText, UsageError,
   type EncoderModel, type FloatArray, type InputFormat, type RecordStream, type Shard, type Tensor, type TextRecord,
 } from "../node.js";
-import { stringFlag, type FlagValues } from "./args.js";
+import { commandUsage, stringFlag, type FlagValues } from "./args.js";
 import type { CliContext } from "./context.js";
 import type { WarningLog } from "./warnings.js";
 
@@ -50,14 +50,19 @@ export function openInputRecords(command: string, values: FlagValues, ctx: CliCo
   }
   const textField = stringFlag(values, "text-field") ?? stringFlag(values, "text-column");
   let source = input;
-  const stream = openRecordStream(input === "-" ? "-" : resolve(ctx.cwd, input), {
-    stdin: ctx.stdin,
-    ...(formatFlag === undefined ? {} : { format: formatFlag as InputFormat }),
-    ...(textField === undefined ? {} : { textField }),
-    ...(idField === undefined ? {} : { idField }),
-    ...(shard === undefined ? {} : { shard }),
-    onWarning: (w) => log.warn(`${source}:${w.line}`, w.message),
-  });
+  let stream: RecordStream;
+  try {
+    stream = openRecordStream(input === "-" ? "-" : resolve(ctx.cwd, input), {
+      stdin: ctx.stdin,
+      ...(formatFlag === undefined ? {} : { format: formatFlag as InputFormat }),
+      ...(textField === undefined ? {} : { textField }),
+      ...(idField === undefined ? {} : { idField }),
+      ...(shard === undefined ? {} : { shard }),
+      onWarning: (w) => log.warn(`${source}:${w.line}`, w.message),
+    });
+  } catch (err) {
+    throw commandUsage(command, err);
+  }
   // messages name the input as typed (not its absolute path), with a shard's start: `in.txt@1048576:12`
   source = input === "-" ? stream.source : `${input}${/@\d+$/.exec(stream.source)?.[0] ?? ""}`;
   return { records: stream.records, source, stream };

@@ -86,32 +86,50 @@ export class RecordParser {
     }
   }
 
-  /** Adds bytes; returns the records they complete. */
+  /**
+   * Adds bytes; returns the records they complete. A malformed record ends the parse, but the records
+   * before it are still returned: the error is thrown by the next call (push or end).
+   */
   push(bytes: Uint8Array): TextRecord[] {
-    return this.parse(this.decoder.push(bytes), false);
+    return this.guarded((out) => this.parse(this.decoder.push(bytes), false, out));
   }
 
   /** Ends the input: returns the last records (a .csv input without even a header row is an error). */
   end(): TextRecord[] {
-    const records = this.parse(this.decoder.end(), true);
+    const records = this.guarded((out) => this.parse(this.decoder.end(), true, out));
+    if (this.failure !== null) throw this.failure;
     if (this.csv !== null && this.csvColumns === null) {
       throw new InputError(`${this.options.source}: the CSV file is empty; a header row naming the columns is required`);
     }
     return records;
   }
 
+  private failure: unknown = null;
+
+  /** Runs a parse into a fresh list; an error is kept for the next call, the records before it returned. */
+  private guarded(parse: (out: TextRecord[]) => void): TextRecord[] {
+    if (this.failure !== null) throw this.failure;
+    const out: TextRecord[] = [];
+    try {
+      parse(out);
+    } catch (err) {
+      this.failure = err;
+    }
+    return out;
+  }
+
   private warn(line: number, message: string): void {
     this.options.onWarning?.({ line, message });
   }
 
-  private parse(lines: DecodedLines, last: boolean): TextRecord[] {
+  private parse(lines: DecodedLines, last: boolean, out: TextRecord[]): void {
     if (this.csv !== null) {
       for (const line of lines.badLines) this.warn(line, INVALID_UTF8);
       const rows = this.csv.push(lines.text);
       if (last) rows.push(...this.csv.end());
-      return rows.flatMap((row) => this.csvRecord(row));
+      for (const row of rows) out.push(...this.csvRecord(row));
+      return;
     }
-    const records: TextRecord[] = [];
     const split = lines.text.split("\n");
     if (split[split.length - 1] === "") split.pop();
     const bad = new Set(lines.badLines);
@@ -121,12 +139,11 @@ export class RecordParser {
       if (bad.has(line)) this.warn(line, INVALID_UTF8);
       if (this.options.format === "txt") {
         if (text === "") this.warn(line, BLANK_LINE);
-        records.push({ text, line });
+        out.push({ text, line });
       } else if (text.trim() !== "") {
-        records.push(this.jsonlRecord(text, line));
+        out.push(this.jsonlRecord(text, line));
       }
     });
-    return records;
   }
 
   private jsonlRecord(raw: string, line: number): TextRecord {

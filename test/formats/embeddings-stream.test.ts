@@ -49,7 +49,7 @@ describe("streamed outputs", () => {
     const { tensors, metadata } = parseSafetensors(streamed({ format: "safetensors", provenance }, rows), "s");
     expect([...tensors.keys()]).toEqual(["embeddings"]);
     expect(tensors.get("embeddings")!.shape).toEqual([3, 3]);
-    expect(Array.from(tensors.get("embeddings")!.data)).toEqual(rows.flatMap((r) => [...r]));
+    expect(Array.from(tensors.get("embeddings")!.data as Float32Array)).toEqual(rows.flatMap((r) => [...r]));
     expect(metadata).toEqual({ model: "default", pooling: '{"type":"mean"}', normalize: "true", max_length: "38", dim: "3" });
     expect(provenanceMetadata(provenance)).toEqual(metadata);
   });

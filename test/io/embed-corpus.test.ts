@@ -98,7 +98,7 @@ describe("embedCorpus: an uninterrupted run", () => {
         expect(rows.flatMap((r) => (r["embedding"] as number[]).map(Math.fround))).toEqual(Array.from(data));
       } else if (format === "safetensors") {
         const { tensors, metadata } = parseSafetensors(new Uint8Array(bytes), "out");
-        expect(Array.from(tensors.get("embeddings")!.data)).toEqual(Array.from(data));
+        expect(Array.from(tensors.get("embeddings")!.data as Float32Array)).toEqual(Array.from(data));
         expect(metadata).toEqual({ model: "default", pooling: '{"type":"mean-max"}', normalize: "true", max_length: "38", dim: "32" });
       } else {
         expect(JSON.parse(readFileSync(sidecarPath(o.output), "utf8"))).toEqual({ shape: [45, 32], dtype: "float32", ...provenance });
