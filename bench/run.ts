@@ -3,11 +3,13 @@
 import { runMatmulBench } from "./matmul.js";
 import { runForwardBench } from "./forward.js";
 import { runTokenizerBench } from "./tokenizer.js";
+import { runEmbedStreamBench } from "./embed-stream.js";
 
 const suites: [string, () => Promise<void>][] = [
   ["matmul", runMatmulBench],
   ["forward", runForwardBench],
   ["tokenizer", runTokenizerBench],
+  ["embed-stream", runEmbedStreamBench],
 ];
 
 const only = process.argv.slice(2);
