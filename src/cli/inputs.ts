@@ -121,9 +121,3 @@ function parseSpecJson(text: string, source: string): string | object {
 export async function readParamsFile(path: string, options: { keepDtype?: boolean } = {}): Promise<Map<string, Tensor<FloatArray>>> {
   return parseStateDict(await readBytes(path, "params"), path, options);
 }
-
-/** Prints a warning about text `index` as `source:line: message`. */
-export function warnAt(ctx: CliContext, source: string, records: TextRecord[], index: number, message: string): void {
-  const line = records[index]?.line ?? index + 1;
-  ctx.stderr.write(`warning: ${source}:${line}: ${message}\n`);
-}
