@@ -180,12 +180,17 @@ export class EncoderModel {
     const textOf = (r: R): string => (typeof r === "string" ? r : r.text);
     return embedWindows(source, {
       dim: pooler.outputSize,
+      // one text at a time, keeping only its ids: the tokens and offsets of an Encoding die young instead
+      // of surviving a whole chunk into the old generation (measured: a third of the peak RSS at 10 MB)
       tokenize: (records, first) =>
-        this.tokenize(records.map(textOf), {
-          ...options,
-          describeText: (i) => describe(first + i, records[i]!),
-          onWarning: (message, i) => options.onWarning?.(message, first + i, records[i]!),
-        }).map((e) => e.inputIds),
+        records.map((record, i) => {
+          const [encoding] = this.tokenize([textOf(record)], {
+            ...options,
+            describeText: () => describe(first + i, record),
+            onWarning: (message) => options.onWarning?.(message, first + i, record),
+          });
+          return Int32Array.from(encoding!.inputIds);
+        }),
       embed: (ids, out, afterBatch) => this.embedTokenized(ids.map((inputIds) => ({ inputIds })), pooler, { ...options, batchSize }, out, afterBatch),
     }, options);
   }
