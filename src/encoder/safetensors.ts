@@ -242,7 +242,8 @@ export function typedElements(bytes: Uint8Array, dtype: Dtype, count: number, wh
   if (bytes.byteLength !== count * size) {
     throw new SafetensorsError(`${where}: ${dtype} data holds ${bytes.byteLength} bytes, ${count} elements need ${count * size}`);
   }
-  const aligned = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
+  // new Uint8Array(view) copies; Buffer's slice() would not
+  const aligned = bytes.byteOffset % size === 0 ? bytes : new Uint8Array(bytes);
   const { buffer, byteOffset } = aligned;
   switch (dtype) {
     case "F64": return new Float64Array(buffer, byteOffset, count);
@@ -263,7 +264,7 @@ export function typedElements(bytes: Uint8Array, dtype: Dtype, count: number, wh
 function decode(index: SafetensorsIndex, e: TensorInfo): SafeTensorData {
   const where = `${index.source}: tensor "${e.name}"`;
   const count = numel(e.shape);
-  const copy = tensorBytes(index, e).slice();
+  const copy = new Uint8Array(tensorBytes(index, e));
   if (e.dtype === "F16") return widenF16(typedElements(copy, "F16", count, where));
   if (e.dtype === "BF16") return widenBF16(typedElements(copy, "BF16", count, where));
   const data = typedElements(copy, e.dtype as Exclude<Dtype, "F16" | "BF16">, count, where);

@@ -1,7 +1,8 @@
 // The `js` backend: the reference kernels of ops/ over Float32Arrays on the JS heap, on one thread.
 // It is what every other backend is tested against, and what runs where WebAssembly SIMD does not.
 // Half-size weights are widened exactly inside the product (ops/linear-half.ts); int8 weights use the
-// dynamic-quantization reference (ops/linear-int8.ts). Legend as in backend.ts.
+// dynamic-quantization reference of the wasm int8 kernel (ops/linear-int8.ts, plain loops: the js int8
+// path is a reference, not a speed option). Legend as in backend.ts.
 import { InputError } from "../errors.js";
 import type {
   Backend, DeviceArray, DeviceTable, DeviceWeight, HostValues, LayerNormCache, TableDtype, WeightDtype,
@@ -17,7 +18,7 @@ import { halfToFloatTable, narrowBF16, narrowF16, widenBF16, widenF16, type Half
 import { layerNormBackward, layerNormForward } from "./ops/layernorm.js";
 import { linearBackward, linearForward, linearNaive } from "./ops/linear.js";
 import { linearHalf, linearHalfNaive } from "./ops/linear-half.js";
-import { linearInt8, linearInt8Naive, quantizeRowsInt8 } from "./ops/linear-int8.js";
+import { linearInt8, quantizeWeightInt8, type QuantizedWeight } from "./ops/linear-int8.js";
 import { lstmCellBackward, lstmCellForward } from "./ops/lstm-cell.js";
 import { tanhForward } from "./ops/tanh.js";
 
@@ -37,11 +38,11 @@ class JsWeight implements DeviceWeight {
     readonly rows: number,
     readonly cols: number,
     readonly dtype: WeightDtype,
-    readonly storage: { f32: Float32Array } | { half: HalfBits } | { q: Int8Array; scales: Float32Array },
+    readonly storage: { f32: Float32Array } | { half: HalfBits } | { int8: QuantizedWeight },
   ) {}
   get bytes(): number {
     const s = this.storage;
-    return "f32" in s ? s.f32.byteLength : "half" in s ? s.half.bits.byteLength : s.q.byteLength + s.scales.byteLength;
+    return "f32" in s ? s.f32.byteLength : "half" in s ? s.half.bits.byteLength : s.int8.q.byteLength + s.int8.scales.byteLength;
   }
 }
 
@@ -117,15 +118,15 @@ export class JsBackend implements Backend {
   readonly threads = 1;
   private bytesInUse = 0;
   private readonly kernels: {
-    linear: typeof linearForward; linearHalf: typeof linearHalf; linearInt8: typeof linearInt8; attention: typeof attentionForward;
+    linear: typeof linearForward; linearHalf: typeof linearHalf; attention: typeof attentionForward;
   };
 
   constructor(options: { naive?: boolean } = {}) {
     const naive = options.naive === true;
     this.name = naive ? "js-naive" : "js";
     this.kernels = naive
-      ? { linear: linearNaive, linearHalf: linearHalfNaive, linearInt8: linearInt8Naive, attention: attentionNaive }
-      : { linear: linearForward, linearHalf, linearInt8, attention: attentionForward };
+      ? { linear: linearNaive, linearHalf: linearHalfNaive, attention: attentionNaive }
+      : { linear: linearForward, linearHalf, attention: attentionForward };
   }
 
   alloc(n: number): DeviceArray {
@@ -161,10 +162,7 @@ export class JsBackend implements Backend {
     if (dtype === "f32") {
       w = new JsWeight(rows, cols, dtype, { f32: values instanceof Float32Array ? values.slice() : toFloat32(values) });
     } else if (dtype === "int8") {
-      const q = new Int8Array(rows * cols);
-      const scales = new Float32Array(rows);
-      quantizeRowsInt8(q, scales, toFloat32(values), rows, cols);
-      w = new JsWeight(rows, cols, dtype, { q, scales });
+      w = new JsWeight(rows, cols, dtype, { int8: quantizeWeightInt8(toFloat32(values), rows, cols) });
     } else {
       w = new JsWeight(rows, cols, dtype, { half: { bits: toHalf(values, dtype), format: dtype } });
     }
@@ -215,7 +213,7 @@ export class JsBackend implements Backend {
     // y[N,out] = x[N,in] · Wᵀ + bias, W as stored
     if ("f32" in s) this.kernels.linear(yd, xd, s.f32, b, N, w.cols, w.rows);
     else if ("half" in s) this.kernels.linearHalf(yd, xd, s.half, b, N, w.cols, w.rows);
-    else this.kernels.linearInt8(yd, xd, s.q, s.scales, b, N, w.cols, w.rows);
+    else linearInt8(yd, xd, s.int8, b, N, w.cols, w.rows);
     if (!gelu) return;
     if (pre !== null) own(fn, "pre", pre).set(yd);
     geluForward(yd, yd, yd.length);

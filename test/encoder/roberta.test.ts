@@ -3,7 +3,7 @@ import { InputError } from "../../src/errors.js";
 import { parseRobertaConfig } from "../../src/encoder/config.js";
 import { RobertaModel, robertaPositionIds, validateRobertaInputs, type RobertaInputs } from "../../src/encoder/roberta.js";
 import { JsBackend, jsBackend } from "../../src/tensor/js-backend.js";
-import { TEST_BACKENDS } from "./backends.js";
+import { TEST_BACKENDS } from "../tensor/backends.js";
 import { expectClose } from "../helpers.js";
 import { CASES, expectedData, readCase } from "./fixtures.js";
 
