@@ -151,14 +151,21 @@ export interface BackendOptions {
 
 const CHOICES: readonly BackendChoice[] = ["auto", "wasm", "js"];
 
+/** A short, bounded description of an option value for error messages: `"f8"`, `16`, `an object`. */
+export function describeOption(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) return String(value);
+  const kind = Array.isArray(value) ? "list" : typeof value;
+  return `${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind}`;
+}
+
 /** Checks a backend choice and thread count as a caller gave them (from JavaScript, anything may arrive). */
 export function checkBackendOptions(choice: unknown, threads: unknown, what: string): void {
   if (!CHOICES.includes(choice as BackendChoice)) {
-    const got = typeof choice === "string" ? JSON.stringify(choice.slice(0, 40)) : typeof choice;
-    throw new InputError(`${what}: backend must be one of ${CHOICES.map((c) => `"${c}"`).join(", ")} or a Backend, got ${got}`);
+    throw new InputError(`${what}: backend must be one of ${CHOICES.map((c) => `"${c}"`).join(", ")} or a Backend, got ${describeOption(choice)}`);
   }
   if (threads !== undefined && !(Number.isInteger(threads) && (threads as number) >= 1 && (threads as number) <= MAX_THREADS)) {
-    throw new InputError(`${what}: threads must be an integer from 1 to ${MAX_THREADS}, got ${typeof threads === "number" ? threads : typeof threads}`);
+    throw new InputError(`${what}: threads must be an integer from 1 to ${MAX_THREADS}, got ${describeOption(threads)}`);
   }
 }
 
