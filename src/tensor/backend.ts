@@ -8,7 +8,7 @@
 import { InputError } from "../errors.js";
 import { jsBackend } from "./js-backend.js";
 import type { HalfBits } from "./ops/half.js";
-import { createWasmBackend, wasmBackendSupported } from "./wasm-backend.js";
+import { createWasmBackend, WasmBackend, wasmBackendSupported } from "./wasm-backend.js";
 
 export type { HalfBits };
 
@@ -188,5 +188,31 @@ export async function createBackend(choice: BackendChoice = "auto", options: Bac
   } catch (err) {
     (options.warn ?? console.warn)(`backend "auto": the wasm engine did not start (${(err as Error).message}); running on "js"`);
     return jsBackend;
+  }
+}
+
+const shared = new Map<string, Promise<Backend>>();
+
+/**
+ * The backend that models loaded by name share (loadModel's `backend: "auto" | "wasm" | "js"`): one per
+ * choice and thread count, made on first use and kept for the life of the process — so that loading
+ * several models does not start several sets of worker threads (which never keep the process alive).
+ * Models free their weights in it when disposed or garbage-collected.
+ */
+export async function sharedBackend(choice: BackendChoice = "auto", options: BackendOptions = {}): Promise<Backend> {
+  checkBackendOptions(choice, options.threads, "sharedBackend");
+  const key = `${choice}/${options.threads ?? "all"}`;
+  const cached = shared.get(key);
+  if (cached !== undefined) {
+    const backend = await cached;
+    if (!(backend instanceof WasmBackend && backend.isDisposed)) return backend;
+  }
+  const made = createBackend(choice, options);
+  shared.set(key, made);
+  try {
+    return await made;
+  } catch (err) {
+    shared.delete(key);
+    throw err;
   }
 }

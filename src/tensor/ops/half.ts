@@ -3,7 +3,7 @@
 // Legend: n values.
 //   f16 (binary16): 1 sign, 5 exponent (bias 15), 10 mantissa bits. bf16: the top 16 bits of a float32.
 // Widening is exact; narrowing rounds to nearest, ties to even; it overflows to ±inf and keeps NaN a NaN.
-// (Checked on all 2^32 float32 bit patterns against an independent bit-level narrowing, November 2026.)
+// (Checked on all 2^32 float32 bit patterns against an independent bit-level narrowing.)
 
 /** Raw bits of half-precision numbers, as a safetensors file stores F16 / BF16 tensors. */
 export interface HalfBits {
@@ -121,4 +121,15 @@ export function narrowBF16(values: Float32Array): Uint16Array {
 /** 16-bit floats of the given format nearest to n float32 values. */
 export function narrowHalf(values: Float32Array, format: "f16" | "bf16"): Uint16Array {
   return format === "f16" ? narrowF16(values) : narrowBF16(values);
+}
+
+/** Float32 values of Float32 values (returned as they are) or half bits (widened exactly). */
+export function asFloat32(values: Float32Array | HalfBits): Float32Array {
+  return values instanceof Float32Array ? values : widenHalf(values.bits, values.format);
+}
+
+/** Bits of `format` from half bits (returned as they are when the format matches) or Float32 values (rounded). */
+export function asHalf(values: Float32Array | HalfBits, format: "f16" | "bf16"): Uint16Array {
+  if (!(values instanceof Float32Array) && values.format === format) return values.bits;
+  return narrowHalf(asFloat32(values), format);
 }
