@@ -100,3 +100,10 @@ export function checkHostValues(fn: string, values: { length: number } | { bits:
     throw new InputError(`${fn}: values: expected [rows,cols] = [${rows},${cols}] (${rows * cols} elements), got ${n} elements`);
   }
 }
+
+/** A view [offset, offset + n) must lie inside the array. */
+export function checkView(a: DeviceArray, offset: number, n: number): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(n) || offset < 0 || n < 0 || offset + n > a.length) {
+    throw new InputError(`backend.view: elements [${offset},${offset + n}) are not inside an array of ${a.length}`);
+  }
+}

@@ -9,12 +9,12 @@ import type {
 } from "./backend.js";
 import {
   checkAttention, checkElementwise, checkEmbeddingSum, checkHostValues, checkLayerNorm, checkLinear,
-  checkLinearBackward, checkLstmCell, checkMatmul,
+  checkLinearBackward, checkLstmCell, checkMatmul, checkView,
 } from "./backend-checks.js";
 import { attentionBackward, attentionForward, attentionNaive } from "./ops/attention.js";
 import { gemmAccumulate, gemmTiled, gemmTransBTiled, transposeInto } from "./ops/gemm-kernel.js";
 import { geluBackward, geluForward } from "./ops/gelu.js";
-import { asFloat32, asHalf, halfToFloatTable, type HalfBits } from "./ops/half.js";
+import { asFloat32, asHalf, halfToFloatTable, writeFloat32, writeHalf, type HalfBits } from "./ops/half.js";
 import { layerNormBackward, layerNormForward } from "./ops/layernorm.js";
 import { linearBackward, linearForward, linearNaive } from "./ops/linear.js";
 import { linearHalf, linearHalfNaive } from "./ops/linear-half.js";
@@ -22,10 +22,10 @@ import { linearInt8, quantizeWeightInt8, type QuantizedWeight } from "./ops/line
 import { lstmCellBackward, lstmCellForward } from "./ops/lstm-cell.js";
 import { tanhForward } from "./ops/tanh.js";
 
-/** A js DeviceArray: a Float32Array this backend allocated (emptied when freed). */
+/** A js DeviceArray: a Float32Array this backend allocated, or a view of one (`parent`). */
 class JsArray implements DeviceArray {
   freed = false;
-  constructor(public data: Float32Array) {}
+  constructor(public data: Float32Array, readonly parent: JsArray | null = null) {}
   get length(): number {
     return this.data.length;
   }
@@ -67,7 +67,7 @@ function ownCopy<A extends Float32Array | Uint16Array>(converted: A, values: Hos
 /** Checks that `a` is a live array of this backend and returns its data. */
 function own(fn: string, name: string, a: DeviceArray): Float32Array {
   if (!(a instanceof JsArray)) throw new InputError(`${fn}: ${name} is not an array of the js backend`);
-  if (a.freed) throw new InputError(`${fn}: ${name} was freed`);
+  if (a.freed || a.parent?.freed === true) throw new InputError(`${fn}: ${name} was freed`);
   return a.data;
 }
 
@@ -143,9 +143,17 @@ export class JsBackend implements Backend {
 
   free(a: DeviceArray): void {
     const data = own("backend.free", "array", a);
+    if ((a as JsArray).parent !== null) throw new InputError("backend.free: a view is not freed (free the array it views)");
     this.bytesInUse -= data.byteLength;
     (a as JsArray).freed = true;
     (a as JsArray).data = new Float32Array(0);
+  }
+
+  view(a: DeviceArray, offset: number, n: number): DeviceArray {
+    const data = own("backend.view", "array", a);
+    checkView(a, offset, n);
+    const root = (a as JsArray).parent ?? (a as JsArray);
+    return new JsArray(data.subarray(offset, offset + n), root);
   }
 
   weight(values: HostValues, rows: number, cols: number, dtype: WeightDtype): DeviceWeight {
@@ -178,8 +186,9 @@ export class JsBackend implements Backend {
     if (!Number.isInteger(rows) || !Number.isInteger(firstRow) || firstRow < 0 || firstRow + rows > t.rows) {
       throw new InputError(`backend.writeTable: ${n} values from row ${firstRow} are not whole rows inside the table [${t.rows},${t.cols}]`);
     }
-    const converted = t.dtype === "f32" ? asFloat32(values) : asHalf(values, t.dtype);
-    t.data.set(converted, firstRow * t.cols);
+    const rowsOut = t.data.subarray(firstRow * t.cols, (firstRow + rows) * t.cols);
+    if (rowsOut instanceof Float32Array) writeFloat32(rowsOut, values);
+    else writeHalf(rowsOut, values, t.dtype as "f16" | "bf16");
   }
 
   freeWeight(w: DeviceWeight | DeviceTable): void {

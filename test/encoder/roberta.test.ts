@@ -44,9 +44,13 @@ for (const { label, backend, reason } of TEST_BACKENDS) {
         } else {
           expect(logs).toEqual([]);
         }
-        // bit-identical run to run
+        // bit-identical run to run; only the last hidden state when asked
         const again = model.forward(c.inputs);
         for (let i = 0; i <= L; i++) expect(again.hiddenStates[i]!.data).toEqual(out.hiddenStates[i]!.data);
+        const last = model.forward(c.inputs, { outputHiddenStates: false });
+        expect("hiddenStates" in last).toBe(false);
+        expect(last.lastHiddenState.data).toEqual(out.lastHiddenState.data);
+        expect(last.poolerOutput?.data ?? null).toEqual(out.poolerOutput?.data ?? null);
         model.dispose();
         expect(be.memoryInUse(), "dispose frees the weights").toBe(empty);
       });
@@ -81,9 +85,10 @@ describe("the forward goes through the backend", () => {
     calls.clear();
     const out = model.forward(c.inputs);
     const L = model.config.numHiddenLayers;
-    // 7 + 1 scratch arrays, the mask and the pooler's input are uploaded, every hidden state downloaded
+    // 5 + 1 scratch arrays (qkv and the intermediate activations share one), the mask and the pooler's
+    // input are uploaded, every hidden state downloaded
     expect(Object.fromEntries(calls)).toEqual({
-      alloc: 8, upload: 2, free: 10, download: L + 2,
+      alloc: 6, view: 2, upload: 2, free: 8, download: L + 2,
       embeddingSum: 1, addLayerNorm: 2 * L + 1, linear: 3 * L + 1, "linear+gelu": L, attention: L, tanh: 1,
     });
     expectClose(out.lastHiddenState.data, expectedData(c, "last_hidden_state"), ATOL, "counting backend");
