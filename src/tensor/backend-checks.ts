@@ -79,7 +79,7 @@ export function checkLinearBackward(
 }
 
 /** The arrays of one LSTM step by their role: [B,in], [B,hid], [B,4·hid], [4·hid,in], [4·hid,hid], [4·hid]. */
-export function checkLstmCell(
+function checkLstmCell(
   fn: string, B: number, inputSize: number, hiddenSize: number,
   groups: { input: [string, DeviceArray | null][]; hidden: [string, DeviceArray][]; gates: DeviceArray;
     ih: [string, DeviceArray][]; hh: [string, DeviceArray][]; bias: [string, DeviceArray][] },
@@ -91,6 +91,30 @@ export function checkLstmCell(
   for (const [name, a] of groups.ih) checkSize(fn, name, a, [4 * hid, inputSize], "[4·hid,in]");
   for (const [name, a] of groups.hh) checkSize(fn, name, a, [4 * hid, hid], "[4·hid,hid]");
   for (const [name, a] of groups.bias) checkSize(fn, name, a, [4 * hid], "[4·hid]");
+}
+
+/** Arguments of Backend.lstmCellForward, in its order. */
+export function checkLstmCellForward(
+  h: DeviceArray, c: DeviceArray, gates: DeviceArray, x: DeviceArray, hPrev: DeviceArray, cPrev: DeviceArray,
+  weightIh: DeviceArray, weightHh: DeviceArray, biasIh: DeviceArray, biasHh: DeviceArray, B: number, inputSize: number, hiddenSize: number,
+): void {
+  checkLstmCell("backend.lstmCellForward", B, inputSize, hiddenSize, {
+    input: [["x", x]], hidden: [["h", h], ["c", c], ["hPrev", hPrev], ["cPrev", cPrev]], gates,
+    ih: [["weightIh", weightIh]], hh: [["weightHh", weightHh]], bias: [["biasIh", biasIh], ["biasHh", biasHh]],
+  });
+}
+
+/** Arguments of Backend.lstmCellBackward, in its order. */
+export function checkLstmCellBackward(
+  dx: DeviceArray | null, dhPrev: DeviceArray, dcPrev: DeviceArray, dWeightIh: DeviceArray, dWeightHh: DeviceArray,
+  dBiasIh: DeviceArray, dBiasHh: DeviceArray, dh: DeviceArray, dc: DeviceArray, gates: DeviceArray, c: DeviceArray, cPrev: DeviceArray,
+  x: DeviceArray, hPrev: DeviceArray, weightIh: DeviceArray, weightHh: DeviceArray, B: number, inputSize: number, hiddenSize: number,
+): void {
+  checkLstmCell("backend.lstmCellBackward", B, inputSize, hiddenSize, {
+    input: [["x", x], ["dx", dx]], hidden: [["dhPrev", dhPrev], ["dcPrev", dcPrev], ["dh", dh], ["dc", dc], ["c", c], ["cPrev", cPrev], ["hPrev", hPrev]],
+    gates, ih: [["weightIh", weightIh], ["dWeightIh", dWeightIh]], hh: [["weightHh", weightHh], ["dWeightHh", dWeightHh]],
+    bias: [["dBiasIh", dBiasIh], ["dBiasHh", dBiasHh]],
+  });
 }
 
 /** Checks the shape and source of a weight or a table's rows. */

@@ -9,7 +9,7 @@ import type {
 } from "./backend.js";
 import {
   checkAttention, checkElementwise, checkEmbeddingSum, checkHostValues, checkLayerNorm, checkLinear,
-  checkLinearBackward, checkLstmCell, checkMatmul, checkView,
+  checkLinearBackward, checkLstmCellBackward, checkLstmCellForward, checkMatmul, checkView,
 } from "./backend-checks.js";
 import { attentionBackward, attentionForward, attentionNaive } from "./ops/attention.js";
 import { gemmAccumulate, gemmTiled, gemmTransBTiled, transposeInto } from "./ops/gemm-kernel.js";
@@ -318,10 +318,7 @@ export class JsBackend implements Backend {
   lstmCellForward(h: DeviceArray, c: DeviceArray, gates: DeviceArray, x: DeviceArray, hPrev: DeviceArray, cPrev: DeviceArray,
     weightIh: DeviceArray, weightHh: DeviceArray, biasIh: DeviceArray, biasHh: DeviceArray, B: number, inputSize: number, hiddenSize: number): void {
     const fn = "backend.lstmCellForward";
-    checkLstmCell(fn, B, inputSize, hiddenSize, {
-      input: [["x", x]], hidden: [["h", h], ["c", c], ["hPrev", hPrev], ["cPrev", cPrev]], gates,
-      ih: [["weightIh", weightIh]], hh: [["weightHh", weightHh]], bias: [["biasIh", biasIh], ["biasHh", biasHh]],
-    });
+    checkLstmCellForward(h, c, gates, x, hPrev, cPrev, weightIh, weightHh, biasIh, biasHh, B, inputSize, hiddenSize);
     lstmCellForward(own(fn, "h", h), own(fn, "c", c), own(fn, "gates", gates), own(fn, "x", x), own(fn, "hPrev", hPrev), own(fn, "cPrev", cPrev),
       own(fn, "weightIh", weightIh), own(fn, "weightHh", weightHh), own(fn, "biasIh", biasIh), own(fn, "biasHh", biasHh), B, inputSize, hiddenSize);
   }
@@ -330,11 +327,8 @@ export class JsBackend implements Backend {
     dBiasIh: DeviceArray, dBiasHh: DeviceArray, dh: DeviceArray, dc: DeviceArray, gates: DeviceArray, c: DeviceArray, cPrev: DeviceArray,
     x: DeviceArray, hPrev: DeviceArray, weightIh: DeviceArray, weightHh: DeviceArray, B: number, inputSize: number, hiddenSize: number): void {
     const fn = "backend.lstmCellBackward";
-    checkLstmCell(fn, B, inputSize, hiddenSize, {
-      input: [["x", x], ["dx", dx]], hidden: [["dhPrev", dhPrev], ["dcPrev", dcPrev], ["dh", dh], ["dc", dc], ["c", c], ["cPrev", cPrev], ["hPrev", hPrev]],
-      gates, ih: [["weightIh", weightIh], ["dWeightIh", dWeightIh]], hh: [["weightHh", weightHh], ["dWeightHh", dWeightHh]],
-      bias: [["dBiasIh", dBiasIh], ["dBiasHh", dBiasHh]],
-    });
+    checkLstmCellBackward(dx, dhPrev, dcPrev, dWeightIh, dWeightHh, dBiasIh, dBiasHh, dh, dc, gates, c, cPrev, x, hPrev, weightIh, weightHh,
+      B, inputSize, hiddenSize);
     lstmCellBackward(ownOrNull(fn, "dx", dx), own(fn, "dhPrev", dhPrev), own(fn, "dcPrev", dcPrev), own(fn, "dWeightIh", dWeightIh),
       own(fn, "dWeightHh", dWeightHh), own(fn, "dBiasIh", dBiasIh), own(fn, "dBiasHh", dBiasHh), own(fn, "dh", dh), own(fn, "dc", dc),
       own(fn, "gates", gates), own(fn, "c", c), own(fn, "cPrev", cPrev), own(fn, "x", x), own(fn, "hPrev", hPrev),

@@ -10,7 +10,7 @@ import type {
 } from "./backend.js";
 import {
   checkAttention, checkElementwise, checkEmbeddingSum, checkHostValues, checkLayerNorm, checkLinear,
-  checkLinearBackward, checkLstmCell, checkMatmul, checkView,
+  checkLinearBackward, checkLstmCellBackward, checkLstmCellForward, checkMatmul, checkView,
 } from "./backend-checks.js";
 import { writeFloat32, writeHalf } from "./ops/half.js";
 import { WasmEngine, wasmSimdSupported, type PackedWeight, type Table } from "./wasm/engine.js";
@@ -328,10 +328,7 @@ export class WasmBackend implements Backend {
   lstmCellForward(h: DeviceArray, c: DeviceArray, gates: DeviceArray, x: DeviceArray, hPrev: DeviceArray, cPrev: DeviceArray,
     weightIh: DeviceArray, weightHh: DeviceArray, biasIh: DeviceArray, biasHh: DeviceArray, B: number, inputSize: number, hiddenSize: number): void {
     const fn = "backend.lstmCellForward";
-    checkLstmCell(fn, B, inputSize, hiddenSize, {
-      input: [["x", x]], hidden: [["h", h], ["c", c], ["hPrev", hPrev], ["cPrev", cPrev]], gates,
-      ih: [["weightIh", weightIh]], hh: [["weightHh", weightHh]], bias: [["biasIh", biasIh], ["biasHh", biasHh]],
-    });
+    checkLstmCellForward(h, c, gates, x, hPrev, cPrev, weightIh, weightHh, biasIh, biasHh, B, inputSize, hiddenSize);
     const p = (name: string, a: DeviceArray): number => this.own(fn, name, a);
     this.engine.lstmCellForward(p("h", h), p("c", c), p("gates", gates), p("x", x), p("hPrev", hPrev), p("cPrev", cPrev),
       p("weightIh", weightIh), p("weightHh", weightHh), p("biasIh", biasIh), p("biasHh", biasHh), B, inputSize, hiddenSize);
@@ -341,11 +338,8 @@ export class WasmBackend implements Backend {
     dBiasIh: DeviceArray, dBiasHh: DeviceArray, dh: DeviceArray, dc: DeviceArray, gates: DeviceArray, c: DeviceArray, cPrev: DeviceArray,
     x: DeviceArray, hPrev: DeviceArray, weightIh: DeviceArray, weightHh: DeviceArray, B: number, inputSize: number, hiddenSize: number): void {
     const fn = "backend.lstmCellBackward";
-    checkLstmCell(fn, B, inputSize, hiddenSize, {
-      input: [["x", x], ["dx", dx]], hidden: [["dhPrev", dhPrev], ["dcPrev", dcPrev], ["dh", dh], ["dc", dc], ["c", c], ["cPrev", cPrev], ["hPrev", hPrev]],
-      gates, ih: [["weightIh", weightIh], ["dWeightIh", dWeightIh]], hh: [["weightHh", weightHh], ["dWeightHh", dWeightHh]],
-      bias: [["dBiasIh", dBiasIh], ["dBiasHh", dBiasHh]],
-    });
+    checkLstmCellBackward(dx, dhPrev, dcPrev, dWeightIh, dWeightHh, dBiasIh, dBiasHh, dh, dc, gates, c, cPrev, x, hPrev, weightIh, weightHh,
+      B, inputSize, hiddenSize);
     const p = (name: string, a: DeviceArray): number => this.own(fn, name, a);
     this.engine.lstmCellBackward(this.ownOrZero(fn, "dx", dx), p("dhPrev", dhPrev), p("dcPrev", dcPrev), p("dWeightIh", dWeightIh),
       p("dWeightHh", dWeightHh), p("dBiasIh", dBiasIh), p("dBiasHh", dBiasHh), p("dh", dh), p("dc", dc), p("gates", gates), p("c", c),
