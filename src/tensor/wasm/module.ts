@@ -18,17 +18,20 @@ export const TILE_ROWS_INT8 = 4;
 /** Largest memory in 64 KiB pages: 4 GiB, all that 32-bit addresses reach. */
 export const MAX_PAGES = 65536;
 
-/** The complete module text; `shared` imports a shared memory (threads), otherwise a plain one. */
-export function moduleText(shared: boolean): string {
+/**
+ * The complete module text; `shared` imports a shared memory (threads), otherwise a plain one. `tile` is
+ * the f32 GEMM tile (the engine always uses TILE; other shapes are for measuring, see bench/kernels.ts).
+ */
+export function moduleText(shared: boolean, tile: TileShape = TILE): string {
   return `(module
   (import "env" "memory" (memory 1 ${MAX_PAGES}${shared ? " shared" : ""}))
   ${mathFunctions()}
   ${convertFunctions()}
-  ${gemmKernels(TILE)}
-  ${int8Kernels(TILE.nr, TILE_ROWS_INT8)}
+  ${gemmKernels(tile)}
+  ${int8Kernels(tile.nr, TILE_ROWS_INT8)}
   ${elementwiseKernels()}
   ${layerNormKernels()}
-  ${attentionKernels(TILE.nr)}
+  ${attentionKernels(tile.nr)}
   ${lstmKernels()}
 )`;
 }
