@@ -229,7 +229,9 @@ export class WasmEngine {
     }
     const dtype = w.dtype === "f32" ? 0 : DTYPE_CODE[w.dtype];
     const scratch = dtype === 0 ? 0 : this.ensureThreadScratch(K * TILE.nr * 4);
-    const rowBlock = Math.max(TILE.mr, Math.floor(ROW_BLOCK_BYTES / (K * 4) / TILE.mr) * TILE.mr);
+    // half-size weights widen each panel once per row block: blocks of at least 64 rows amortize that
+    const rows = Math.max(dtype === 0 ? TILE.mr : 64, Math.floor(ROW_BLOCK_BYTES / (K * 4)));
+    const rowBlock = Math.floor(rows / TILE.mr) * TILE.mr;
     this.dispatch("linear", parts.map(([s, e], t) => {
       const sc = scratch === 0 ? 0 : this.scratchOf(t);
       return byRows
