@@ -33,7 +33,11 @@ export interface PackedWeight {
   readonly scales: number;
 }
 
-/** An embedding table [rows, cols], row-major, in memory as f32 or as 16-bit floats. */
+/**
+ * An embedding table [rows, cols]: plain row-major elements of its dtype at `ptr` (4 bytes each for f32, the
+ * raw 2-byte bits for f16 / bf16), nothing else. So a caller may fill one in place, row chunk by row chunk
+ * (`malloc(rows·cols·size)`, then write through `u8`), instead of staging it whole with `table()`.
+ */
 export interface Table {
   readonly ptr: number;
   readonly rows: number;
