@@ -9,6 +9,7 @@ import { int8Kernels } from "./kernels/gemm-int8.js";
 import { layerNormKernels } from "./kernels/layernorm.js";
 import { lstmKernels } from "./kernels/lstm.js";
 import { mathFunctions } from "./kernels/math.js";
+import { NotSupportedError } from "../../errors.js";
 import { wasmApi, type WasmModule } from "./wasm-api.js";
 
 /** The f32 GEMM tile: 4 rows × 8 columns, k not unrolled (gemm.ts says why, with the measurements). */
@@ -43,7 +44,7 @@ export function kernelModule(shared: boolean): WasmModule {
   let module = compiled.get(shared);
   if (module === undefined) {
     const api = wasmApi();
-    if (api === null) throw new Error("not supported: this JavaScript host has no WebAssembly");
+    if (api === null) throw new NotSupportedError("this JavaScript host has no WebAssembly");
     module = new api.Module(assemble(moduleText(shared)));
     compiled.set(shared, module);
   }
