@@ -5,6 +5,7 @@
 // Every fast path is checked against the reference before it is timed. Times are medians of benchmark.js's
 // samples (this machine is shared: compare the columns of one run, not runs of different days).
 // Run alone: `npx tsc -p tsconfig.build.json && node dist/bench/kernels.js`; `npm run bench -- kernels`.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import Benchmark from "benchmark";
 import { attentionForward } from "../src/tensor/ops/attention.js";
 import { linearForward } from "../src/tensor/ops/linear.js";
@@ -69,6 +70,7 @@ export async function runKernelsBench(): Promise<void> {
   try {
     linearBench(one, two);
     attentionBench(one, two);
+    threadCpuBench(one, two);
   } finally {
     one.dispose();
     two.dispose();
@@ -145,6 +147,64 @@ function attentionBench(one: WasmEngine, two: WasmEngine): void {
     rows.push(`${`${B} × ${T}`.padEnd(14)} | ${pad(Number.isNaN(ms[0]!) ? "—" : ms[0]!.toFixed(1), 15)} | ${pad(ms[1]!.toFixed(2), 16)} | ${pad(ms[2]!.toFixed(2), 17)} | ${pad((ms[1]! / ms[2]!).toFixed(2), 6)}×`);
   }
   console.log("\nfused attention, T = 128, 12 heads × 64 (per call: scores, mask, softmax, ·V for every (batch, head))");
+  console.log(rows.join("\n"));
+}
+
+/** CPU ticks (1/100 s) each thread of this process has used so far, from Linux's /proc/self/task. */
+function threadTicks(): Map<string, number> {
+  const ticks = new Map<string, number>();
+  for (const tid of readdirSync("/proc/self/task")) {
+    // fields after "(comm) ": state is [0], utime [11], stime [12]
+    const fields = readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    ticks.set(tid, Number(fields[11]) + Number(fields[12]));
+  }
+  return ticks;
+}
+
+/** ms of CPU per call: all threads together, and the busiest thread alone. */
+function threadCpu(fn: () => void, calls: number): { total: number; busiest: number } {
+  const before = threadTicks();
+  for (let i = 0; i < calls; i++) fn();
+  let total = 0, busiest = 0;
+  for (const [tid, t] of threadTicks()) {
+    const d = t - (before.get(tid) ?? 0);
+    total += d;
+    busiest = Math.max(busiest, d);
+  }
+  return { total: (total * 10) / calls, busiest: (busiest * 10) / calls };
+}
+
+/**
+ * Thread scaling seen through CPU time: where other processes hold the cores, wall time cannot show a
+ * 2-thread speed-up, but the busiest thread's CPU time is the wall time the call would take on free cores.
+ * Linux only (skipped elsewhere); ticks of 10 ms, so each figure sums ≥ 1 s of calls.
+ */
+function threadCpuBench(one: WasmEngine, two: WasmEngine): void {
+  if (!existsSync("/proc/self/task")) return;
+  const rng = new Rng(9);
+  const rows = ["kernel            | 1 thread CPU ms | 2 threads: all CPU ms | busiest thread ms | bound on 2T / 1T", "------------------|-----------------|-----------------------|-------------------|-----------------"];
+  const jobs = [one, two].map((e) => {
+    const list: [string, () => void, number][] = [];
+    for (const [M, K, N] of SHAPES) {
+      const x = upload(e, rng.fillNormal(new Float32Array(M * K), 1)), y = e.malloc(M * N * 4);
+      const w = e.packWeight(rng.fillNormal(new Float32Array(N * K), 0.02), N, K, "f32");
+      list.push([`linear ${K}→${N}`, () => e.linear(y, x, w, 0, M, 0, 0), M * K * N > 1e9 ? 12 : 40]);
+    }
+    for (const B of [1, 8]) {
+      const T = 128, H = 768;
+      const qkv = upload(e, rng.fillNormal(new Float32Array(B * T * 3 * H), 1)), mask = e.malloc(B * T * 4), ctx = e.malloc(B * T * H * 4);
+      list.push([`attention B=${B}`, () => e.attention(ctx, qkv, mask, B, T, 12, 64, 0.125, 0), B === 1 ? 500 : 60]);
+    }
+    return list;
+  });
+  jobs[0]!.forEach(([name, f1, calls], j) => {
+    const f2 = jobs[1]![j]![1];
+    f1();
+    f2();
+    const a = threadCpu(f1, calls), b = threadCpu(f2, calls);
+    rows.push(`${name.padEnd(17)} | ${pad(a.total.toFixed(2), 15)} | ${pad(b.total.toFixed(2), 21)} | ${pad(b.busiest.toFixed(2), 17)} | ${pad((a.busiest / b.busiest).toFixed(2), 15)}×`);
+  });
+  console.log("\nthread scaling by CPU time (Linux /proc; immune to other processes' share of the cores, not to their cache use)");
   console.log(rows.join("\n"));
 }
 
