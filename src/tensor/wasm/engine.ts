@@ -1,7 +1,7 @@
 // The WebAssembly SIMD engine: one WebAssembly.Memory (shared when SharedArrayBuffer exists), an allocator
 // over it, packed weights, and one method per kernel. Pointers are byte offsets into `memory`; arrays are
 // little-endian Float32 unless said. The engine knows nothing of RoBERTa, tensors or the Backend interface:
-// pointers in, numbers out (see /SPEED-DESIGN.md, Layer 1, for the contract).
+// pointers in, numbers out (Layer 1 of the design of issue 8, "Speed").
 // Legend: N rows, K in-features, H hidden, T tokens, B batch, nh heads, hd head size.
 //
 // Threads: every kernel takes its range (rows, panels, (batch, head) blocks or columns) as its last two
