@@ -14,7 +14,7 @@ import {
 import { attentionBackward, attentionForward, attentionNaive } from "./ops/attention.js";
 import { gemmAccumulate, gemmTiled, gemmTransBTiled, transposeInto } from "./ops/gemm-kernel.js";
 import { geluBackward, geluForward } from "./ops/gelu.js";
-import { asFloat32, asHalf, halfToFloatTable, writeFloat32, writeHalf, type HalfBits } from "./ops/half.js";
+import { asFloat32, asHalf, widenBF16Into, widenF16Into, writeFloat32, writeHalf, type HalfBits } from "./ops/half.js";
 import { layerNormBackward, layerNormForward } from "./ops/layernorm.js";
 import { linearBackward, linearForward, linearNaive } from "./ops/linear.js";
 import { linearHalf, linearHalfNaive } from "./ops/linear-half.js";
@@ -87,18 +87,12 @@ function ownTable(fn: string, name: string, t: DeviceTable): JsTable {
   return t;
 }
 
-/** Row `row` of a table as Float32 into `out` [cols] (half bits widened by lookup or shift). */
+/** Row `row` of a table as Float32 into `out` [cols] (half bits widened exactly). */
 function tableRow(out: Float32Array, t: JsTable, row: number): void {
-  const { cols, data } = t;
-  if (data instanceof Float32Array) {
-    out.set(data.subarray(row * cols, (row + 1) * cols));
-  } else if (t.dtype === "f16") {
-    const table = halfToFloatTable();
-    for (let c = 0; c < cols; c++) out[c] = table[data[row * cols + c]!]!;
-  } else {
-    const u32 = new Uint32Array(out.buffer, out.byteOffset, cols);
-    for (let c = 0; c < cols; c++) u32[c] = data[row * cols + c]! << 16;
-  }
+  const values = t.data.subarray(row * t.cols, (row + 1) * t.cols);
+  if (values instanceof Float32Array) out.set(values);
+  else if (t.dtype === "f16") widenF16Into(out, values);
+  else widenBF16Into(out, values);
 }
 
 /**

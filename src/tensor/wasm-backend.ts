@@ -161,7 +161,8 @@ export class WasmBackend implements Backend {
     // the engine converts what is not yet in the form of `dtype` (the loader hands it over already converted)
     const packed = this.engine.packWeight(values, rows, cols, dtype);
     const ptrs = packed.scales === 0 ? [packed.ptr] : [packed.ptr, packed.scales];
-    return this.track(new WasmWeight(this, packed, packed.bytes + (dtype === "int8" ? 4 * rows : 0)), ptrs, packed.bytes);
+    const bytes = packed.bytes + (dtype === "int8" ? 4 * rows : 0); // int8: the per-row scales too
+    return this.track(new WasmWeight(this, packed, bytes), ptrs, bytes);
   }
 
   table(rows: number, cols: number, dtype: TableDtype): DeviceTable {
@@ -193,7 +194,7 @@ export class WasmBackend implements Backend {
     if (w.freed) throw new InputError("backend.freeWeight: already freed");
     if (w instanceof WasmWeight) {
       const { ptr, scales } = w.packed;
-      this.release(w, scales === 0 ? [ptr] : [ptr, scales], w.packed.bytes);
+      this.release(w, scales === 0 ? [ptr] : [ptr, scales], w.bytes);
     } else {
       this.release(w, [w.table.ptr], w.bytes);
     }
