@@ -2,13 +2,17 @@ import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { parseRobertaConfig } from "../../src/encoder/config.js";
 import { RobertaModel, robertaPositionIds, validateRobertaInputs, type RobertaInputs } from "../../src/encoder/roberta.js";
+import { loadModel } from "../../src/io/load-model.js";
+import type { Backend } from "../../src/tensor/backend.js";
 import { JsBackend, jsBackend } from "../../src/tensor/js-backend.js";
 import { TEST_BACKENDS } from "../tensor/backends.js";
 import { expectClose } from "../helpers.js";
 import { CASES, expectedData, readCase } from "./fixtures.js";
 
-// Golden parity with the torch-ops reference of make_encoder_fixtures.py. Every position is compared
-// (real tokens and padding alike: both follow the same HF math), atol 1e-4.
+// Golden parity with the torch-ops reference of make_encoder_fixtures.py on every backend that runs here
+// (js, the naive js, wasm on 1 and 2 threads). Every position is compared (real tokens and padding alike:
+// both follow the same HF math), atol 1e-4; results are bit-identical run to run, and every activation
+// the forward allocated is freed when it returns.
 const ATOL = 1e-4;
 
 for (const { label, backend, reason } of TEST_BACKENDS) {
@@ -158,5 +162,32 @@ describe("bad inputs are refused before any work", () => {
     padded.inputIds.fill(7, 0, 3);
     padded.attentionMask.fill(0, 3);
     expect(model.forward(padded).lastHiddenState.data.every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe("every backend against the pure-TS path on the shipped model (6 layers, English text)", () => {
+  const texts = [
+    "The committee met on Tuesday to discuss the budget for the coming year.",
+    "Rain.",
+    "She walked slowly along the river, watching the boats drift past the old mill, and thought of nothing at all for a while.",
+  ];
+  const run = async (backend: Backend): Promise<Float32Array[]> => {
+    const model = await loadModel(undefined, { backend });
+    const [batch] = [...model.batches(model.tokenize(texts), texts.length)];
+    return model.encoder.forward(batch!).hiddenStates.map((h) => h.data);
+  };
+  const available = TEST_BACKENDS.filter((b) => b.backend !== null && b.label !== "js");
+
+  for (const { label, backend } of available) {
+    it(`${label}: every hidden state within 1e-4 of js`, async () => {
+      const [reference, other] = [await run(jsBackend), await run(backend!)];
+      other.forEach((h, i) => expectClose(h, reference[i]!, 1e-4, `${label} hidden_states.${i}`));
+    });
+  }
+
+  const wasm = available.filter((b) => b.label.startsWith("wasm"));
+  it.skipIf(wasm.length < 2)("wasm gives the same bits on 1 and 2 threads", async () => {
+    const [one, two] = [await run(wasm[0]!.backend!), await run(wasm[1]!.backend!)];
+    two.forEach((h, i) => expect(h, `hidden_states.${i}`).toEqual(one[i]));
   });
 });
