@@ -104,8 +104,8 @@ export class WasmEngine {
     const shared = typeof SharedArrayBuffer !== "undefined";
     const threads = shared ? requested : 1;
     const memory = new api.Memory({ initial: 16, maximum: maxPages, shared });
-    const module = kernelModule(shared);
-    const instance = new api.Instance(module, { env: { memory } });
+    const module = await kernelModule(shared);
+    const instance = await api.instantiate(module, { env: { memory } });
     const grow = (bytes: number): void => {
       const have = memory.buffer.byteLength;
       if (bytes <= have) return;
