@@ -233,12 +233,13 @@ export class WasmEngine {
       return;
     }
     const dtype = w.dtype === "f32" ? 0 : DTYPE_CODE[w.dtype];
-    const scratch = dtype === 0 ? 0 : this.ensureThreadScratch(K * TILE.nr * 4);
     // half-size weights widen each panel once per row block: blocks of at least 64 rows amortize that
     const rows = Math.max(dtype === 0 ? TILE.mr : 64, Math.floor(ROW_BLOCK_BYTES / (K * 4)));
     const rowBlock = Math.floor(rows / TILE.mr) * TILE.mr;
+    // scratch: one widened panel [K, NR], then the row block of x interleaved by MR rows
+    this.ensureThreadScratch(K * TILE.nr * 4 + rowBlock * K * 4);
     this.dispatch("linear", parts.map(([s, e], t) => {
-      const sc = scratch === 0 ? 0 : this.scratchOf(t);
+      const sc = this.scratchOf(t);
       return byRows
         ? [y, x, w.ptr, bias, K, out, act, pre, dtype, sc, rowBlock, s, e, 0, panels]
         : [y, x, w.ptr, bias, K, out, act, pre, dtype, sc, rowBlock, 0, N, s, e];
