@@ -9,8 +9,8 @@
 // sums across parts, so results are bit-identical run to run and for any thread count.
 //
 // Deviations from SPEED-DESIGN.md: none in the signatures. `create` clamps `threads` to 1 where memory
-// cannot be shared (no SharedArrayBuffer); `threads` says what was granted. Additions: `bytesInUse`, the
-// exported `split` (the static partition) and the `WeightDtype` / `TableDtype` / `HalfBits` types.
+// cannot be shared (no SharedArrayBuffer); `threads` says what was granted. Additions: `columnSum` (a bias
+// gradient), `bytesInUse`, the exported `split` (the static partition) and the dtype types.
 import { InputError, NotSupportedError } from "../../errors.js";
 import { narrowHalf, widenHalf } from "../ops/half.js";
 import { quantizeWeightInt8 } from "../ops/linear-int8.js";
@@ -301,6 +301,11 @@ export class WasmEngine {
     this.dispatch("layernorm_backward_params", split4(H, this.threads).map(([s, e]) => [dwp, dbp, dy, sum, mean, rstd, N, H, s, e]));
   }
 
+  /** out[c] += Σ_r x[r·cols + c] for x [rows, cols] (a bias gradient); each column summed in row order. */
+  columnSum(out: number, x: number, rows: number, cols: number): void {
+    this.dispatch("column_sum", split4(cols, this.threads).map(([s, e]) => [out, x, rows, cols, s, e]));
+  }
+
   gelu(y: number, x: number, n: number): void {
     this.dispatch("gelu", split4(n, this.threads).map(([s, e]) => [y, x, s, e]));
   }
@@ -353,10 +358,10 @@ export class WasmEngine {
     // a = x·W_ihᵀ + b_ih + hPrev·W_hhᵀ + b_hh: two linear layers over the same dGates
     if (dx !== 0) this.gemm(false, false, B, inputSize, G, dGates, G, weightIh, inputSize, dx, inputSize, true);
     this.gemm(true, false, G, inputSize, B, dGates, G, x, inputSize, dWeightIh, inputSize, true);
-    this.dispatch("column_sum", split4(G, this.threads).map(([s, e]) => [dBiasIh, dGates, B, G, s, e]));
+    this.columnSum(dBiasIh, dGates, B, G);
     this.gemm(false, false, B, hiddenSize, G, dGates, G, weightHh, hiddenSize, dhPrev, hiddenSize, true);
     this.gemm(true, false, G, hiddenSize, B, dGates, G, hPrev, hiddenSize, dWeightHh, hiddenSize, true);
-    this.dispatch("column_sum", split4(G, this.threads).map(([s, e]) => [dBiasHh, dGates, B, G, s, e]));
+    this.columnSum(dBiasHh, dGates, B, G);
   }
 
   /** Ends the worker threads; the engine must not be used afterwards. */
