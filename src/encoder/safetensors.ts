@@ -6,7 +6,8 @@
 // Every check names the file (`source`) and the tensor, so that a corrupt download is easy to find.
 // F16 and BF16 are widened to Float32 on load (the dtype is still reported as stored) and narrowed with
 // round-to-nearest-even when written from Float32.
-import { NotSupportedError, SafetensorsError } from "../errors.js";
+import { describeValue, NotSupportedError, SafetensorsError } from "../errors.js";
+import { parseJson } from "./json.js";
 import { numel, shapeToString } from "../tensor/tensor.js";
 
 export type Dtype = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U64" | "U32" | "U16" | "U8" | "BOOL";
@@ -44,7 +45,7 @@ export const DTYPE_SIZE: Readonly<Record<Dtype, number>> = {
 const UNSUPPORTED_DTYPES = new Set(["F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4", "C64"]);
 
 /** The header length we accept; the reference implementation refuses more than 100 MB as well. */
-const MAX_HEADER_BYTES = 100_000_000;
+export const MAX_HEADER_BYTES = 100_000_000;
 
 function isLittleEndianHost(): boolean {
   return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -161,19 +162,16 @@ function parseHeader(bytes: Uint8Array, source: string): { header: Record<string
     fail(source, `header length ${headerLength} runs past the end of the file (${bytes.length} bytes): truncated or not a safetensors file`);
   }
   const n = Number(headerLength);
-  if (n > MAX_HEADER_BYTES) fail(source, `header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  if (n > MAX_HEADER_BYTES) {
+    throw new SafetensorsError(`${source}: header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`, { code: "EP_LIMIT" });
+  }
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n));
   } catch {
     fail(source, "header is not valid UTF-8");
   }
-  let header: unknown;
-  try {
-    header = JSON.parse(text);
-  } catch (err) {
-    fail(source, `header is not valid JSON (${(err as Error).message})`);
-  }
+  const header = parseJson(text, `${source}: header`, SafetensorsError);
   if (!isPlainObject(header)) fail(source, "header is not a JSON object");
   return { header, dataStart: 8 + n };
 }
@@ -204,10 +202,10 @@ function parseEntry(name: string, value: unknown, dataLength: number, source: st
   if (UNSUPPORTED_DTYPES.has(dtype)) throw new NotSupportedError(`${source}: ${where}: dtype ${dtype}`);
   if (!isDtype(dtype)) fail(source, `${where}: unknown dtype "${dtype}"`);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    fail(source, `${where}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+    fail(source, `${where}: shape ${describeValue(shape)} is not a list of non-negative integers`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-    fail(source, `${where}: data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`);
+    fail(source, `${where}: data_offsets ${describeValue(offsets)} is not a pair of non-negative integers`);
   }
   const [begin, end] = offsets as [number, number];
   if (begin > end) fail(source, `${where}: data_offsets [${begin},${end}] end before they begin`);

@@ -126,7 +126,7 @@ describe("strict validation: every error names the file (and the tensor)", () =>
     expect(parseError(bytes)).toMatch(/tensor "b": data_offsets \[8,12\] run past the end of the data \(9 bytes\)/);
   });
   it("corrupt header: not JSON, not UTF-8, not an object", () => {
-    expect(parseError(rawFile('{"a": {', 0))).toMatch(/header is not valid JSON/);
+    expect(parseError(rawFile('{"a": {', 0))).toMatch(/header: not valid JSON at line 1, column 8/);
     const bad = rawFile("{}", 0);
     bad[8] = 0xff;
     expect(parseError(bad)).toMatch(/not valid UTF-8/);
