@@ -1,20 +1,20 @@
-import { FuzzRng } from "./case.js";
-import { mutateCase, dictionaryOf } from "./mutate.js";
-import { targetNamed } from "./targets.js";
-import { runCase } from "./classify.js";
-const t = targetNamed(process.argv[2]!);
-const seeds = t.seeds();
-const words = dictionaryOf(seeds, t.files);
-const rng = new FuzzRng(1);
-const times: number[] = [];
-const sizes: number[] = [];
-for (let i = 0; i < 400; i++) {
-  const c = mutateCase(rng.pick(seeds), seeds, t.files, words, rng);
-  const d = performance.now();
-  await runCase(t, c);
-  times.push(performance.now() - d);
-  sizes.push([...c.values()].reduce((n, b) => n + b.length, 0));
+import { Tokenizer } from "../src/node.js";
+import { tinyTokenizerJson } from "./targets.js";
+import { parseRecords } from "../src/node.js";
+const tok = Tokenizer.fromTokenizerJson(tinyTokenizerJson("string"));
+for (const n of [100_000, 200_000, 400_000]) {
+  const s = 'words such as "' + "x".repeat(n);
+  let t = performance.now();
+  tok.encode(s);
+  console.log("full", n, (performance.now() - t).toFixed(0), "ms");
+  t = performance.now();
+  tok.encode(s, { maxLength: 10 });
+  console.log("cut", n, (performance.now() - t).toFixed(0), "ms");
 }
-const order = times.map((_, i) => i).sort((a, b) => times[b]! - times[a]!);
-times.sort((a, b) => a - b);
-console.log(t.name, "median", times[200]!.toFixed(3), "p90", times[360]!.toFixed(3), "max", times[399]!.toFixed(1), "slowest sizes", order.slice(0, 5).map((i) => sizes[i]));
+for (const n of [50_000, 100_000]) {
+  const b = new Uint8Array(n * 5);
+  for (let i = 0; i < n; i++) b.set([0x0a, 0x0a, 0xff, 0xfe, 0xfd], i * 5);
+  const t = performance.now();
+  parseRecords(b, { source: "x", format: "txt" });
+  console.log("txt", n, (performance.now() - t).toFixed(0), "ms");
+}

@@ -178,12 +178,11 @@ function parseHeader(bytes: Uint8Array, source: string): { header: Record<string
 
 function parseMetadata(value: unknown, source: string): Record<string, string> {
   if (!isPlainObject(value)) fail(source, `"__metadata__" is not an object of strings`);
-  const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) {
     if (typeof v !== "string") fail(source, `"__metadata__" entry "${k}" is not a string`);
-    metadata[k] = v;
   }
-  return metadata;
+  // fromEntries defines each key, so that "__proto__" stays a key instead of setting the prototype
+  return Object.fromEntries(Object.entries(value)) as Record<string, string>;
 }
 
 interface Entry {
@@ -318,23 +317,25 @@ export function serializeSafetensors(
 ): Uint8Array {
   if (!isLittleEndianHost()) throw new NotSupportedError("safetensors on a big-endian host");
   const items = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
-  const header: Record<string, unknown> = {};
+  // A Map, not an object: a tensor named "__proto__" must stay a tensor (header["__proto__"] = … would
+  // set the prototype and drop it).
+  const header = new Map<string, unknown>();
   if (metadata !== undefined) {
     for (const [k, v] of Object.entries(metadata)) {
       if (typeof v !== "string") throw new SafetensorsError(`serializeSafetensors: metadata "${k}" is not a string`);
     }
-    header["__metadata__"] = metadata;
+    header.set("__metadata__", metadata);
   }
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of items) {
     if (name === "__metadata__") throw new SafetensorsError(`serializeSafetensors: "__metadata__" is reserved, not a tensor name`);
     const raw = encode(name, t);
-    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + raw.length] };
+    header.set(name, { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + raw.length] });
     chunks.push(raw);
     offset += raw.length;
   }
-  let json = JSON.stringify(header);
+  let json = JSON.stringify(Object.fromEntries(header));
   // pad the header with spaces so that the data area starts 8-byte aligned
   json += " ".repeat((8 - (new TextEncoder().encode(json).length % 8)) % 8);
   const headerBytes = new TextEncoder().encode(json);

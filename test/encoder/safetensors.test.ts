@@ -181,3 +181,14 @@ describe("toInt32Array", () => {
     expect(() => toInt32Array({ dtype: "F32", shape: [1], data: new Float32Array(1) }, SRC, "ids")).toThrow(/expected an integer dtype/);
   });
 });
+
+describe("a tensor or metadata key named __proto__ (found by the fuzzer's round-trip property)", () => {
+  it("stays a key through serialize and parse", () => {
+    const tensors = new Map([["__proto__", { dtype: "U8" as const, shape: [1], data: new Uint8Array([7]) }]]);
+    const metadata = JSON.parse('{"__proto__": "x", "format": "pt"}') as Record<string, string>;
+    const back = parseSafetensors(serializeSafetensors(tensors, metadata), "p.safetensors");
+    expect([...back.tensors.keys()]).toEqual(["__proto__"]);
+    expect(back.tensors.get("__proto__")!.data).toEqual(new Uint8Array([7]));
+    expect(Object.entries(back.metadata)).toEqual([["__proto__", "x"], ["format", "pt"]]);
+  });
+});
