@@ -1,10 +1,11 @@
 // The public API of encoder-pooling, free of node:* imports so that it runs in browsers and workers.
-// Node-only helpers that read folders (loadModel) are added by src/node.ts.
+// Node-only helpers that read and write files (loadModel, head folders, worker threads) are added by
+// src/node.ts. The folders below are the floors of the pipeline (docs/ARCHITECTURE.md).
 
 // Text → vectors: the pipeline most users want.
-export { EncoderModel, loadModelFromBuffers, l2Normalize } from "./model.js";
-export { loadModelFromUrl, type LoadFromUrlOptions } from "./load-url.js";
-export type { ModelBuffers, LoadOptions, EmbedOptions, Embeddings, EncodedBatch } from "./model.js";
+export { EncoderModel, loadModelFromBuffers, l2Normalize } from "./pipeline/model.js";
+export { loadModelFromUrl, type LoadFromUrlOptions } from "./pipeline/load-url.js";
+export type { ModelBuffers, LoadOptions, EmbedOptions, Embeddings, EncodedBatch } from "./pipeline/model.js";
 
 // Errors: every deliberate failure is an EncoderPoolingError subclass.
 export * from "./errors.js";
@@ -20,17 +21,16 @@ export * from "./encoder/roberta.js";
 export * from "./encoder/init.js";
 export * from "./encoder/tokenizer/index.js";
 
+// File formats as bytes and strings: input records (txt, jsonl, csv), embeddings outputs, state dicts.
+export { parseRecords, INPUT_FORMATS, type InputFormat, type ParsedRecords, type ParseOptions, type TextRecord } from "./formats/records.js";
+export { parseCsv, type CsvRow } from "./formats/csv.js";
+export { decodeUtf8, lineWarnings, type DecodedText } from "./formats/utf8.js";
+export * from "./formats/embeddings.js";
+export { encodeNpyFloat32 } from "./formats/npy.js";
+export * from "./formats/state-dict.js";
+
 // Pooling: every strategy with forward and backward.
 export * from "./pooling/index.js";
 
-// Training the poolers: heads, losses, AdamW, schedules, metrics, the frozen-encoder cache and the loop.
-export * from "./pooling/heads.js";
-export * from "./pooling/losses.js";
-export * from "./pooling/optim.js";
-export * from "./pooling/schedule.js";
-export * from "./pooling/metrics.js";
-export * from "./pooling/dropout.js";
-export * from "./pooling/train.js";
-export * from "./pooling/encode-cache.js";
-export * from "./pooling/compare.js";
-export * from "./pooling/chart.js";
+// Training poolers and heads: losses, AdamW, schedules, metrics, caches, the loop, k-fold, compare, head folders.
+export * from "./train/index.js";

@@ -1,6 +1,11 @@
-// The Node entry point: everything of the core API plus the helpers that touch the file system.
+// The Node entry point: everything of the core API plus the helpers that touch the file system and
+// worker threads.
 export * from "./index.js";
-export { loadModel, defaultModelDir } from "./io/load-model.js";
-export { readRecords, formatFromInputPath } from "./io/readers.js";
-export { parseRecords, type TextRecord, type InputFormat } from "./io/records.js";
-export { encodeEmbeddings, formatFromOutputPath, writeEmbeddings, type OutputFormat } from "./io/writers.js";
+export { loadModel, defaultModelDir, packageRoot } from "./io/load-model.js";
+export { readRecords, readStream, formatFromInputPath, STDIN_SOURCE, type ReadOptions } from "./io/readers.js";
+export { formatFromOutputPath, writeEmbeddings } from "./io/writers.js";
+export { assertWritable, readBytes, readText, writeFileAtomic } from "./io/files.js";
+export { readLabelled, type ReadLabelledOptions } from "./io/labelled.js";
+export { assertHeadFolderWritable, openHeadFolder, readHeadFolder, writeHeadFolder } from "./io/head-folder.js";
+export { createJobRunner, StopFlag } from "./io/job-runner.js";
+export { isEntryPoint } from "./io/entry-point.js";

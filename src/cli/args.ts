@@ -2,10 +2,16 @@
 // say which command was being parsed.
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../node.js";
 
 export type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/** `--output FILE` and `--force` (overwrite it), which every command that writes a file takes. */
+export const outputFlags = {
+  output: { type: "string" },
+  force: { type: "boolean" },
+} as const;
 
 /** Parses `argv` strictly against `options`; unknown flags and missing values become UsageErrors. */
 export function parseFlags(command: string, argv: string[], options: FlagOptions): FlagValues {

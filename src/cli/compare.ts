@@ -1,38 +1,25 @@
 // `encoder-pooling compare`: trains every listed pooling strategy with the same budget, split and
-// seeds, then prints a table (metric mean ± std over seeds, parameters, training time) and writes it
-// as compare.md, compare.json and an SVG bar chart. The encoder runs once per text for all poolers;
-// the training jobs share the cores through worker threads.
-import { availableParallelism } from "node:os";
-import { join } from "node:path";
+// seeds (comparePoolers), then prints a table (metric mean ± std over seeds, parameters, training
+// time) and writes it as compare.md, compare.json and an SVG bar chart. The training jobs share the
+// cores through worker threads.
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { TrainingError, UsageError } from "../errors.js";
-import { assertWritable, writeFileAtomic } from "../io/files.js";
-import { barChartSvg } from "../pooling/chart.js";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import {
-  compareMarkdown,
-  countParameters,
-  defaultMetric,
-  poolingLabel,
-  summarizeCompare,
-  type CompareReport,
-  type PoolerJob,
-  type PoolerJobResult,
-} from "../pooling/compare.js";
-import { pickCache, planCacheReads, selectCacheLayers } from "../pooling/encode-cache.js";
-import type { FeatureCache } from "../pooling/feature-cache.js";
-import { POOLING_TYPES, type Pooler, type PoolingDims } from "../pooling/index.js";
-import { LabelEncoder, type TrainData } from "../pooling/train.js";
+  assertWritable, compareFiles, compareMarkdown, comparePoolers, createJobRunner, poolingLabel, POOLING_TYPES, StopFlag, UsageError,
+  writeFileAtomic, type CompareRun, type PoolerJobResult, type TrainProgress,
+} from "../node.js";
 import { parseFlags, positiveIntFlag, requireFlag, requirePathFlag, stringFlag } from "./args.js";
+import type { Command } from "./command.js";
 import type { CliContext } from "./context.js";
-import { createJobRunner, StopFlag } from "./job-runner.js";
-import type { Command } from "./main.js";
-import { loadModelFlag } from "./shared.js";
+import { loadModelFlag } from "./inputs.js";
 import { progressBar } from "./progress.js";
 import {
-  budgetFlags, budgetUsage, dataFlags, DEFAULT_TRAIN_MAX_LENGTH, encodeWithProgress, formatMetrics, jobOptions, maxLengthFlag, modelRecord,
-  readBudget, readLabelled, readTrainValid, seedFlag, taskFlag, tokenizeTexts, withInterrupt, type LabelledData,
-} from "./training-shared.js";
+  budgetFlags, budgetUsage, dataFlags, DEFAULT_TRAIN_MAX_LENGTH, fieldFlags, maxLengthFlag, modelRecord, readBudget, readLabelledFlag,
+  readTrainValid, seedFlag, taskFlag,
+} from "./training-flags.js";
+import { encodeWithProgress, formatMetrics, withInterrupt } from "./training-output.js";
 
 // A higher rate than train's 1e-3: the heads start from scratch on frozen features and every pooler
 // gets only a few epochs (measured on SpamAssassin: mean pooling reaches test macroF1 0.76 at 1e-2
@@ -78,10 +65,47 @@ function parsePoolings(value: string): string[] {
   return names;
 }
 
-interface Split {
-  data: LabelledData;
-  caches: FeatureCache[];
-  labels: TrainData["labels"];
+/** Hooks that show the runs: a bar over all their steps on a terminal, one line per finished run elsewhere. */
+function runDisplay(ctx: CliContext, totalSteps: number, stepsPerRun: number): {
+  finish(): void;
+  hooks: { onRunProgress(run: CompareRun, p: TrainProgress): void; onRunDone(run: CompareRun, r: PoolerJobResult): void; onRunFailed(run: CompareRun, e: Error): void };
+} {
+  // the bar starts with the first step, after the encoder has run
+  let bar: ReturnType<typeof progressBar> | null = null;
+  const steps = new Map<number, number>();
+  const running = new Set<string>();
+  const name = (run: CompareRun): string => `${poolingLabel(run.pooling)}#${run.seed}`;
+  const show = (): void => {
+    let done = 0;
+    for (const s of steps.values()) done += s;
+    bar ??= progressBar(ctx, "train", totalSteps);
+    bar.update(done, [...running].join(", "));
+  };
+  const end = (run: CompareRun): void => {
+    running.delete(name(run));
+    show();
+  };
+  const hooks = {
+    onRunProgress(run: CompareRun, p: TrainProgress) {
+      running.add(name(run));
+      steps.set(run.index, p.step);
+      show();
+    },
+    onRunDone(run: CompareRun, result: PoolerJobResult) {
+      steps.set(run.index, stepsPerRun);
+      if (!ctx.interactive) {
+        const v = result.validMetrics === null ? "" : ` valid ${formatMetrics(result.validMetrics, 3)}`;
+        const t = result.testMetrics === null ? "" : `; test ${formatMetrics(result.testMetrics, 3)}`;
+        ctx.stderr.write(`compare: ${String(run.pooling)} seed ${run.seed}: ${result.trainSeconds.toFixed(1)} s, best epoch ${result.bestEpoch};${v}${t}\n`);
+      }
+      end(run);
+    },
+    onRunFailed(run: CompareRun, error: Error) {
+      ctx.stderr.write(`compare: ${String(run.pooling)} seed ${run.seed} failed: ${error.message}\n`);
+      end(run);
+    },
+  };
+  return { finish: () => bar?.finish(), hooks };
 }
 
 export const compareCommand: Command = {
@@ -101,155 +125,39 @@ export const compareCommand: Command = {
     const task = taskFlag("compare", values);
     const budget = readBudget("compare", values, task, DEFAULTS);
     const firstSeed = seedFlag("compare", stringFlag(values, "seed"), 0);
-    const seeds = positiveIntFlag("compare", "seeds", stringFlag(values, "seeds"), 1);
+    const seeds = Array.from({ length: positiveIntFlag("compare", "seeds", stringFlag(values, "seeds"), 1) }, (_, s) => firstSeed + s);
     const jobs = positiveIntFlag("compare", "jobs", stringFlag(values, "jobs"), Math.min(2, availableParallelism()));
     const poolings = parsePoolings(requireFlag("compare", "poolings", stringFlag(values, "poolings")));
-    const metric = budget.metric ?? defaultMetric(task);
 
     const { train, valid } = await readTrainValid("compare", values, ctx, task, firstSeed);
     const testPath = stringFlag(values, "test");
-    const fields = { task, labelField: stringFlag(values, "label-field") ?? "label", textField: stringFlag(values, "text-field") ?? "text" };
-    const test = testPath === undefined ? null : await readLabelled(testPath, ctx, { ...fields, split: "test" });
-    const encoder = LabelEncoder.fit(task, train.labels, `training (${train.source})`);
-
+    const test = testPath === undefined ? null : await readLabelledFlag(testPath, ctx, { task, ...fieldFlags(values), split: "test" });
     const model = await loadModelFlag(values, ctx);
-    const dims: PoolingDims = { numLayers: model.config.numHiddenLayers, hiddenSize: model.config.hiddenSize };
-    const poolers = new Map<string, Pooler>(poolings.map((p) => [p, model.createPooler(p)]));
-    const plan = planCacheReads([...poolers.values()].map((p) => p.reads));
     const maxLength = maxLengthFlag("compare", values, model, DEFAULT_TRAIN_MAX_LENGTH);
     const stop = new StopFlag();
 
     await withInterrupt(stop, ctx, async () => {
-      const encode = async (data: LabelledData, name: string): Promise<Split> => ({
-        data,
-        labels: encoder.encode(data.labels, `${name} (${data.source})`, data.lines),
-        caches: await encodeWithProgress(model, tokenizeTexts(model, data.texts, data.lines, data.source, maxLength, ctx), plan, name, ctx, stop),
-      });
-      const splits = { train: await encode(train, "training"), valid: await encode(valid, "validation"), test: test === null ? null : await encode(test, "test") };
-      const dataFor = (split: Split, pooler: Pooler, name: string): TrainData => ({
-        features: selectCacheLayers(pickCache(split.caches, pooler.reads, name), pooler.reads),
-        labels: split.labels,
-      });
-      // the costliest runs (most parameters) start first, so the cores finish together
-      const order = [...poolings].sort((a, b) => countParameters(poolers.get(b)!.parameters) - countParameters(poolers.get(a)!.parameters));
-      const planned: { pooling: string; seed: number; job: PoolerJob }[] = [];
-      for (const pooling of order) {
-        const pooler = poolers.get(pooling)!;
-        for (let s = 0; s < seeds; s++) {
-          planned.push({
-            pooling, seed: firstSeed + s,
-            job: {
-              pooling, dims, head: { kind: budget.headKind, dropout: budget.dropout }, seed: firstSeed + s,
-              train: dataFor(splits.train, pooler, pooling), valid: dataFor(splits.valid, pooler, pooling),
-              test: splits.test === null ? null : dataFor(splits.test, pooler, pooling), options: jobOptions(budget),
-            },
-          });
-        }
+      const runner = createJobRunner(jobs, stop);
+      const stepsPerRun = Math.ceil(train.texts.length / budget.options.batchSize!) * budget.options.epochs!;
+      const display = runDisplay(ctx, poolings.length * seeds.length * stepsPerRun, stepsPerRun);
+      let outcome: Awaited<ReturnType<typeof comparePoolers>>;
+      try {
+        outcome = await comparePoolers(model, { train, valid, test }, {
+          task, poolings, seeds, head: budget.head, options: budget.options, maxLength, runner,
+          encode: (split, data, plan) => encodeWithProgress(model, data, maxLength, plan, split, ctx, stop),
+          settings: { model: modelRecord(values, ctx) },
+          shouldStop: () => stop.requested,
+          ...display.hooks,
+        });
+      } finally {
+        display.finish();
+        await runner.close();
       }
-      const runs = await runAll(planned, jobs, stop, ctx, Math.ceil(train.texts.length / budget.batchSize) * budget.epochs);
-      if (stop.requested) throw new TrainingError("interrupted; no comparison was written");
-      // the table keeps the order the poolings were listed in
-      const done = runs.ok.sort((a, b) => poolings.indexOf(a.pooling) - poolings.indexOf(b.pooling) || a.seed - b.seed);
-      const trainData = { features: splits.train.caches[0]!, labels: splits.train.labels };
-      const report = summarizeCompare(task, metric, done, {
-        train: trainData,
-        valid: { features: splits.valid.caches[0]!, labels: splits.valid.labels },
-        test: splits.test === null ? null : { features: splits.test.caches[0]!, labels: splits.test.labels },
-      }, {
-        model: modelRecord(values, ctx),
-        data: { train: train.source, valid: valid.source, test: testPath ?? null },
-        examples: { train: train.texts.length, valid: valid.texts.length, test: test?.texts.length ?? null },
-        maxLength, seeds: Array.from({ length: seeds }, (_, s) => firstSeed + s),
-        ...jobOptions(budget), head: budget.headKind, dropout: budget.dropout,
-        jobs, trainingWallSeconds: Number(runs.seconds.toFixed(1)),
-        failures: runs.failed,
-      });
-      await writeOutputs(outDir, report, runs.failed, force);
-      ctx.stdout.write(compareMarkdown(report));
+      const files = compareFiles(outcome.report, outcome.failed);
+      await mkdir(outDir, { recursive: true });
+      for (const name of ["compare.svg", "compare.json", "compare.md"] as const) await writeFileAtomic(join(outDir, name), files[name], force);
+      ctx.stdout.write(compareMarkdown(outcome.report));
       ctx.stderr.write(`compare: wrote ${OUTPUTS.map((f) => join(outDir, f)).join(", ")}\n`);
     });
   },
 };
-
-interface RunOutcome {
-  ok: { pooling: string; seed: number; result: PoolerJobResult }[];
-  failed: { pooling: string; seed: number; error: string }[];
-  seconds: number;
-}
-
-/** Runs every planned job on the runner; a failed run (e.g. a diverging loss) is reported, not fatal. */
-async function runAll(
-  planned: { pooling: string; seed: number; job: PoolerJob }[], jobs: number, stop: StopFlag, ctx: CliContext, stepsPerJob: number,
-): Promise<RunOutcome> {
-  const runner = createJobRunner(jobs, stop);
-  const bar = progressBar(ctx, "train", planned.length * stepsPerJob);
-  const steps = new Map<number, number>();
-  const running = new Set<string>();
-  const outcome: RunOutcome = { ok: [], failed: [], seconds: 0 };
-  const start = Date.now();
-  const show = (): void => {
-    let done = 0;
-    for (const s of steps.values()) done += s;
-    bar.update(done, [...running].join(", "));
-  };
-  try {
-    await Promise.all(planned.map(async ({ pooling, seed, job }, i) => {
-      const name = `${poolingLabel(pooling)}#${seed}`;
-      try {
-        const result = await runner.run(job, {
-          onProgress: (p) => {
-            running.add(name);
-            steps.set(i, p.step);
-            show();
-          },
-        });
-        outcome.ok.push({ pooling, seed, result });
-        steps.set(i, stepsPerJob);
-        if (!ctx.interactive) {
-          const v = result.validMetrics === null ? "" : ` valid ${formatMetrics(result.validMetrics, 3)}`;
-          const t = result.testMetrics === null ? "" : `; test ${formatMetrics(result.testMetrics, 3)}`;
-          ctx.stderr.write(`compare: ${pooling} seed ${seed}: ${result.trainSeconds.toFixed(1)} s, best epoch ${result.bestEpoch};${v}${t}\n`);
-        }
-      } catch (err) {
-        outcome.failed.push({ pooling, seed, error: (err as Error).message });
-        ctx.stderr.write(`compare: ${pooling} seed ${seed} failed: ${(err as Error).message}\n`);
-      } finally {
-        running.delete(name);
-        show();
-      }
-    }));
-  } finally {
-    bar.finish();
-    await runner.close();
-  }
-  outcome.seconds = (Date.now() - start) / 1000;
-  return outcome;
-}
-
-
-async function writeOutputs(dir: string, report: CompareReport, failed: RunOutcome["failed"], force: boolean): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const useTest = report.rows.some((r) => r.test !== null);
-  const split = useTest ? "test" : "valid";
-  const bars = report.rows.map((r) => {
-    const s = useTest ? r.test : r.valid;
-    return { label: r.pooling, value: s?.mean ?? NaN, std: s?.std ?? 0 };
-  });
-  const baseline = useTest ? report.baseline.test : report.baseline.valid;
-  const settings = report.settings as { data: { train: string }; examples: { train: number }; seeds: number[]; epochs: number; maxLength: number };
-  const title = `${split} ${report.metric} by pooling (${settings.data.train}, ${settings.seeds.length} seed${settings.seeds.length > 1 ? "s" : ""})`;
-  const svg = barChartSvg(bars, {
-    title,
-    axisLabel: `${split} ${report.metric}${settings.seeds.length > 1 ? " (mean ± std over seeds)" : ""}`,
-    ...(baseline === null ? {} : { baseline: { label: "majority baseline", value: baseline } }),
-  });
-  const failures = failed.length === 0 ? "" : `\nFailed runs:\n${failed.map((f) => `- \`${f.pooling}\` seed ${f.seed}: ${f.error}`).join("\n")}\n`;
-  const settingsList = Object.entries(report.settings)
-    .filter(([key]) => key !== "failures")
-    .map(([key, value]) => `- ${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}`)
-    .join("\n");
-  const md = `# Pooling comparison\n\n${compareMarkdown(report)}${failures}\nSettings (shared by every run):\n\n${settingsList}\n\n![${title}](compare.svg)\n`;
-  await writeFileAtomic(join(dir, "compare.svg"), svg, force);
-  await writeFileAtomic(join(dir, "compare.json"), `${JSON.stringify(report, null, 2)}\n`, force);
-  await writeFileAtomic(join(dir, "compare.md"), md, force);
-}

@@ -1,11 +1,10 @@
 // `encoder-pooling embed`: texts in, one pooled vector per text out (.safetensors, .jsonl or .npy).
 import { resolve } from "node:path";
-import { assertWritable, writeFileAtomic } from "../io/files.js";
-import { encodeEmbeddings, formatFromOutputPath } from "../io/writers.js";
-import { parseFlags, positiveIntFlag, requirePathFlag, stringFlag } from "./args.js";
-import type { Command } from "./main.js";
+import { assertWritable, encodeEmbeddings, formatFromOutputPath, writeFileAtomic } from "../node.js";
+import { outputFlags, parseFlags, positiveIntFlag, requirePathFlag, stringFlag } from "./args.js";
+import type { Command } from "./command.js";
+import { inputFlags, loadModelFlag, readInputTexts, readParamsFile, readPoolingFlag, warnAt } from "./inputs.js";
 import { progressBar } from "./progress.js";
-import { inputFlags, loadModelFlag, readInputTexts, readParams, readPoolingFlag, warnAt } from "./shared.js";
 
 const usage = `Usage: encoder-pooling embed [--model DIR] (--input FILE | --text "…") --pooling NAME|SPEC.json --output FILE
 
@@ -41,8 +40,7 @@ export const embedCommand: Command = {
       "max-length": { type: "string" },
       "no-truncate": { type: "boolean" },
       "batch-size": { type: "string" },
-      output: { type: "string" },
-      force: { type: "boolean" },
+      ...outputFlags,
     });
     const output = requirePathFlag("embed", values, "output", ctx.cwd);
     const format = formatFromOutputPath(output);
@@ -52,7 +50,7 @@ export const embedCommand: Command = {
     const maxLengthFlag = stringFlag(values, "max-length");
     const pooling = await readPoolingFlag(stringFlag(values, "pooling") ?? "mean", ctx);
     const paramsPath = stringFlag(values, "params");
-    const params = paramsPath === undefined ? undefined : await readParams(resolve(ctx.cwd, paramsPath));
+    const params = paramsPath === undefined ? undefined : await readParamsFile(resolve(ctx.cwd, paramsPath));
 
     const { records, source } = await readInputTexts("embed", values, ctx);
     const model = await loadModelFlag(values, ctx);

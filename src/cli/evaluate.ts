@@ -1,12 +1,11 @@
 // `encoder-pooling evaluate`: scores a trained head (HEAD_DIR) on labelled data and prints the
 // task's metrics, as a table or (--json) as one JSON object on standard output.
 import { resolve } from "node:path";
-import { evaluateSplit } from "../pooling/train.js";
+import { evaluateSplit, openHeadFolder, StopFlag } from "../node.js";
 import { parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
-import { openHead } from "./head-dir.js";
-import { StopFlag } from "./job-runner.js";
-import type { Command } from "./main.js";
-import { encodeWithProgress, readLabelled, tokenizeTexts } from "./training-shared.js";
+import type { Command } from "./command.js";
+import { readLabelledFlag } from "./training-flags.js";
+import { encodeWithProgress } from "./training-output.js";
 
 const usage = `Usage: encoder-pooling evaluate --head HEAD_DIR --data TEST [--model DIR] [--json]
 
@@ -38,16 +37,16 @@ export const evaluateCommand: Command = {
     const dir = requirePathFlag("evaluate", values, "head", ctx.cwd);
     const dataPath = requireFlag("evaluate", "data", stringFlag(values, "data"));
     const modelFlag = stringFlag(values, "model");
-    const { config, pooler, head, labels, model } = await openHead(dir, modelFlag === undefined ? undefined : resolve(ctx.cwd, modelFlag));
-    const data = await readLabelled(dataPath, ctx, {
+    const { config, pooler, head, labels, model } = await openHeadFolder(dir, modelFlag === undefined ? undefined : resolve(ctx.cwd, modelFlag));
+    const data = await readLabelledFlag(dataPath, ctx, {
       task: config.task,
       labelField: stringFlag(values, "label-field") ?? config.labelField,
       textField: stringFlag(values, "text-field") ?? config.textField,
       split: "evaluation",
     });
     const encoded = labels.encode(data.labels, `evaluation (${dataPath})`, data.lines);
-    const encodings = tokenizeTexts(model, data.texts, data.lines, dataPath, Math.min(config.maxLength, model.maxLength), ctx);
-    const [features] = await encodeWithProgress(model, encodings, [pooler.reads], "evaluation", ctx, new StopFlag());
+    const maxLength = Math.min(config.maxLength, model.maxLength);
+    const [features] = await encodeWithProgress(model, data, maxLength, [pooler.reads], "evaluation", ctx, new StopFlag());
     const { metrics } = evaluateSplit(pooler, head, { features: features!, labels: encoded });
     if (values["json"] === true) {
       ctx.stdout.write(`${JSON.stringify(metrics)}\n`);

@@ -1,13 +1,12 @@
 // `encoder-pooling forward`: the parity command. Runs the encoder on token ids from a safetensors file and
 // writes every hidden state, so that they can be compared with PyTorch / Hugging Face tensor by tensor.
 import { join } from "node:path";
-import { InputError } from "../errors.js";
-import { RobertaModel } from "../encoder/roberta.js";
-import { parseSafetensors, serializeSafetensors, toInt32Array, type SafeTensor } from "../encoder/safetensors.js";
-import { shapeToString } from "../tensor/tensor.js";
-import { assertWritable, readBytes, readText, writeFileAtomic } from "../io/files.js";
-import { parseFlags, requirePathFlag } from "./args.js";
-import type { Command } from "./main.js";
+import {
+  assertWritable, InputError, parseSafetensors, readBytes, readText, RobertaModel, serializeSafetensors, shapeToString, toInt32Array, writeFileAtomic,
+  type SafeTensor,
+} from "../node.js";
+import { outputFlags, parseFlags, requirePathFlag } from "./args.js";
+import type { Command } from "./command.js";
 
 const usage = `Usage: encoder-pooling forward --model DIR --inputs IN.safetensors --output OUT.safetensors [--force] [--verbose]
 
@@ -55,8 +54,7 @@ export const forwardCommand: Command = {
     const values = parseFlags("forward", argv, {
       model: { type: "string" },
       inputs: { type: "string" },
-      output: { type: "string" },
-      force: { type: "boolean" },
+      ...outputFlags,
       verbose: { type: "boolean" },
     });
     const dir = requirePathFlag("forward", values, "model", ctx.cwd);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The encoder-pooling command line: a table of commands, each a thin shell over the public API.
-import { EncoderPoolingError, UsageError } from "../errors.js";
-import { isEntryPoint } from "../io/entry-point.js";
+import { EncoderPoolingError, isEntryPoint, UsageError } from "../node.js";
+import type { Command } from "./command.js";
 import { processContext, type CliContext } from "./context.js";
 import { embedCommand } from "./embed.js";
 import { forwardCommand } from "./forward.js";
@@ -11,13 +11,6 @@ import { evaluateCommand } from "./evaluate.js";
 import { predictCommand } from "./predict.js";
 import { compareCommand } from "./compare.js";
 import { tokenizeCommand } from "./tokenize.js";
-
-export interface Command {
-  name: string;
-  summary: string;
-  usage: string;
-  run(argv: string[], ctx: CliContext): Promise<void>;
-}
 
 const commands: Command[] = [
   embedCommand,

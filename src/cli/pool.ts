@@ -1,14 +1,13 @@
 // `encoder-pooling pool`: runs one pooler on hidden states stored in a safetensors file, and with
 // --backward also its hand-written backward pass, so that any pooler can be compared with PyTorch.
 import { resolve } from "node:path";
-import { parseSafetensors, serializeSafetensors, toInt32Array, type SafeTensor } from "../encoder/safetensors.js";
-import { InputError, PoolingError, UsageError } from "../errors.js";
-import { assertWritable, readBytes, writeFileAtomic } from "../io/files.js";
-import { createPooler, type Pooler } from "../pooling/index.js";
-import { sameShape, shapeToString, type FloatArray, type Tensor } from "../tensor/tensor.js";
-import { parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
-import type { Command } from "./main.js";
-import { readPoolingFlag } from "./shared.js";
+import {
+  allocate, assertWritable, createPooler, InputError, parseSafetensors, readBytes, sameShape, serializeSafetensors, shapeToString, toInt32Array,
+  UsageError, writeFileAtomic, type DType, type FloatArray, type Pooler, type SafeTensor, type Tensor,
+} from "../node.js";
+import { outputFlags, parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
+import type { Command } from "./command.js";
+import { readParamsFile, readPoolingFlag } from "./inputs.js";
 
 const usage = `Usage: encoder-pooling pool --spec SPEC.json [--params P.safetensors] --inputs IN.safetensors --output OUT.safetensors [--backward]
 
@@ -59,23 +58,14 @@ function readInputs(bytes: Uint8Array, source: string): PoolInputs {
   return { hiddenStates, attentionMask: toInt32Array(mask, source, "attention_mask"), gradOutput: tensors.get("grad_output"), B, T, H };
 }
 
-async function readParamsKeepingDtype(path: string): Promise<Map<string, Tensor<FloatArray>>> {
-  const { tensors } = parseSafetensors(await readBytes(path, "params"), path);
-  const params = new Map<string, Tensor<FloatArray>>();
-  for (const [name, t] of tensors) {
-    if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) {
-      throw new PoolingError(`${path}: ${name}: expected a floating-point tensor, got ${t.dtype}`);
-    }
-    params.set(name, { data: t.data, shape: [...t.shape] });
-  }
-  return params;
-}
-
-function runPooler<A extends FloatArray>(
-  pooler: Pooler<A>, inputs: PoolInputs, make: (src: ArrayLike<number>) => A, backward: boolean, source: string,
-): Map<string, SafeTensor> {
-  const dtype = make([]) instanceof Float64Array ? "F64" : "F32";
-  const hiddenStates = inputs.hiddenStates.map((h): Tensor<A> => ({ data: make(h.data as FloatArray), shape: [...h.shape] }));
+function runPooler(pooler: Pooler, inputs: PoolInputs, backward: boolean, source: string): Map<string, SafeTensor> {
+  const dtype = pooler.dtype === "float64" ? "F64" : "F32";
+  const make = (src: ArrayLike<number>): FloatArray => {
+    const data = allocate(pooler.dtype, src.length);
+    data.set(src);
+    return data;
+  };
+  const hiddenStates = inputs.hiddenStates.map((h): Tensor<FloatArray> => ({ data: make(h.data as FloatArray), shape: [...h.shape] }));
   const output = pooler.forward({ hiddenStates, attentionMask: inputs.attentionMask });
   const out = new Map<string, SafeTensor>([["pooled", { dtype, shape: output.pooled.shape, data: output.pooled.data }]]);
   if (!backward) return out;
@@ -88,7 +78,7 @@ function runPooler<A extends FloatArray>(
   for (const [name, d] of grads.dParameters) out.set(`grad.${name}`, { dtype, shape: d.shape, data: d.data });
   grads.dHiddenStates.forEach((d, i) => {
     const shape = [inputs.B, inputs.T, inputs.H];
-    out.set(`grad.hidden_states.${i}`, { dtype, shape, data: d?.data ?? make(new Float64Array(inputs.B * inputs.T * inputs.H)) });
+    out.set(`grad.hidden_states.${i}`, { dtype, shape, data: d?.data ?? allocate(pooler.dtype, inputs.B * inputs.T * inputs.H) });
   });
   return out;
 }
@@ -103,9 +93,8 @@ export const poolCommand: Command = {
       params: { type: "string" },
       seed: { type: "string" },
       inputs: { type: "string" },
-      output: { type: "string" },
       backward: { type: "boolean" },
-      force: { type: "boolean" },
+      ...outputFlags,
     });
     const specFlag = requireFlag("pool", "spec", stringFlag(values, "spec"));
     const inputsPath = requirePathFlag("pool", values, "inputs", ctx.cwd);
@@ -118,15 +107,13 @@ export const poolCommand: Command = {
 
     const spec = await readPoolingFlag(specFlag, ctx);
     const paramsPath = stringFlag(values, "params");
-    const parameters = paramsPath === undefined ? undefined : await readParamsKeepingDtype(resolve(ctx.cwd, paramsPath));
+    const parameters = paramsPath === undefined ? undefined : await readParamsFile(resolve(ctx.cwd, paramsPath), { keepDtype: true });
     const inputs = readInputs(await readBytes(inputsPath, "pool --inputs"), inputsPath);
     const dims = { numLayers: inputs.hiddenStates.length - 1, hiddenSize: inputs.H };
-    const float64 = inputs.hiddenStates.every((h) => h.dtype === "F64");
-    const options = { seed, ...(parameters === undefined ? {} : { parameters }) };
+    const dtype: DType = inputs.hiddenStates.every((h) => h.dtype === "F64") ? "float64" : "float32";
+    const pooler = createPooler(spec, dims, { seed, dtype, ...(parameters === undefined ? {} : { parameters }) });
     const backward = values["backward"] === true;
-    const tensors = float64
-      ? runPooler(createPooler(spec, dims, { ...options, dtype: "float64" }), inputs, (s) => Float64Array.from(s), backward, inputsPath)
-      : runPooler(createPooler(spec, dims, options), inputs, (s) => Float32Array.from(s), backward, inputsPath);
+    const tensors = runPooler(pooler, inputs, backward, inputsPath);
     await writeFileAtomic(output, serializeSafetensors(tensors), force);
     const pooled = tensors.get("pooled")!;
     ctx.stderr.write(`pool: ${shapeToString(pooled.shape)} pooled${backward ? " + gradients" : ""} written to ${output}\n`);

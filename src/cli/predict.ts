@@ -2,15 +2,11 @@
 // text as JSONL: {"text", "label", "probabilities"} (classification), {"text", "value"} (regression)
 // or {"text", "labels", "probabilities"} (multilabel), in input order.
 import { extname, resolve } from "node:path";
-import { UsageError } from "../errors.js";
-import { assertWritable, writeFileAtomic } from "../io/files.js";
-import { predictLogits } from "../pooling/train.js";
-import { parseFlags, requirePathFlag, stringFlag } from "./args.js";
-import { openHead } from "./head-dir.js";
-import { StopFlag } from "./job-runner.js";
-import type { Command } from "./main.js";
-import { inputFlags, readInputTexts } from "./shared.js";
-import { encodeWithProgress, tokenizeTexts } from "./training-shared.js";
+import { assertWritable, openHeadFolder, predictLogits, StopFlag, UsageError, writeFileAtomic } from "../node.js";
+import { outputFlags, parseFlags, requirePathFlag, stringFlag } from "./args.js";
+import type { Command } from "./command.js";
+import { inputFlags, readInputTexts } from "./inputs.js";
+import { encodeWithProgress } from "./training-output.js";
 
 const usage = `Usage: encoder-pooling predict --head HEAD_DIR (--input FILE | --text "…") --output FILE.jsonl [--model DIR]
 
@@ -37,8 +33,7 @@ export const predictCommand: Command = {
       ...inputFlags,
       head: { type: "string" },
       model: { type: "string" },
-      output: { type: "string" },
-      force: { type: "boolean" },
+      ...outputFlags,
     });
     const dir = requirePathFlag("predict", values, "head", ctx.cwd);
     const output = requirePathFlag("predict", values, "output", ctx.cwd);
@@ -46,12 +41,12 @@ export const predictCommand: Command = {
     const force = values["force"] === true;
     assertWritable(output, force);
     const modelFlag = stringFlag(values, "model");
-    const { config, pooler, head, labels, model } = await openHead(dir, modelFlag === undefined ? undefined : resolve(ctx.cwd, modelFlag));
+    const { config, pooler, head, labels, model } = await openHeadFolder(dir, modelFlag === undefined ? undefined : resolve(ctx.cwd, modelFlag));
     const textField = stringFlag(values, "text-field") ?? stringFlag(values, "text-column") ?? config.textField;
     const { records, source } = await readInputTexts("predict", { ...values, "text-field": textField }, ctx);
     const texts = records.map((r) => r.text);
-    const encodings = tokenizeTexts(model, texts, records.map((r) => r.line), source, Math.min(config.maxLength, model.maxLength), ctx);
-    const [features] = await encodeWithProgress(model, encodings, [pooler.reads], "input", ctx, new StopFlag());
+    const data = { source, texts, lines: records.map((r) => r.line) };
+    const [features] = await encodeWithProgress(model, data, Math.min(config.maxLength, model.maxLength), [pooler.reads], "input", ctx, new StopFlag());
     const predictions = labels.decode(predictLogits(pooler, head, features!));
     const lines = predictions.map((p, i) => `${JSON.stringify({ text: texts[i], ...p })}\n`);
     await writeFileAtomic(output, lines.join(""), force);

@@ -1,9 +1,9 @@
 // `encoder-pooling tokenize`: one JSON line per text with its ids, tokens and character offsets.
 import { resolve } from "node:path";
-import { assertWritable, writeFileAtomic } from "../io/files.js";
-import { parseFlags, positiveIntFlag, stringFlag } from "./args.js";
-import type { Command } from "./main.js";
-import { inputFlags, loadModelFlag, readInputTexts, warnAt } from "./shared.js";
+import { assertWritable, writeFileAtomic } from "../node.js";
+import { outputFlags, parseFlags, positiveIntFlag, stringFlag } from "./args.js";
+import type { Command } from "./command.js";
+import { inputFlags, loadModelFlag, readInputTexts, warnAt } from "./inputs.js";
 
 const usage = `Usage: encoder-pooling tokenize [--model DIR] (--input FILE | --text "…") [--max-length N] [--output FILE]
 
@@ -32,8 +32,7 @@ export const tokenizeCommand: Command = {
       model: { type: "string" },
       "max-length": { type: "string" },
       "no-truncate": { type: "boolean" },
-      output: { type: "string" },
-      force: { type: "boolean" },
+      ...outputFlags,
     });
     const outputFlag = stringFlag(values, "output");
     const output = outputFlag === undefined || outputFlag === "-" ? undefined : resolve(ctx.cwd, outputFlag);

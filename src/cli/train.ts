@@ -1,21 +1,19 @@
 // `encoder-pooling train`: trains a pooler and a head on a frozen encoder and writes HEAD_DIR
-// (pooling.json, head.safetensors, training.json; see head-dir.ts). The encoder runs once per text;
-// the epochs then run over the cached hidden states in a worker thread, so that Ctrl-C can stop them
-// and the best head so far is still saved.
-import { TrainingError } from "../errors.js";
-import type { PoolingDims } from "../pooling/index.js";
-import { LabelEncoder, type TrainData } from "../pooling/train.js";
-import type { PoolerJob } from "../pooling/compare.js";
-import { parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
-import type { CliContext } from "./context.js";
-import { assertHeadDirWritable, writeHeadDir, type HeadConfig } from "./head-dir.js";
-import { createJobRunner, StopFlag } from "./job-runner.js";
-import type { Command } from "./main.js";
-import { loadModelFlag, readPoolingFlag } from "./shared.js";
+// (pooling.json, head.safetensors, training.json; see src/train/head-folder.ts). The encoder runs once
+// per text; the epochs then run over the cached hidden states in a worker thread, so that Ctrl-C can
+// stop them and the best head so far is still saved.
 import {
-  budgetFlags, budgetUsage, dataFlags, DEFAULT_TRAIN_MAX_LENGTH, encodeWithProgress, formatMetrics, jobOptions, maxLengthFlag, modelRecord,
-  readBudget, readTrainValid, seedFlag, taskFlag, tokenizeTexts, trainingProgress, withInterrupt,
-} from "./training-shared.js";
+  assertHeadFolderWritable, createJobRunner, LabelEncoder, saveHead, StopFlag, TrainingError, writeHeadFolder,
+  type HeadConfig, type PoolerJob, type PoolerJobResult,
+} from "../node.js";
+import { outputFlags, parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
+import type { Command } from "./command.js";
+import type { CliContext } from "./context.js";
+import { loadModelFlag, readPoolingFlag } from "./inputs.js";
+import {
+  budgetFlags, budgetUsage, dataFlags, DEFAULT_TRAIN_MAX_LENGTH, fieldFlags, maxLengthFlag, modelRecord, readBudget, readTrainValid, seedFlag, taskFlag,
+} from "./training-flags.js";
+import { encodeWithProgress, formatMetrics, trainingProgress, withInterrupt } from "./training-output.js";
 
 const DEFAULTS = { epochs: 5, lr: 1e-3 };
 
@@ -47,10 +45,10 @@ ${budgetUsage(DEFAULTS)}
  * themselves to check that an interrupted run saves the best head so far.
  */
 export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag): Promise<void> {
-  const values = parseFlags("train", argv, { ...dataFlags, ...budgetFlags, pooling: { type: "string" }, output: { type: "string" }, force: { type: "boolean" } });
+  const values = parseFlags("train", argv, { ...dataFlags, ...budgetFlags, pooling: { type: "string" }, ...outputFlags });
   const outDir = requirePathFlag("train", values, "output", ctx.cwd);
   const force = values["force"] === true;
-  assertHeadDirWritable(outDir, force);
+  assertHeadFolderWritable(outDir, force);
   const task = taskFlag("train", values);
   const budget = readBudget("train", values, task, DEFAULTS);
   const seed = seedFlag("train", stringFlag(values, "seed"), 0);
@@ -61,43 +59,32 @@ export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag):
   const validLabels = labelEncoder.encode(valid.labels, `validation (${valid.source})`, valid.lines);
 
   const model = await loadModelFlag(values, ctx);
-  const dims: PoolingDims = { numLayers: model.config.numHiddenLayers, hiddenSize: model.config.hiddenSize };
   const pooler = model.createPooler(pooling);
   const maxLength = maxLengthFlag("train", values, model, DEFAULT_TRAIN_MAX_LENGTH);
 
   await withInterrupt(stop, ctx, async () => {
-    const [trainCache] = await encodeWithProgress(model, tokenizeTexts(model, train.texts, train.lines, train.source, maxLength, ctx), [pooler.reads], "training", ctx, stop);
-    const [validCache] = await encodeWithProgress(model, tokenizeTexts(model, valid.texts, valid.lines, valid.source, maxLength, ctx), [pooler.reads], "validation", ctx, stop);
-    const trainData: TrainData = { features: trainCache!, labels: trainLabels };
-    const validData: TrainData = { features: validCache!, labels: validLabels };
+    const [trainCache] = await encodeWithProgress(model, train, maxLength, [pooler.reads], "training", ctx, stop);
+    const [validCache] = await encodeWithProgress(model, valid, maxLength, [pooler.reads], "validation", ctx, stop);
     const job: PoolerJob = {
-      pooling, dims, head: { kind: budget.headKind, dropout: budget.dropout }, seed,
-      train: trainData, valid: validData, test: null, options: jobOptions(budget),
+      pooling, dims: model.dims, head: budget.head, seed, options: budget.options, test: null,
+      train: { features: trainCache!, labels: trainLabels }, valid: { features: validCache!, labels: validLabels },
     };
-    const runner = createJobRunner(1, stop);
-    const progress = trainingProgress(ctx, "train");
-    let result;
-    try {
-      result = await runner.run(job, { onProgress: (p) => progress.update(p), onEpoch: (record, epochs) => progress.epoch(record, epochs) });
-    } finally {
-      progress.finish();
-      await runner.close();
-    }
+    const result = await runJob(job, ctx, stop);
     const config: HeadConfig = {
       format: "encoder-pooling head 1",
       pooling: result.spec,
-      head: { kind: budget.headKind, inputSize: result.outputSize, outputSize: labelEncoder.numOutputs, dropout: budget.dropout },
+      head: { kind: budget.head.kind, inputSize: result.outputSize, outputSize: labelEncoder.numOutputs, dropout: budget.head.dropout },
       task,
       labels: labelEncoder.toJSON(),
-      encoder: dims,
+      encoder: model.dims,
       model: modelRecord(values, ctx),
       maxLength,
-      textField: stringFlag(values, "text-field") ?? "text",
-      labelField: stringFlag(values, "label-field") ?? "label",
+      textField: fieldFlags(values).textField,
+      labelField: fieldFlags(values).labelField,
     };
     const training = {
       data: { train: train.source, valid: valid.source, trainExamples: train.texts.length, validExamples: valid.texts.length },
-      options: { ...jobOptions(budget), seed, maxLength, head: budget.headKind, dropout: budget.dropout },
+      options: { ...budget.options, seed, maxLength, head: budget.head.kind, dropout: budget.head.dropout },
       metric: result.metric,
       bestEpoch: result.bestEpoch,
       interrupted: result.interrupted,
@@ -106,7 +93,7 @@ export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag):
       parameters: { pooler: result.poolerParameters, head: result.headParameters },
       history: result.history,
     };
-    await writeHeadDir(outDir, config, result.state, training, force);
+    await writeHeadFolder(outDir, saveHead(config, result.state, training), force);
     const metrics = result.validMetrics === null ? "" : formatMetrics(result.validMetrics, 4);
     if (result.interrupted) {
       const kept = result.bestEpoch === 0 ? "no epoch had finished, so it holds the weights of the last step" : `from epoch ${result.bestEpoch}`;
@@ -117,6 +104,18 @@ export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag):
     }
     ctx.stderr.write(`train: best epoch ${result.bestEpoch} of ${result.history.length}, validation ${metrics}; wrote ${outDir}\n`);
   });
+}
+
+/** Runs the job in a worker thread (so that Ctrl-C is heard), showing each step and each epoch. */
+async function runJob(job: PoolerJob, ctx: CliContext, stop: StopFlag): Promise<PoolerJobResult> {
+  const runner = createJobRunner(1, stop);
+  const progress = trainingProgress(ctx, "train");
+  try {
+    return await runner.run(job, { onProgress: (p) => progress.update(p), onEpoch: (record, epochs) => progress.epoch(record, epochs) });
+  } finally {
+    progress.finish();
+    await runner.close();
+  }
 }
 
 export const trainCommand: Command = {

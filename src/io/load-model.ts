@@ -4,7 +4,7 @@ import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, EncoderPoolingError, TokenizerError } from "../errors.js";
-import { loadModelFromBuffers, type EncoderModel, type LoadOptions } from "../model.js";
+import { loadModelFromBuffers, type EncoderModel, type LoadOptions } from "../pipeline/model.js";
 import { readBytes, readText } from "./files.js";
 
 /** The folder of this package (where package.json and weights/ are), found from this file's location. */

@@ -4,7 +4,7 @@ import { extname, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { UsageError } from "../errors.js";
 import { readBytes } from "./files.js";
-import { INPUT_FORMATS, parseRecords, type InputFormat, type ParsedRecords } from "./records.js";
+import { INPUT_FORMATS, parseRecords, type InputFormat, type ParsedRecords } from "../formats/records.js";
 
 export interface ReadOptions {
   /** Overrides the format the extension implies; `-` (stdin) is read as txt unless this says otherwise. */

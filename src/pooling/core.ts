@@ -1,18 +1,20 @@
 // The machinery every pooler shares, so that each pooler file holds only its own math:
-// - BuildContext hands out parameters (taken from a state_dict or freshly initialised from a seed);
-// - PoolerCore is a pooler's forward/backward on already-checked inputs, written into given buffers;
+// - PoolerDefinition is what a pooler file exports: its type name, its options (names, defaults,
+//   checks), a small example spec, and `build`, which declares the parameters and returns a PoolerCore;
+// - PoolerCore is a pooler's forward/backward on already-checked inputs, written into given buffers,
+//   with a cache of its own type between the two;
 // - wrapPooler turns a core into the public Pooler: it checks inputs, allocates outputs and the
 //   gradient buffers (zeroed here, once; the cores' backward passes only accumulate into them).
 // Legend: B batch, T tokens, H hidden, L layers (hiddenStates has L+1 entries), D output size.
-import { InputError, PoolingError } from "../errors.js";
-import type { Rng } from "../tensor/random.js";
-import { numel, sameShape, shapeToString, type FloatArray, type Tensor } from "../tensor/tensor.js";
-import type { Pooler, PoolerGradients, PoolerInput, PoolerOutput, PoolerReads, PoolingDims } from "./pooler.js";
-import type { PoolingSpec } from "./spec.js";
+import { InputError } from "../errors.js";
+import { sameShape, shapeToString, type FloatArray, type Tensor } from "../tensor/tensor.js";
+import { allocate, Gradients, type DType, type Init, type Parameter } from "./module.js";
+import type { OptionReader, OptionReaders } from "./options.js";
+import type { NormalisedSpec, Pooler, PoolerGradients, PoolerInput, PoolerOutput, PoolerReads, PoolingDims } from "./pooler.js";
 
 /** Checked inputs with their sizes. */
-export interface Batch<A extends FloatArray> {
-  hiddenStates: Tensor<A>[];
+export interface Batch {
+  hiddenStates: Tensor<FloatArray>[];
   /** [B,T] of 0/1, every row with at least one real token. */
   attentionMask: Int32Array;
   B: number;
@@ -20,77 +22,71 @@ export interface Batch<A extends FloatArray> {
   H: number;
 }
 
-/** Gradient buffers, zeroed by the owner; backward passes accumulate (+=) into them. */
-export interface GradBuffers<A extends FloatArray> {
-  /** [B,T,H] for every layer the pooler (or its enclosing combine) reads, null for the others. */
-  dHiddenStates: (A | null)[];
-  dParameters: Map<string, Tensor<A>>;
+/** Where a backward pass accumulates (+=): buffers allocated and zeroed by wrapPooler. */
+export interface PoolerGrads {
+  /** d hiddenStates[layer]: [B,T,H], for a layer the pooler (or its enclosing combine) reads. */
+  layer(layer: number): FloatArray;
+  /** The gradient of a parameter the pooler declared, same shape. */
+  param(parameter: Parameter): FloatArray;
 }
 
-/** A pooler's own math on checked inputs. */
-export interface PoolerCore<A extends FloatArray> {
-  spec: PoolingSpec;
-  outputSize: number;
-  /** Full names (with any `parts.<i>.` prefix) -> tensors. */
-  parameters: Map<string, Tensor<A>>;
-  reads: PoolerReads;
+/** A pooler's own math on checked inputs; `Cache` is what its forward hands its backward. */
+export interface PoolerCore<Cache> {
+  readonly outputSize: number;
+  readonly reads: PoolerReads;
+  /**
+   * Whether position 0 of every row must be a real token (no left padding). Default: `reads.firstTokenOnly`;
+   * combine sets it when any part reads the first token.
+   */
+  readonly needsFirstToken?: boolean;
   /** Writes pooled [B,D] into `pooled`; returns what backward needs. */
-  forward(batch: Batch<A>, pooled: A): unknown;
+  forward(batch: Batch, pooled: FloatArray): Cache;
   /** Accumulates the gradients of dPooled [B,D] into `grads`. */
-  backward(batch: Batch<A>, cache: unknown, dPooled: A, grads: GradBuffers<A>): void;
+  backward(batch: Batch, cache: Cache, dPooled: FloatArray, grads: PoolerGrads): void;
 }
 
-/** What a pooler needs while it is being built. */
-export interface BuildContext<A extends FloatArray> {
+/** What a pooler's `build` gets. */
+export interface BuildContext {
   dims: PoolingDims;
   /** A zero-filled array of the pooler's element type. */
-  alloc(n: number): A;
-  /** Seeded generator for fresh parameters (shared by all parts, drawn in declaration order). */
-  rng: Rng;
-  /** Parameters supplied by the caller (a state_dict), or undefined for a fresh initialisation. */
-  given: Map<string, Tensor<FloatArray>> | undefined;
-  /** Names of the supplied parameters used so far, to report the unexpected ones. */
-  used: Set<string>;
-  /** Prepended to every parameter name (`parts.2.` inside combine). */
-  prefix: string;
-  /** Type name, for error messages. */
-  what: string;
+  alloc(n: number): FloatArray;
+  /** Declares parameter `name` (prefixed with `parts.<k>.` inside combine), filled from a state_dict or by `init`. */
+  param(name: string, shape: number[], init: Init): Parameter;
+  /** Builds a nested pooler (combine's part k), its parameters under `parts.<k>.`. */
+  part(spec: NormalisedSpec, k: number): PoolerCore<unknown>;
 }
 
-/**
- * Declares parameter `prefix + name` of `shape`: copied from the supplied parameters (whose shape must
- * match) or, without them, filled by `init`.
- */
-export function declareParameter<A extends FloatArray>(
-  ctx: BuildContext<A>, name: string, shape: number[], init: (data: A, rng: Rng) => void,
-): Tensor<A> {
-  const full = ctx.prefix + name;
-  const data = ctx.alloc(numel(shape));
-  if (ctx.given === undefined) {
-    init(data, ctx.rng);
-    return { data, shape: [...shape] };
-  }
-  const src = ctx.given.get(full);
-  if (src === undefined) {
-    throw new PoolingError(`pooling params: missing tensor "${full}" ${shapeToString(shape)} of ${ctx.what} pooling`);
-  }
-  if (!sameShape(src.shape, shape) || src.data.length !== data.length) {
-    throw new PoolingError(`pooling params: ${full}: expected ${shapeToString(shape)}, got ${shapeToString(src.shape)} (${ctx.what} pooling)`);
-  }
-  data.set(src.data);
-  ctx.used.add(full);
-  return { data, shape: [...shape] };
+/** What one pooler file exports. */
+export interface PoolerDefinition<Spec extends NormalisedSpec, Cache> {
+  /** The name of the technique in specs and on the command line. */
+  readonly type: Spec["type"];
+  /** Every option with its default and its check, in the order the normalised spec lists them. */
+  readonly options: OptionReaders<Spec>;
+  /** A small spec of this type: the docs' example and what the pooler-contract test runs. */
+  readonly example: unknown;
+  /** Declares the parameters for an encoder of `ctx.dims` and returns the forward/backward pair. */
+  build(spec: Spec, ctx: BuildContext): PoolerCore<Cache>;
 }
 
-/** n[b], the number of real tokens in each row of the mask [B,T]. */
-export function realTokenCounts(mask: Int32Array, B: number, T: number): Int32Array {
-  const n = new Int32Array(B);
-  // n[b] = Σ_t mask[b,t]
-  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) n[b]! += mask[b * T + t]!;
-  return n;
+/** A pooler definition with its spec and cache types erased, as the registry holds it. */
+export interface RegisteredPooler {
+  readonly type: string;
+  readonly options: Readonly<Record<string, OptionReader<unknown>>>;
+  readonly example: unknown;
+  build(spec: NormalisedSpec, ctx: BuildContext): PoolerCore<unknown>;
 }
 
-function checkInput<A extends FloatArray>(input: PoolerInput<A>, dims: PoolingDims, reads: PoolerReads, what: string): Batch<A> {
+/** Declares a pooler; the identity, there for type inference. */
+export function definePooler<Spec extends NormalisedSpec, Cache>(definition: PoolerDefinition<Spec, Cache>): PoolerDefinition<Spec, Cache> {
+  return definition;
+}
+
+/** Whether a core reads position 0 as a real token (so that a left-padded batch must be refused). */
+export function needsFirstToken(core: PoolerCore<unknown>): boolean {
+  return core.needsFirstToken ?? core.reads.firstTokenOnly;
+}
+
+function checkInput(input: PoolerInput, dims: PoolingDims, firstTokenMustBeReal: boolean, what: string): Batch {
   const { hiddenStates, attentionMask } = input;
   const L = dims.numLayers;
   if (!Array.isArray(hiddenStates) || hiddenStates.length !== L + 1) {
@@ -120,69 +116,64 @@ function checkInput<A extends FloatArray>(input: PoolerInput<A>, dims: PoolingDi
       real += m;
     }
     if (real === 0) throw new InputError(`${what} pooling: attentionMask row ${b} has no real token (all padding)`);
-    if (reads.firstTokenOnly && attentionMask[b * T] !== 1) {
+    if (firstTokenMustBeReal && attentionMask[b * T] !== 1) {
       throw new InputError(`${what} pooling reads the first token, but attentionMask row ${b} starts with padding (a left-padded batch); pad on the right or pool with a mask-aware type such as "mean"`);
     }
   }
   return { hiddenStates, attentionMask, B, T, H };
 }
 
-interface WrappedCache<A extends FloatArray> {
+interface WrappedCache<Cache> {
   owner: object;
-  batch: Batch<A>;
-  inner: unknown;
+  batch: Batch;
+  inner: Cache;
 }
 
 /** Makes the public Pooler of a core: input checks, output allocation, gradient buffers. */
-export function wrapPooler<A extends FloatArray>(core: PoolerCore<A>, dims: PoolingDims, alloc: (n: number) => A): Pooler<A> {
-  const what = core.spec.type;
-  const pooler: Pooler<A> = {
-    spec: core.spec,
+export function wrapPooler<Spec extends NormalisedSpec, Cache>(
+  spec: Spec, core: PoolerCore<Cache>, dims: PoolingDims, dtype: DType, parameters: Map<string, Parameter>,
+): Pooler<Spec> {
+  const what = spec.type;
+  const pooler: Pooler<Spec> = {
+    spec,
     outputSize: core.outputSize,
-    parameters: core.parameters,
+    dtype,
+    parameters,
     reads: core.reads,
-    forward(input: PoolerInput<A>): PoolerOutput<A> {
-      const batch = checkInput(input, dims, core.reads, what);
-      const pooled = alloc(batch.B * core.outputSize);
+    forward(input: PoolerInput): PoolerOutput {
+      const batch = checkInput(input, dims, needsFirstToken(core), what);
+      const pooled = allocate(dtype, batch.B * core.outputSize);
       if (pooled.constructor !== batch.hiddenStates[0]!.data.constructor) {
         throw new InputError(`${what} pooling: hiddenStates are ${batch.hiddenStates[0]!.data.constructor.name}, this pooler works in ${pooled.constructor.name} (createPooler's dtype option)`);
       }
-      const inner = core.forward(batch, pooled);
-      const cache: WrappedCache<A> = { owner: pooler, batch, inner };
+      const cache: WrappedCache<Cache> = { owner: pooler, batch, inner: core.forward(batch, pooled) };
       return { pooled: { data: pooled, shape: [batch.B, core.outputSize] }, cache };
     },
-    backward(output: PoolerOutput<A>, dPooled: Tensor<A>): PoolerGradients<A> {
-      const cache = output.cache as WrappedCache<A> | undefined;
+    backward(output: PoolerOutput, dPooled: Tensor<FloatArray>): PoolerGradients {
+      const cache = output.cache as WrappedCache<Cache> | undefined;
       if (cache?.owner !== pooler) throw new InputError(`${what} pooling: backward was given an output of a different pooler`);
       const { batch } = cache;
       const { B, T, H } = batch;
       if (!sameShape(dPooled.shape, [B, core.outputSize]) || dPooled.data.length !== B * core.outputSize) {
         throw new InputError(`${what} pooling: dPooled: expected [${B},${core.outputSize}], got ${shapeToString(dPooled.shape)}`);
       }
-      const dHiddenStates: (A | null)[] = [];
-      for (let i = 0; i <= dims.numLayers; i++) dHiddenStates.push(core.reads.layers.includes(i) ? alloc(B * T * H) : null);
-      const dParameters = new Map<string, Tensor<A>>();
-      for (const [name, p] of core.parameters) dParameters.set(name, { data: alloc(p.data.length), shape: [...p.shape] });
-      core.backward(batch, cache.inner, dPooled.data, { dHiddenStates, dParameters });
+      const dHiddenStates: (FloatArray | null)[] = [];
+      for (let i = 0; i <= dims.numLayers; i++) dHiddenStates.push(core.reads.layers.includes(i) ? allocate(dtype, B * T * H) : null);
+      const dParameters = new Gradients(parameters.values(), dtype);
+      const grads: PoolerGrads = {
+        layer(layer) {
+          const d = dHiddenStates[layer];
+          if (d === undefined || d === null) throw new Error(`internal: no gradient buffer for layer ${layer}`);
+          return d;
+        },
+        param: (parameter) => dParameters.param(parameter),
+      };
+      core.backward(batch, cache.inner, dPooled.data, grads);
       return {
         dHiddenStates: dHiddenStates.map((d) => (d === null ? null : { data: d, shape: [B, T, H] })),
-        dParameters,
+        dParameters: dParameters.dParameters,
       };
     },
   };
   return pooler;
-}
-
-/** The gradient buffer of a layer a core declared in its reads (allocated by wrapPooler). */
-export function layerGrad<A extends FloatArray>(grads: GradBuffers<A>, layer: number): A {
-  const d = grads.dHiddenStates[layer];
-  if (d === undefined || d === null) throw new Error(`internal: no gradient buffer for layer ${layer}`);
-  return d;
-}
-
-/** The gradient buffer of a parameter (allocated by wrapPooler). */
-export function paramGrad<A extends FloatArray>(grads: GradBuffers<A>, name: string): A {
-  const d = grads.dParameters.get(name);
-  if (d === undefined) throw new Error(`internal: no gradient buffer for parameter ${name}`);
-  return d.data;
 }

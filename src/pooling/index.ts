@@ -1,59 +1,62 @@
 // The pooling API: createPooler turns a spec (a name or a JSON object) into a Pooler with its
-// parameters, forward pass and hand-written backward pass. One file per technique beside this one.
+// parameters, forward pass and hand-written backward pass. One file per technique in poolers/, listed
+// in registry.ts; this file is the loop that builds them.
 // Legend: B batch, T tokens, H hidden, L layers, D output size.
 import { PoolingError } from "../errors.js";
 import { Rng } from "../tensor/random.js";
-import type { FloatArray, Tensor } from "../tensor/tensor.js";
-import { buildAttention } from "./attention.js";
-import { buildCombine } from "./combine.js";
-import { buildConcat } from "./concat.js";
+import { shapeToString } from "../tensor/tensor.js";
 import { wrapPooler, type BuildContext, type PoolerCore } from "./core.js";
-import { buildGem } from "./gem.js";
-import { buildLayerAttention } from "./layer-attention.js";
-import { buildLstm } from "./lstm.js";
-import { buildMax } from "./max.js";
-import { buildMeanMax } from "./mean-max.js";
-import type { Pooler, PoolingDims } from "./pooler.js";
-import { parsePoolingSpec, type PoolingSpec } from "./spec.js";
-import { buildWeightedLayer } from "./weighted-layer.js";
-import { buildWeightedTokens } from "./weighted-tokens.js";
+import { allocate, DTYPES, ParameterStore, type DType, type StateDict, type StateDictErrors } from "./module.js";
+import type { NormalisedSpec, Pooler, PoolingDims } from "./pooler.js";
+import { poolerDefinition, type PoolingSpec } from "./registry.js";
+import { parsePoolingSpec } from "./spec.js";
 
-export type { Pooler, PoolerGradients, PoolerInput, PoolerOutput, PoolerReads, PoolingDims } from "./pooler.js";
-export { POOLING_DEFAULTS, POOLING_TYPES, parsePoolingSpec, resolveLayer, type PoolingSpec, type PoolingType, type TokenChoice } from "./spec.js";
+export type { Pooler, PoolerGradients, PoolerInput, PoolerOutput, PoolerReads, PoolingDims, NormalisedSpec } from "./pooler.js";
+export { poolingDims } from "./pooler.js";
+export { POOLERS, POOLING_TYPES, poolerDefinition, type PoolingSpec, type PoolingType } from "./registry.js";
+export { parsePoolingSpec } from "./spec.js";
+export { resolveLayer } from "./options.js";
+export type { TokenChoice } from "./token-summary.js";
+export type { PoolerCore, PoolerDefinition, RegisteredPooler, BuildContext, Batch, PoolerGrads } from "./core.js";
+export {
+  allocate, constantInit, dtypeOf, DTYPES, Gradients, normalInit, ParameterStore, uniformInit,
+  type DType, type Init, type Parameter, type StateDict, type StateDictErrors,
+} from "./module.js";
 
 export interface CreatePoolerOptions {
   /** A state_dict (PyTorch names); every parameter must be present with its shape, and nothing else. */
-  parameters?: Map<string, Tensor<FloatArray>>;
+  parameters?: StateDict;
   /** Seed of the fresh initialisation when `parameters` is absent (default 0). */
   seed?: number;
   /** Element type of the pooler's parameters, outputs and gradients (default "float32"). */
-  dtype?: "float32" | "float64";
+  dtype?: DType;
 }
 
-function buildCore<A extends FloatArray>(spec: PoolingSpec, ctx: BuildContext<A>): PoolerCore<A> {
-  const at = { ...ctx, what: spec.type };
-  switch (spec.type) {
-    case "cls": case "mean": case "mean-sqrt-len": case "weighted-mean": case "last-token":
-      return buildWeightedTokens(spec.type, at);
-    case "max":
-      return buildMax(at);
-    case "mean-max":
-      return buildMeanMax(at);
-    case "concat":
-      return buildConcat(spec.layers, spec.token, at);
-    case "lstm":
-      return buildLstm(spec.hiddenSize, at);
-    case "weighted-layer":
-      return buildWeightedLayer(spec.layerStart, spec.token, at);
-    case "attention":
-      return buildAttention(spec.hiddenSize, at);
-    case "gem":
-      return buildGem(spec.p, spec.eps, at);
-    case "layer-attention":
-      return buildLayerAttention(spec.hiddenSize, at);
-    case "combine":
-      return buildCombine(spec.parts.map((part, k) => buildCore(part, { ...at, prefix: `${ctx.prefix}parts.${k}.` })), at);
-  }
+function stateDictErrors(type: string): StateDictErrors {
+  return {
+    missing: (name, shape, owner) => new PoolingError(`pooling params: missing tensor "${name}" ${shapeToString(shape)} of ${owner} pooling`),
+    wrongShape: (name, expected, got, owner) =>
+      new PoolingError(`pooling params: ${name}: expected ${shapeToString(expected)}, got ${shapeToString(got)} (${owner} pooling)`),
+    unexpected: (names, expected) =>
+      new PoolingError(
+        `pooling params: unexpected tensor(s) ${names.map((n) => `"${n}"`).join(", ")} for ${type} pooling ` +
+          `(it expects ${expected.length === 0 ? "no parameters" : expected.join(", ")})`,
+      ),
+  };
+}
+
+/** The build context of a (part of a) pooler: its parameters are named `prefix + name`. */
+function buildContext(store: ParameterStore, dims: PoolingDims, prefix: string, owner: string): BuildContext {
+  return {
+    dims,
+    alloc: (n) => allocate(store.dtype, n),
+    param: (name, shape, init) => store.declare(prefix + name, shape, init, owner),
+    part: (spec, k) => buildCore(spec, buildContext(store, dims, `${prefix}parts.${k}.`, spec.type)),
+  };
+}
+
+function buildCore(spec: NormalisedSpec, ctx: BuildContext): PoolerCore<unknown> {
+  return poolerDefinition(spec.type)!.build(spec, ctx);
 }
 
 /**
@@ -63,32 +66,14 @@ function buildCore<A extends FloatArray>(spec: PoolingSpec, ctx: BuildContext<A>
  * const pooler = createPooler({ type: "lstm", hiddenSize: 64 }, { numLayers: 12, hiddenSize: 768 });
  * const { pooled } = pooler.forward({ hiddenStates, attentionMask }); // pooled: [B,64]
  */
-export function createPooler(spec: unknown, dims: PoolingDims, options: CreatePoolerOptions & { dtype: "float64" }): Pooler<Float64Array>;
-export function createPooler(spec: unknown, dims: PoolingDims, options?: CreatePoolerOptions & { dtype?: "float32" }): Pooler<Float32Array>;
-export function createPooler(spec: unknown, dims: PoolingDims, options?: CreatePoolerOptions): Pooler<Float32Array> | Pooler<Float64Array>;
-export function createPooler(spec: unknown, dims: PoolingDims, options: CreatePoolerOptions = {}): Pooler<Float32Array> | Pooler<Float64Array> {
+export function createPooler(spec: unknown, dims: PoolingDims, options: CreatePoolerOptions = {}): Pooler<PoolingSpec> {
   const normalised = parsePoolingSpec(spec, dims);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new PoolingError(`createPooler: seed must be an integer, got ${seed}`);
-  if (options.dtype === "float64") return build(normalised, dims, options, seed, (n) => new Float64Array(n));
-  if (options.dtype !== undefined && options.dtype !== "float32") {
-    throw new PoolingError(`createPooler: dtype must be "float32" or "float64", got ${JSON.stringify(options.dtype)}`);
-  }
-  return build(normalised, dims, options, seed, (n) => new Float32Array(n));
-}
-
-function build<A extends FloatArray>(spec: PoolingSpec, dims: PoolingDims, options: CreatePoolerOptions, seed: number, alloc: (n: number) => A): Pooler<A> {
-  const ctx: BuildContext<A> = { dims, alloc, rng: new Rng(seed), given: options.parameters, used: new Set(), prefix: "", what: spec.type };
-  const core = buildCore(spec, ctx);
-  if (options.parameters !== undefined) {
-    const unexpected = [...options.parameters.keys()].filter((name) => !ctx.used.has(name));
-    if (unexpected.length > 0) {
-      const expected = [...core.parameters.keys()];
-      throw new PoolingError(
-        `pooling params: unexpected tensor(s) ${unexpected.map((n) => `"${n}"`).join(", ")} for ${spec.type} pooling ` +
-          `(it expects ${expected.length === 0 ? "no parameters" : expected.join(", ")})`,
-      );
-    }
-  }
-  return wrapPooler(core, dims, alloc);
+  const dtype = options.dtype ?? "float32";
+  if (!DTYPES.includes(dtype)) throw new PoolingError(`createPooler: dtype must be "float32" or "float64", got ${JSON.stringify(options.dtype)}`);
+  const store = new ParameterStore(dtype, new Rng(seed), options.parameters, stateDictErrors(normalised.type));
+  const core = buildCore(normalised, buildContext(store, dims, "", normalised.type));
+  store.load();
+  return wrapPooler(normalised, core, dims, dtype, store.parameters);
 }

@@ -2,9 +2,14 @@
 // and the halves of `mean-max`. cls and mean are weighted token sums, max is the masked max.
 // Legend: B batch, T tokens, H hidden.
 import type { FloatArray } from "../tensor/tensor.js";
-import { maskedMaxBackward, maskedMaxForward } from "./max.js";
-import type { TokenChoice } from "./spec.js";
-import { tokenWeights, weightedTokensBackward, weightedTokensForward } from "./weighted-tokens.js";
+import { clsWeights } from "./poolers/cls.js";
+import { meanWeights } from "./poolers/mean.js";
+import { maskedMaxBackward, maskedMaxForward, weightedTokensBackward, weightedTokensForward } from "./tokens.js";
+
+/** Which summary of a layer's tokens a multi-layer pooler takes. */
+export type TokenChoice = "cls" | "mean" | "max";
+
+export const TOKEN_CHOICES: readonly TokenChoice[] = ["cls", "mean", "max"];
 
 /** What the backward pass of a summary needs: the token weights (cls, mean) or the argmax (max). */
 export type SummaryCache = { weights: Float64Array } | { argmax: Int32Array };
@@ -16,7 +21,7 @@ export function summaryForward(token: TokenChoice, out: FloatArray, x: FloatArra
     maskedMaxForward(out, argmax, x, mask, B, T, H);
     return { argmax };
   }
-  const weights = tokenWeights(token, mask, B, T);
+  const weights = token === "cls" ? clsWeights(mask, B, T) : meanWeights(mask, B, T);
   weightedTokensForward(out, x, weights, B, T, H);
   return { weights };
 }
@@ -25,16 +30,4 @@ export function summaryForward(token: TokenChoice, out: FloatArray, x: FloatArra
 export function summaryBackward(cache: SummaryCache, dx: FloatArray, dOut: FloatArray, B: number, T: number, H: number): void {
   if ("argmax" in cache) maskedMaxBackward(dx, dOut, cache.argmax, B, T, H);
   else weightedTokensBackward(dx, dOut, cache.weights, B, T, H);
-}
-
-/** Copies part [B,w] into columns offset..offset+w of out [B,D]. */
-export function writeColumns(out: FloatArray, D: number, offset: number, part: FloatArray, B: number, w: number): void {
-  for (let b = 0; b < B; b++) for (let j = 0; j < w; j++) out[b * D + offset + j] = part[b * w + j]!;
-}
-
-/** Copies columns offset..offset+w of src [B,D] into a new array [B,w]. */
-export function readColumns<A extends FloatArray>(src: A, D: number, offset: number, B: number, w: number, alloc: (n: number) => A): A {
-  const part = alloc(B * w);
-  for (let b = 0; b < B; b++) for (let j = 0; j < w; j++) part[b * w + j] = src[b * D + offset + j]!;
-  return part;
 }

@@ -9,7 +9,7 @@ import { main } from "../../src/cli/main.js";
 import type { CliContext } from "../../src/cli/context.js";
 import { parseSafetensors, serializeSafetensors, type SafeTensor } from "../../src/encoder/safetensors.js";
 import { loadModel } from "../../src/io/load-model.js";
-import type { EmbedOptions, EncoderModel } from "../../src/model.js";
+import type { EmbedOptions, EncoderModel } from "../../src/pipeline/model.js";
 import { Rng } from "../../src/tensor/random.js";
 import { expectClose } from "../helpers.js";
 

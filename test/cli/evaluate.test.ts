@@ -5,7 +5,8 @@ import { readFileSync, writeFileSync, cpSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateCommand } from "../../src/cli/evaluate.js";
-import { loadHeadDir, readHeadConfig } from "../../src/cli/head-dir.js";
+import { readHeadFolder } from "../../src/io/head-folder.js";
+import { loadHead } from "../../src/train/head-folder.js";
 import { trainCommand } from "../../src/cli/train.js";
 import { parseSafetensors, toFloat32Array, toInt32Array } from "../../src/encoder/safetensors.js";
 import { expectClose } from "../helpers.js";
@@ -88,8 +89,7 @@ describe("evaluate", () => {
 
 describe("a head saved from the PyTorch modules", () => {
   it("loads by name and gives torch's logits on the same hidden states", async () => {
-    const config = await readHeadConfig(SEED_HEAD);
-    const { pooler, head } = await loadHeadDir(SEED_HEAD, config, { numLayers: 2, hiddenSize: 16 }, TINY);
+    const { pooler, head } = loadHead(await readHeadFolder(SEED_HEAD), { numLayers: 2, hiddenSize: 16 }, { dir: SEED_HEAD, model: TINY });
     const source = join(SEED_HEAD, "expected.safetensors");
     const { tensors } = parseSafetensors(new Uint8Array(readFileSync(source)), source);
     const hiddenStates = [0, 1, 2].map((i) => {

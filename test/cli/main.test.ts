@@ -1,7 +1,8 @@
 // The command table of src/cli/main.ts: help, per-command usage, and the exit codes of usage errors.
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { main, type Command } from "../../src/cli/main.js";
+import type { Command } from "../../src/cli/command.js";
+import { main } from "../../src/cli/main.js";
 import type { CliContext } from "../../src/cli/context.js";
 import { embedCommand } from "../../src/cli/embed.js";
 import { forwardCommand } from "../../src/cli/forward.js";

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import type { CliContext } from "../../src/cli/context.js";
 import { loadModel } from "../../src/io/load-model.js";
-import type { EncoderModel } from "../../src/model.js";
+import type { EncoderModel } from "../../src/pipeline/model.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "pipeline");
 const TINY = join(FIXTURES, "tiny");

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { StopFlag } from "../../src/cli/job-runner.js";
+import { StopFlag } from "../../src/io/job-runner.js";
 import { runTrain, trainCommand } from "../../src/cli/train.js";
 import { parseSafetensors } from "../../src/encoder/safetensors.js";
 import { runCommand, seaLandData, tempFiles, TINY, writeJsonl } from "./training-helpers.js";

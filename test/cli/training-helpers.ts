@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import type { CliContext } from "../../src/cli/context.js";
-import type { Command } from "../../src/cli/main.js";
+import type { Command } from "../../src/cli/command.js";
 import { EncoderPoolingError, UsageError } from "../../src/errors.js";
 import { Rng } from "../../src/tensor/random.js";
 

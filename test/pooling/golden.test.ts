@@ -7,7 +7,7 @@ import { expectClose } from "../helpers.js";
 import { CASES, expectedTensor, loadCase, scaleOf, type LoadedCase, type PoolingCase } from "./fixtures.js";
 
 function check<A extends FloatArray>(c: PoolingCase, data: LoadedCase<A>, run: (d: LoadedCase<A>) => {
-  pooled: Tensor<A>; dHiddenStates: (Tensor<A> | null)[]; dParameters: Map<string, Tensor<A>>; parameterNames: string[];
+  pooled: Tensor<FloatArray>; dHiddenStates: (Tensor<FloatArray> | null)[]; dParameters: Map<string, Tensor<FloatArray>>; parameterNames: string[];
 }, rtol: number): void {
   const { pooled, dHiddenStates, dParameters, parameterNames } = run(data);
   const want = expectedTensor(data.expected, "pooled");

@@ -66,7 +66,7 @@ describe.each(SPECS)("finite differences: $spec", ({ spec, mask }) => {
       expectClose(d!.data, numeric, 1e-6 * Math.max(1, ...numeric.map(Math.abs)), `dHiddenStates[${i}]`);
     }
     for (const [name, p] of pooler.parameters) {
-      const numeric = numericGradient(loss, p.data);
+      const numeric = numericGradient(loss, p.data as Float64Array);
       expectClose(grads.dParameters.get(name)!.data, numeric, 1e-6 * Math.max(1, ...numeric.map(Math.abs)), `d${name}`);
     }
   });

@@ -33,6 +33,9 @@ describe("parameters", () => {
     const att = createPooler({ type: "attention", hiddenSize: 9 }, dims).parameters;
     for (const v of att.get("attention.0.weight")!.data) expect(Math.abs(v)).toBeLessThanOrEqual(1 / Math.sqrt(5));
     for (const v of att.get("attention.2.weight")!.data) expect(Math.abs(v)).toBeLessThanOrEqual(1 / 3);
+    // and they fill the range rather than sitting near 0 (a zero init would pass the bounds above)
+    expect([...lstm.parameters.values()].some((p) => p.data.some((v) => Math.abs(v) > 0.2))).toBe(true);
+    expect(att.get("attention.0.weight")!.data.some((v) => Math.abs(v) > 0.8 / Math.sqrt(5))).toBe(true);
     expect([...createPooler("weighted-layer", dims).parameters.get("layer_weights")!.data]).toEqual([1, 1, 1, 1]);
     expect(createPooler({ type: "gem", p: 2.5 }, dims).parameters.get("p")!.data[0]).toBe(2.5);
   });

@@ -85,8 +85,8 @@ console.log(JSON.stringify({
   dim: fromExports.dim,
   same: fromExports.data.every((x, i) => x === fromLoadModel.data[i]),
   errorName: new core.ConfigError("x").name,
-  internal: closed("encoder-pooling/src/model.ts"),
-  internalDist: closed("encoder-pooling/dist/src/model.js"),
+  internal: closed("encoder-pooling/src/pipeline/model.ts"),
+  internalDist: closed("encoder-pooling/dist/src/pipeline/model.js"),
 }));
 `;
 

@@ -28,16 +28,20 @@ describe("fast kernels equal the naive references", () => {
         const bias = dtype.make(randomF64(N, 3));
         const fresh = (): Float32Array | Float64Array => dtype.make(new Float64Array(M * N).fill(NaN));
         const scale = dtype.atol * Math.max(1, Math.sqrt(K));
-        const [ref, fast] = [fresh(), fresh()];
+        // fresh NaN-filled outputs for every kernel, so that a kernel that writes nothing fails
+        let [ref, fast] = [fresh(), fresh()];
         matmulNaive(ref, a, b, M, K, N);
         matmul(fast, a, b, M, K, N);
         expectClose(fast, ref, scale, "matmul");
+        [ref, fast] = [fresh(), fresh()];
         matmulTransBNaive(ref, a, b, M, K, N);
         matmulTransB(fast, a, b, M, K, N);
         expectClose(fast, ref, scale, "matmulTransB");
+        [ref, fast] = [fresh(), fresh()];
         linearNaive(ref, a, b, bias, M, K, N);
         linearForward(fast, a, b, bias, M, K, N);
         expectClose(fast, ref, scale, "linearForward");
+        [ref, fast] = [fresh(), fresh()];
         linearNaive(ref, a, b, null, M, K, N);
         jsBackend.linearForward(fast, a, b, null, M, K, N);
         expectClose(fast, ref, scale, "jsBackend.linearForward without bias");
@@ -53,13 +57,16 @@ describe("golden values (PyTorch)", () => {
     it(`a[${c.M},${c.K}] · b[${c.K},${c.N}]`, () => {
       const makers = [(v: number[]) => Float32Array.from(v), (v: number[]) => Float64Array.from(v)];
       for (const make of makers) {
-        const out = new Float64Array(c.M * c.N);
+        // a fresh NaN-filled output per kernel: one that writes nothing cannot pass on another's result
+        const fresh = (): Float64Array => new Float64Array(c.M * c.N).fill(NaN);
         const a = make(c.a), b = make(c.b), bT = make(c.bT);
         for (const kernel of [matmul, matmulNaive, jsBackend.matmul]) {
+          const out = fresh();
           kernel(out, a, b, c.M, c.K, c.N);
           expectClose(out, c.out, tol(c.out), `${kernel.name} golden`);
         }
         for (const kernel of [matmulTransB, matmulTransBNaive, jsBackend.matmulTransB]) {
+          const out = fresh();
           kernel(out, a, bT, c.M, c.K, c.N);
           expectClose(out, c.out, tol(c.out), `${kernel.name} golden`);
         }

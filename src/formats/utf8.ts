@@ -1,0 +1,78 @@
+// Decoding input bytes to text the way Hugging Face pipelines do (invalid UTF-8 and lone surrogates
+// become U+FFFD), while telling the user which lines were damaged instead of hiding it.
+// Pure: no node:* imports, so that the readers' core can be tested on plain Uint8Arrays.
+
+/** After this many per-line warnings, the rest are summarised in one line. */
+const MAX_LINE_WARNINGS = 10;
+
+const fatalDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const lenientDecoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+
+/** The decoded text and one warning per line that held invalid UTF-8. */
+export interface DecodedText {
+  text: string;
+  warnings: string[];
+}
+
+/**
+ * Decodes UTF-8 bytes. A leading byte-order mark is dropped (spreadsheet exports add one, and it would
+ * otherwise glue itself to the first text or CSV column name). Invalid sequences are replaced by U+FFFD
+ * (one per maximal invalid subpart, as Python's `errors="replace"` and WHATWG decoders do), with a
+ * warning `source:line: ...` per damaged physical line (1-based).
+ * @example decodeUtf8(new Uint8Array([0x61, 0x0a, 0xff]), "in.txt") // { text: "a\n\uFFFD", warnings: ["in.txt:2: ..."] }
+ */
+export function decodeUtf8(bytes: Uint8Array, source: string): DecodedText {
+  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  const body = bytes.subarray(start);
+  try {
+    return { text: fatalDecoder.decode(body), warnings: [] };
+  } catch {
+    // Some bytes are invalid: decode line by line to find which. Splitting at 0x0A is safe because
+    // that byte never occurs inside a multi-byte UTF-8 sequence.
+  }
+  // A line was damaged when its text holds more U+FFFD than its bytes spelled out (EF BF BD). No
+  // exception per line: a file of 100,000 damaged lines took 9 s when each line's decode threw.
+  const parts: string[] = [];
+  const badLines: number[] = [];
+  let lineStart = 0;
+  let line = 1;
+  while (lineStart < body.length) {
+    const newline = body.indexOf(0x0a, lineStart);
+    const lineEnd = newline < 0 ? body.length : newline + 1;
+    const segment = body.subarray(lineStart, lineEnd);
+    const decoded = lenientDecoder.decode(segment);
+    if (countReplacements(decoded) > countEncodedReplacements(segment)) badLines.push(line);
+    parts.push(decoded);
+    lineStart = lineEnd;
+    line++;
+  }
+  return { text: parts.join(""), warnings: lineWarnings(source, badLines, "invalid UTF-8 replaced with U+FFFD") };
+}
+
+function countReplacements(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf("\uFFFD"); i !== -1; i = text.indexOf("\uFFFD", i + 1)) count++;
+  return count;
+}
+
+/** How many times the bytes EF BF BD (U+FFFD written in UTF-8) occur. */
+function countEncodedReplacements(bytes: Uint8Array): number {
+  let count = 0;
+  for (let i = bytes.indexOf(0xef); i !== -1 && i + 2 < bytes.length; i = bytes.indexOf(0xef, i + 1)) {
+    if (bytes[i + 1] === 0xbf && bytes[i + 2] === 0xbd) count++;
+  }
+  return count;
+}
+
+/**
+ * One warning per line (`source:line: what`), capped so that a binary file fed by mistake does not
+ * flood the terminal: after the first few, the remaining lines are counted in a single warning.
+ */
+export function lineWarnings(source: string, lines: readonly number[], what: string): string[] {
+  const warnings = lines.slice(0, MAX_LINE_WARNINGS).map((line) => `${source}:${line}: ${what}`);
+  if (lines.length > MAX_LINE_WARNINGS) {
+    const rest = lines.length - MAX_LINE_WARNINGS;
+    warnings.push(`${source}: ${rest} more line${rest === 1 ? "" : "s"} with the same problem (${what})`);
+  }
+  return warnings;
+}

@@ -1,0 +1,57 @@
+// Node-only: a trained head's folder on disk (the format is src/train/head-folder.ts). Each file is
+// written atomically; pooling.json last, so a folder with pooling.json is complete.
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { TrainingError, UsageError } from "../errors.js";
+import type { EncoderModel } from "../pipeline/model.js";
+import { HEAD_FILES, loadHead, parseHeadConfig, type HeadFolder, type LoadedHead } from "../train/head-folder.js";
+import { readBytes, readText, writeFileAtomic } from "./files.js";
+import { defaultModelDir, loadModel } from "./load-model.js";
+
+/** Refuses to go on when `dir` already holds a head file and `force` is false. Call before training. */
+export function assertHeadFolderWritable(dir: string, force: boolean): void {
+  const present = HEAD_FILES.filter((f) => existsSync(join(dir, f)));
+  if (!force && present.length > 0) {
+    throw new UsageError(`${dir} already holds ${present.join(", ")}; pass --force to overwrite`);
+  }
+}
+
+/** Writes the files of a head folder (creating it), each through a temporary file and a rename. */
+export async function writeHeadFolder(dir: string, folder: Required<HeadFolder>, force: boolean): Promise<void> {
+  assertHeadFolderWritable(dir, force);
+  await mkdir(dir, { recursive: true });
+  for (const name of ["head.safetensors", "training.json", "pooling.json"] as const) {
+    await writeFileAtomic(join(dir, name), folder[name], true);
+  }
+}
+
+async function readConfig(dir: string): Promise<string> {
+  const path = join(dir, "pooling.json");
+  if (!existsSync(path)) throw new TrainingError(`${dir}: not a head folder (no pooling.json; train one with \`encoder-pooling train\`)`);
+  return readText(path, "head");
+}
+
+/** Reads pooling.json and head.safetensors of a head folder (training.json when present). */
+export async function readHeadFolder(dir: string): Promise<HeadFolder> {
+  const training = join(dir, "training.json");
+  return {
+    "pooling.json": await readConfig(dir),
+    "head.safetensors": await readBytes(join(dir, "head.safetensors"), "params"),
+    ...(existsSync(training) ? { "training.json": await readText(training, "head") } : {}),
+  };
+}
+
+/**
+ * Opens a head folder with its encoder: `modelDir` when given, else the model recorded in
+ * pooling.json ("default" = the shipped model). A model of another shape is refused.
+ * @example const { model, pooler, head, labels } = await openHeadFolder("heads/spam");
+ */
+export async function openHeadFolder(dir: string, modelDir?: string): Promise<LoadedHead & { model: EncoderModel }> {
+  const configText = await readConfig(dir);
+  const config = parseHeadConfig(configText, join(dir, "pooling.json"));
+  const modelFolder = modelDir ?? (config.model === "default" ? defaultModelDir() : config.model);
+  const model = await loadModel(modelFolder);
+  const weights = await readBytes(join(dir, "head.safetensors"), "params");
+  return { ...loadHead({ "pooling.json": configText, "head.safetensors": weights }, model.dims, { dir, model: modelFolder }), model };
+}

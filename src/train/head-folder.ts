@@ -1,0 +1,172 @@
+// A trained head's folder (HEAD_DIR), written by `train` and read by `evaluate` and `predict`:
+//   pooling.json      everything needed to use the head again: pooling spec, head kind and sizes, task,
+//                     label encoder, encoder dims, model folder, token limit, text/label fields
+//   head.safetensors  pooler and head parameters as `pooler.<name>` / `head.<name>` (PyTorch names)
+//   training.json     the options and per-epoch history of the run
+// This module turns a trained head into those files' contents and back, in memory (so that browsers and
+// workers can fetch a head); src/io/head-folder.ts reads and writes them as a folder.
+import { TrainingError } from "../errors.js";
+import { parseStateDict, serializeStateDict } from "../formats/state-dict.js";
+import { createPooler } from "../pooling/index.js";
+import type { Pooler, PoolingDims } from "../pooling/pooler.js";
+import type { PoolingSpec } from "../pooling/registry.js";
+import type { FloatArray, Tensor } from "../tensor/tensor.js";
+import { createHead, HEAD_KINDS, type Head, type HeadKind } from "./heads/index.js";
+import { LabelEncoder, type LabelEncoderJson, type TargetScale } from "./labels.js";
+import { TASKS, type Task } from "./task.js";
+
+export const HEAD_FILES = ["pooling.json", "head.safetensors", "training.json"] as const;
+
+export const HEAD_FORMAT = "encoder-pooling head 1";
+
+/** The contents of pooling.json. */
+export interface HeadConfig {
+  format: typeof HEAD_FORMAT;
+  pooling: PoolingSpec;
+  head: { kind: HeadKind; inputSize: number; outputSize: number; dropout: number };
+  task: Task;
+  labels: LabelEncoderJson;
+  encoder: PoolingDims;
+  /** Absolute path of the model folder, or "default" for the shipped model. */
+  model: string;
+  maxLength: number;
+  textField: string;
+  labelField: string;
+}
+
+/** The files of a head folder, in memory. training.json is a record for people; loading does not need it. */
+export interface HeadFolder {
+  "pooling.json": string;
+  "head.safetensors": Uint8Array;
+  "training.json"?: string;
+}
+
+/**
+ * The files of a trained head: its config, its weights under `pooler.<name>` / `head.<name>` (as
+ * trainableParameters names them; stored F32) and a record of the run.
+ * @example const folder = saveHead(config, result.state, { history }); // then writeHeadFolder(dir, folder, force) in Node
+ */
+export function saveHead(config: HeadConfig, state: Map<string, Tensor<FloatArray>>, training: object): Required<HeadFolder> {
+  return {
+    "head.safetensors": serializeStateDict(state, { format: HEAD_FORMAT }),
+    "training.json": `${JSON.stringify(training, null, 2)}\n`,
+    "pooling.json": `${JSON.stringify(config, null, 2)}\n`,
+  };
+}
+
+function field<T>(ok: boolean, value: unknown, source: string, name: string, expected: string): T {
+  if (!ok) throw new TrainingError(`${source}: field "${name}" must be ${expected}, got ${JSON.stringify(value) ?? "nothing"}`);
+  return value as T;
+}
+
+const isPositiveInt = (v: unknown): boolean => typeof v === "number" && Number.isInteger(v) && v > 0;
+
+function isTargetScale(v: unknown, k: unknown): boolean {
+  if (v === null || typeof v !== "object") return false;
+  const { mean, std } = v as Record<string, unknown>;
+  const numbers = (a: unknown, positive: boolean): boolean =>
+    Array.isArray(a) && a.length === k && a.every((x) => typeof x === "number" && Number.isFinite(x) && (!positive || x > 0));
+  return numbers(mean, false) && numbers(std, true);
+}
+
+/** Reads and checks the text of pooling.json; every error names `source` and the field. */
+export function parseHeadConfig(text: string, source: string): HeadConfig {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new TrainingError(`${source}: not valid JSON (${(err as Error).message})`);
+  }
+  if (raw === null || typeof raw !== "object") throw new TrainingError(`${source}: expected a JSON object`);
+  const head = (raw["head"] ?? {}) as Record<string, unknown>;
+  const labels = (raw["labels"] ?? {}) as Record<string, unknown>;
+  const encoder = (raw["encoder"] ?? {}) as Record<string, unknown>;
+  const task = field<Task>(TASKS.includes(raw["task"] as Task), raw["task"], source, "task", TASKS.join(" | "));
+  return {
+    format: field(raw["format"] === HEAD_FORMAT, raw["format"], source, "format", `"${HEAD_FORMAT}"`),
+    pooling: field(typeof raw["pooling"] === "object" && raw["pooling"] !== null, raw["pooling"], source, "pooling", "a pooling spec object"),
+    head: {
+      kind: field(HEAD_KINDS.includes(head["kind"] as HeadKind), head["kind"], source, "head.kind", HEAD_KINDS.join(" | ")),
+      inputSize: field(isPositiveInt(head["inputSize"]), head["inputSize"], source, "head.inputSize", "a positive integer"),
+      outputSize: field(isPositiveInt(head["outputSize"]), head["outputSize"], source, "head.outputSize", "a positive integer"),
+      dropout: field(typeof head["dropout"] === "number", head["dropout"], source, "head.dropout", "a number"),
+    },
+    task,
+    labels: {
+      task: field(labels["task"] === task, labels["task"], source, "labels.task", `"${task}" (the task)`),
+      numOutputs: field(isPositiveInt(labels["numOutputs"]), labels["numOutputs"], source, "labels.numOutputs", "a positive integer"),
+      classes: field(Array.isArray(labels["classes"]) && labels["classes"].every((c) => typeof c === "string"), labels["classes"], source, "labels.classes", "a list of strings"),
+      ...(labels["targetScale"] === undefined
+        ? {}
+        : { targetScale: field<TargetScale>(isTargetScale(labels["targetScale"], labels["numOutputs"]), labels["targetScale"], source, "labels.targetScale", "{ mean: [k numbers], std: [k positive numbers] }") }),
+    },
+    encoder: {
+      numLayers: field(isPositiveInt(encoder["numLayers"]), encoder["numLayers"], source, "encoder.numLayers", "a positive integer"),
+      hiddenSize: field(isPositiveInt(encoder["hiddenSize"]), encoder["hiddenSize"], source, "encoder.hiddenSize", "a positive integer"),
+    },
+    model: field(typeof raw["model"] === "string", raw["model"], source, "model", `a folder path or "default"`),
+    maxLength: field(isPositiveInt(raw["maxLength"]), raw["maxLength"], source, "maxLength", "a positive integer"),
+    textField: field(typeof raw["textField"] === "string", raw["textField"], source, "textField", "a string"),
+    labelField: field(typeof raw["labelField"] === "string", raw["labelField"], source, "labelField", "a string"),
+  };
+}
+
+/**
+ * Splits a saved state dict (`pooler.<name>`, `head.<name>`, as trainableParameters names them) into
+ * the pooler's and the head's own state dicts; any other key is an error naming `source`.
+ * In PyTorch the same split loads the seed's modules by name:
+ *   sd = safetensors.torch.load_file("head.safetensors")
+ *   pooler.load_state_dict({k[7:]: v for k, v in sd.items() if k.startswith("pooler.")})
+ *   head.load_state_dict({k[5:]: v for k, v in sd.items() if k.startswith("head.")})
+ * where `head` is torch.nn.Linear(D, k) or a RobertaClassificationHead-shaped module.
+ */
+export function splitStateDict<T>(tensors: Map<string, T>, source: string): { pooler: Map<string, T>; head: Map<string, T> } {
+  const pooler = new Map<string, T>();
+  const head = new Map<string, T>();
+  for (const [name, t] of tensors) {
+    if (name.startsWith("pooler.")) pooler.set(name.slice("pooler.".length), t);
+    else if (name.startsWith("head.")) head.set(name.slice("head.".length), t);
+    else throw new TrainingError(`${source}: tensor "${name}" is neither pooler.* nor head.*`);
+  }
+  return { pooler, head };
+}
+
+/** A trained head belongs to one encoder shape: refuses another hidden size or layer count. */
+export function checkEncoderDims(saved: PoolingDims, model: PoolingDims, source: string): void {
+  if (saved.hiddenSize !== model.hiddenSize || saved.numLayers !== model.numLayers) {
+    throw new TrainingError(
+      `${source}: trained for an encoder with ${saved.numLayers} layers and hidden size ${saved.hiddenSize}, ` +
+        `but this model has ${model.numLayers} layers and hidden size ${model.hiddenSize}`,
+    );
+  }
+}
+
+/** A loaded head folder: its config, the pooler and head with their trained weights, the label encoder. */
+export interface LoadedHead {
+  config: HeadConfig;
+  pooler: Pooler<PoolingSpec>;
+  head: Head;
+  labels: LabelEncoder;
+}
+
+/**
+ * Builds the pooler and head of a head folder for an encoder of `dims`, refusing a model of another
+ * shape and any tensor that does not belong (names and shapes are checked by createPooler/createHead).
+ * `where.dir` names the folder in errors, `where.model` the encoder it is used with.
+ */
+export function loadHead(folder: HeadFolder, dims: PoolingDims, where: { dir: string; model: string }): LoadedHead {
+  const { dir } = where;
+  const config = parseHeadConfig(folder["pooling.json"], `${dir}/pooling.json`);
+  checkEncoderDims(config.encoder, dims, `${dir} (with the model ${where.model})`);
+  const source = `${dir}/head.safetensors`;
+  const { pooler: poolerParams, head: headParams } = splitStateDict(parseStateDict(folder["head.safetensors"], source), source);
+  const pooler = createPooler(config.pooling, dims, { parameters: poolerParams });
+  if (pooler.outputSize !== config.head.inputSize) {
+    throw new TrainingError(`${dir}/pooling.json: head.inputSize is ${config.head.inputSize} but the pooling gives vectors of ${pooler.outputSize}`);
+  }
+  const head = createHead(config.head.kind, config.head.inputSize, config.head.outputSize, { parameters: headParams, dropout: config.head.dropout });
+  if (config.labels.numOutputs !== config.head.outputSize) {
+    throw new TrainingError(`${dir}/pooling.json: labels.numOutputs ${config.labels.numOutputs} differs from head.outputSize ${config.head.outputSize}`);
+  }
+  return { config, pooler, head, labels: LabelEncoder.fromJSON(config.labels) };
+}

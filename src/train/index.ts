@@ -1,0 +1,23 @@
+// Training poolers and heads on a frozen encoder: the public API of this folder.
+export * from "./task.js";
+export * from "./heads/index.js";
+export * from "./dropout.js";
+export * from "./losses.js";
+export * from "./optim.js";
+export * from "./schedule.js";
+export * from "./metrics.js";
+export * from "./labels.js";
+export * from "./labelled.js";
+export * from "./feature-cache.js";
+export * from "./encode-cache.js";
+export * from "./data.js";
+export * from "./step.js";
+export * from "./evaluate.js";
+export * from "./loop.js";
+export { holdoutSplit, kFoldSplits } from "./splits.js";
+export * from "./cross-validate.js";
+export * from "./job.js";
+export * from "./compare.js";
+export * from "./compare-report.js";
+export * from "./chart.js";
+export * from "./head-folder.js";
