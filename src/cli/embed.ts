@@ -22,6 +22,8 @@ Embeds each text: tokenize, run the encoder, pool, and write one vector per text
   --max-length N       token limit per text, <s> and </s> included (default: the model's limit)
   --no-truncate        refuse over-long texts instead of truncating them with a warning
   --batch-size N       texts per forward pass (default 32)
+  --allow-nonfinite    load --params holding NaN/Infinity and write vectors holding them (to inspect a
+                       broken checkpoint); without it such a vector is an error and nothing is written
   --output FILE        .safetensors (tensor "embeddings" [N,D]), .jsonl (one line per text) or .npy
   --force              overwrite an existing output file
 `;
@@ -40,6 +42,7 @@ export const embedCommand: Command = {
       "max-length": { type: "string" },
       "no-truncate": { type: "boolean" },
       "batch-size": { type: "string" },
+      "allow-nonfinite": { type: "boolean" },
       ...outputFlags,
     });
     const output = requirePathFlag("embed", values, "output", ctx.cwd);
@@ -66,6 +69,7 @@ export const embedCommand: Command = {
       batchSize,
       ...(maxLengthFlag === undefined ? {} : { maxLength: positiveIntFlag("embed", "max-length", maxLengthFlag, 0) }),
       truncation: values["no-truncate"] !== true,
+      allowNonFinite: values["allow-nonfinite"] === true,
       describeText: (i) => `${source}:${records[i]?.line ?? i + 1}`,
       onWarning: (message, i) => warnAt(ctx, source, records, i, message),
       onProgress: (done) => bar.update(done),

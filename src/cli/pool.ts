@@ -2,7 +2,7 @@
 // --backward also its hand-written backward pass, so that any pooler can be compared with PyTorch.
 import { resolve } from "node:path";
 import {
-  allocate, assertWritable, createPooler, InputError, parseSafetensors, readBytes, sameShape, serializeSafetensors, shapeToString, toInt32Array,
+  allocate, assertWritable, createPooler, EncoderPoolingError, firstNonFinite, InputError, parseSafetensors, readBytes, sameShape, serializeSafetensors, shapeToString, toInt32Array,
   UsageError, writeFileAtomic, type DType, type FloatArray, type Pooler, type SafeTensor, type Tensor,
 } from "../node.js";
 import { outputFlags, parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
@@ -22,8 +22,23 @@ Pools stored hidden states into one vector per row, and with --backward runs the
   --output FILE   pooled [B,D]; with --backward also grad.<parameter> for every parameter and
                   grad.hidden_states.<i> for every layer (zeros where the pooler did not read it)
   --backward      also compute the gradients of sum(pooled · grad_output)
+  --allow-nonfinite  load --params holding NaN/Infinity and write outputs holding them; without it
+                  either is an error and nothing is written
   --force         overwrite an existing output file
 `;
+
+/** Every output tensor must be finite before anything is written (unless --allow-nonfinite). */
+function checkFiniteOutputs(tensors: Map<string, SafeTensor>, output: string): void {
+  for (const [name, t] of tensors) {
+    const bad = firstNonFinite(t.data as FloatArray);
+    if (bad >= 0) {
+      throw new EncoderPoolingError(
+        `pool: ${name}[${bad}] is ${String(t.data[bad])}: not finite, so ${output} was not written (--allow-nonfinite writes it anyway)`,
+        { code: "EP_NONFINITE" },
+      );
+    }
+  }
+}
 
 interface PoolInputs {
   hiddenStates: SafeTensor[];
@@ -94,6 +109,7 @@ export const poolCommand: Command = {
       seed: { type: "string" },
       inputs: { type: "string" },
       backward: { type: "boolean" },
+      "allow-nonfinite": { type: "boolean" },
       ...outputFlags,
     });
     const specFlag = requireFlag("pool", "spec", stringFlag(values, "spec"));
@@ -111,9 +127,11 @@ export const poolCommand: Command = {
     const inputs = readInputs(await readBytes(inputsPath, "pool --inputs"), inputsPath);
     const dims = { numLayers: inputs.hiddenStates.length - 1, hiddenSize: inputs.H };
     const dtype: DType = inputs.hiddenStates.every((h) => h.dtype === "F64") ? "float64" : "float32";
-    const pooler = createPooler(spec, dims, { seed, dtype, ...(parameters === undefined ? {} : { parameters }) });
+    const allowNonFinite = values["allow-nonfinite"] === true;
+    const pooler = createPooler(spec, dims, { seed, dtype, allowNonFinite, ...(parameters === undefined ? {} : { parameters }) });
     const backward = values["backward"] === true;
     const tensors = runPooler(pooler, inputs, backward, inputsPath);
+    if (!allowNonFinite) checkFiniteOutputs(tensors, output);
     await writeFileAtomic(output, serializeSafetensors(tensors), force);
     const pooled = tensors.get("pooled")!;
     ctx.stderr.write(`pool: ${shapeToString(pooled.shape)} pooled${backward ? " + gradients" : ""} written to ${output}\n`);
