@@ -1,7 +1,8 @@
 // The pure core of the input readers: bytes of a .txt, .jsonl or .csv file in, texts (and labels) out,
 // in file order, each with the line it came from. The Node side (src/io/readers.ts) only fetches the bytes.
 import { replaceLoneSurrogates } from "../encoder/tokenizer/index.js";
-import { InputError } from "../errors.js";
+import { MAX_JSON_DEPTH, nestingBeyond } from "../encoder/json.js";
+import { describeValue, InputError } from "../errors.js";
 import { parseCsv } from "./csv.js";
 import { decodeUtf8, lineWarnings } from "./utf8.js";
 
@@ -89,6 +90,9 @@ function parseJsonl(
   splitLines(text).forEach((raw, i) => {
     const line = i + 1;
     if (raw.trim() === "") return;
+    if (nestingBeyond(raw, MAX_JSON_DEPTH) >= 0) {
+      throw new InputError(`${source}:${line}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`, { code: "EP_LIMIT" });
+    }
     let value: unknown;
     try {
       value = JSON.parse(raw);
@@ -149,10 +153,14 @@ function parseCsvRecords(
   return { records, warnings };
 }
 
+/** How many column names an error lists before it only counts them. */
+const MAX_COLUMNS_LISTED = 20;
+
 /** Index of `name` in the header; an unknown or repeated name is an error listing the columns. */
 function columnIndex(header: string[], name: string, source: string, role: string): number {
   const index = header.indexOf(name);
-  const columns = header.map((c) => JSON.stringify(c)).join(", ");
+  const shown = header.slice(0, MAX_COLUMNS_LISTED).map((c) => describeValue(c)).join(", ");
+  const columns = header.length > MAX_COLUMNS_LISTED ? `${shown}, … (${header.length} columns)` : shown;
   if (index < 0) throw new InputError(`${source}: no ${role} column "${name}"; the header has ${columns}`);
   if (header.indexOf(name, index + 1) >= 0) {
     throw new InputError(`${source}: the ${role} column "${name}" appears more than once in the header (${columns})`);

@@ -128,3 +128,14 @@ describe("--batch-size 1000000", () => {
     expect(batch!.seqLen).toBe(encodings[0]!.inputIds.length);
   });
 });
+
+describe("--output below a regular file", () => {
+  it("is a clear I/O error (6) naming the file, before any work, and nothing is left behind", async () => {
+    const dir = modelCopy();
+    writeFileSync(join(dir, "notes.txt"), "keep me");
+    const r = await run(["embed", "--model", dir, "--text", "hi", "--output", join(dir, "notes.txt", "x.npy")]);
+    expect(r.code).toBe(EXIT_STATUS.EP_IO);
+    expect(r.stderr).toBe(`encoder-pooling embed: cannot write ${join(dir, "notes.txt", "x.npy")}: ${join(dir, "notes.txt")} is a file, not a folder\n`);
+    expect(readFileSync(join(dir, "notes.txt"), "utf8")).toBe("keep me");
+  });
+});
