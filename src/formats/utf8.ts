@@ -23,9 +23,17 @@ export interface DecodedText {
  */
 export function decodeUtf8(bytes: Uint8Array, source: string): DecodedText {
   const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  const body = bytes.subarray(start);
+  const { text, badLines } = decodeLines(bytes.subarray(start), 1);
+  return { text, warnings: lineWarnings(source, badLines, "invalid UTF-8 replaced with U+FFFD") };
+}
+
+/**
+ * Decodes `bytes` (no BOM handling) and lists the damaged lines, numbered from `firstLine`. The
+ * readers call it on blocks of whole lines, so that no single string has to hold a whole big file.
+ */
+export function decodeLines(bytes: Uint8Array, firstLine: number): { text: string; badLines: number[] } {
   try {
-    return { text: fatalDecoder.decode(body), warnings: [] };
+    return { text: fatalDecoder.decode(bytes), badLines: [] };
   } catch {
     // Some bytes are invalid: decode line by line to find which. Splitting at 0x0A is safe because
     // that byte never occurs inside a multi-byte UTF-8 sequence.
@@ -35,18 +43,18 @@ export function decodeUtf8(bytes: Uint8Array, source: string): DecodedText {
   const parts: string[] = [];
   const badLines: number[] = [];
   let lineStart = 0;
-  let line = 1;
-  while (lineStart < body.length) {
-    const newline = body.indexOf(0x0a, lineStart);
-    const lineEnd = newline < 0 ? body.length : newline + 1;
-    const segment = body.subarray(lineStart, lineEnd);
+  let line = firstLine;
+  while (lineStart < bytes.length) {
+    const newline = bytes.indexOf(0x0a, lineStart);
+    const lineEnd = newline < 0 ? bytes.length : newline + 1;
+    const segment = bytes.subarray(lineStart, lineEnd);
     const decoded = lenientDecoder.decode(segment);
     if (countReplacements(decoded) > countEncodedReplacements(segment)) badLines.push(line);
     parts.push(decoded);
     lineStart = lineEnd;
     line++;
   }
-  return { text: parts.join(""), warnings: lineWarnings(source, badLines, "invalid UTF-8 replaced with U+FFFD") };
+  return { text: parts.join(""), badLines };
 }
 
 function countReplacements(text: string): number {

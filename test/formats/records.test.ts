@@ -163,3 +163,26 @@ describe("decodeUtf8 on hostile bytes (issue 10, found by the fuzzer)", () => {
     expect(warnings[0]).toBe("t.txt:3: invalid UTF-8 replaced with U+FFFD");
   });
 });
+
+describe("txt and jsonl are decoded a block of whole lines at a time (issue 10: a 600 MB .txt gave 'Invalid string length')", () => {
+  const inputs: [string, Uint8Array][] = [
+    ["txt", utf8("\uFEFFfirst\r\nsecond line é😀\n\nfourth\nno final newline")],
+    ["txt", new Uint8Array([0x61, 0xff, 0x0a, 0x0a, 0x62, 0xed, 0xa0, 0x80, 0x0d, 0x0a, ...utf8("a much longer line than any block here\n")])],
+    ["jsonl", utf8('{"text": "a"}\n\n{"text": "b\\ud800", "n": [1, 2]}\r\n{"text": "ccccccccccccccccccccc"}\n')],
+  ];
+  it("gives the same records and warnings with any block size", () => {
+    for (const [format, bytes] of inputs) {
+      const whole = parse(bytes, { format: format as "txt" | "jsonl" });
+      for (const blockBytes of [1, 2, 3, 7, 16, 1000]) {
+        expect(parse(bytes, { format: format as "txt" | "jsonl", blockBytes }), `${format}, blocks of ${blockBytes}`).toEqual(whole);
+      }
+    }
+  });
+
+  it("numbers lines across blocks", () => {
+    const bytes = utf8(Array.from({ length: 50 }, (_, i) => `line ${i + 1}`).join("\n"));
+    const { records } = parse(bytes, { format: "txt", blockBytes: 16 });
+    expect(records).toHaveLength(50);
+    expect(records.every((r, i) => r.line === i + 1 && r.text === `line ${i + 1}`)).toBe(true);
+  });
+});
