@@ -239,6 +239,15 @@ function recordsClassics(): Classic[] {
   return cases.map(([target, name, bytes]) => ({ target, name, bytes }));
 }
 
+/** A copy of safetensors `bytes` with element 0 of F32 tensor `name` set to `value`. */
+function withNaN(bytes: Uint8Array, name: string, value = NaN): Uint8Array {
+  const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  const header = JSON.parse(utf8(bytes.subarray(8, 8 + headerLength))) as Record<string, { data_offsets: [number, number] }>;
+  const out = bytes.slice();
+  new DataView(out.buffer).setFloat32(8 + headerLength + header[name]!.data_offsets[0], value, true);
+  return out;
+}
+
 function modelClassics(): Classic[] {
   const seed = targetNamed("model").seeds()[0]!;
   const config = JSON.parse(utf8(seed.get("config.json")!)) as Record<string, unknown>;
@@ -251,13 +260,90 @@ function modelClassics(): Classic[] {
     ["truncated.model.safetensors", weights.subarray(0, weights.length - 100)],
     ["header-only.model.safetensors", weights.subarray(0, 8 + Number(new DataView(weights.buffer, weights.byteOffset).getBigUint64(0, true)))],
     ["not-safetensors.model.safetensors", text("this is not a model")],
+    ["nan-embeddings-layernorm.model.safetensors", withNaN(weights, "embeddings.LayerNorm.weight")],
+    ["inf-word-embeddings.model.safetensors", withNaN(weights, "embeddings.word_embeddings.weight", Infinity)],
   ];
   return cases.map(([name, bytes]) => ({ target: "model", name, bytes }));
 }
 
+function poolingClassics(): Classic[] {
+  let nested = '"mean"';
+  for (let i = 0; i < 2000; i++) nested = `{"type": "combine", "parts": [${nested}]}`;
+  const specs: [string, string][] = [
+    ["lstm-16777215", '{"type": "lstm", "hiddenSize": 16777215}'],
+    ["lstm-1e5", '{"type": "lstm", "hiddenSize": 1e5}'],
+    ["attention-2049", '{"type": "attention", "hiddenSize": 2049}'],
+    ["layer-attention-1e9", '{"type": "layer-attention", "hiddenSize": 1e9}'],
+    ["gem-p-1e-300", '{"type": "gem", "p": 1e-300}'],
+    ["gem-p-1000", '{"type": "gem", "p": 1000}'],
+    ["gem-eps-huge", '{"type": "gem", "eps": 1e30}'],
+    ["combine-2000-deep", nested],
+    ["combine-1000-parts", `{"type": "combine", "parts": [${Array.from({ length: 1000 }, () => '"mean"').join(", ")}]}`],
+    ["concat-65-layers", `{"type": "concat", "layers": [${Array.from({ length: 65 }, () => "-1").join(", ")}]}`],
+    ["eight-kb-of-brackets", "[".repeat(8192) + "]".repeat(8192)],
+    ["hidden-size-deep", `{"type": "lstm", "hiddenSize": ${deep(5000)}}`],
+    ["type-deep", `{"type": ${deep(5000, '"mean"')}}`],
+    ["option-name-long", `{"type": "mean", "${"o".repeat(100_000)}": 1}`],
+  ];
+  const params = targetNamed("pooling-params").seeds()[0]!;
+  const spec = params.get("spec.json")!;
+  const nanParams = (() => {
+    const raw = params.get("params.safetensors")!;
+    const header = JSON.parse(utf8(raw.subarray(8, 8 + Number(new DataView(raw.buffer, raw.byteOffset).getBigUint64(0, true))))) as Record<string, { dtype: string; data_offsets: [number, number] }>;
+    const out = raw.slice();
+    const first = Object.entries(header).find(([k, v]) => k !== "__metadata__" && v.dtype === "F32")![1];
+    const at = 8 + Number(new DataView(raw.buffer, raw.byteOffset).getBigUint64(0, true)) + first.data_offsets[0];
+    new DataView(out.buffer).setFloat32(at, NaN, true);
+    return out;
+  })();
+  return [
+    ...specs.map(([name, text]) => ({ target: "pooling-spec", name: `${name}.spec.json`, bytes: new TextEncoder().encode(text) })),
+    { target: "pooling-params", name: "nan-weight.params.safetensors", bytes: nanParams },
+    { target: "pooling-params", name: "spec-lstm-16777215.spec.json", bytes: text('{"type": "lstm", "hiddenSize": 16777215}') },
+    { target: "pooling-params", name: "same-spec.spec.json", bytes: spec },
+  ];
+}
+
+function headClassics(): Classic[] {
+  const seed = targetNamed("head-folder").seeds()[0]!;
+  const config = JSON.parse(utf8(seed.get("pooling.json")!)) as Record<string, unknown>;
+  const change = (fields: Record<string, unknown>): Uint8Array => text(JSON.stringify({ ...config, ...fields }));
+  const labels = config["labels"] as Record<string, unknown>;
+  const other = targetNamed("head-folder").seeds()[1]!;
+  const cases: [string, Uint8Array][] = [
+    ["pooling-lstm-16777215.pooling.json", change({ pooling: { type: "lstm", hiddenSize: 16777215 } })],
+    ["classes-short.pooling.json", change({ labels: { ...labels, classes: ["a"] } })],
+    ["encoder-layers-1e9.pooling.json", change({ encoder: { numLayers: 1e9, hiddenSize: 6 } })],
+    ["eight-kb-of-brackets.pooling.json", text("[".repeat(8192))],
+    ["max-length-deep.pooling.json", text(JSON.stringify({ ...config, maxLength: "X" }).replace('"X"', deep(60)))],
+    ["manifest-bad.pooling.json", change({ files: { "head.safetensors": { bytes: -1, crc32: "zz" } } })],
+    ["mixed-folder.head.safetensors", other.get("head.safetensors")!],
+    ["mixed-folder.training.json", text('{"epochs": 99}\n')],
+    ["not-json.pooling.json", text("{pooling")],
+  ];
+  const cacheSeed = targetNamed("feature-cache").seeds()[0]!.get("cache.safetensors")!;
+  const headerLength = Number(new DataView(cacheSeed.buffer, cacheSeed.byteOffset).getBigUint64(0, true));
+  const header = utf8(cacheSeed.subarray(8, 8 + headerLength));
+  const cache = (from: string, to: string): Uint8Array => {
+    const changed = header.replace(from, to);
+    return safetensors(changed.trimEnd(), cacheSeed.subarray(8 + headerLength));
+  };
+  const caches: [string, Uint8Array][] = [
+    ["num-layers-1e9", cache('"numLayers":"4"', '"numLayers":"1e9"')],
+    ["hidden-size-huge", cache('"hiddenSize":"6"', '"hiddenSize":"99999999"')],
+    ["layers-not-json", cache('"layers":"[1,2,3,4]"', '"layers":"[[[["')],
+    ["layers-out-of-range", cache('"layers":"[1,2,3,4]"', '"layers":"[1,99]"')],
+    ["first-token-yes", cache('"firstTokenOnly":"true"', '"firstTokenOnly":"yes"')],
+  ];
+  return [
+    ...cases.map(([name, bytes]) => ({ target: "head-folder", name, bytes })),
+    ...caches.map(([name, bytes]) => ({ target: "feature-cache", name: `${name}.cache.safetensors`, bytes })),
+  ];
+}
+
 /** Writes every classic into the corpus folder. */
 export function writeClassics(): number {
-  const all = [...safetensorsClassics(), ...configClassics(), ...tokenizerClassics(), ...recordsClassics(), ...modelClassics()];
+  const all = [...safetensorsClassics(), ...configClassics(), ...tokenizerClassics(), ...recordsClassics(), ...modelClassics(), ...poolingClassics(), ...headClassics()];
   for (const c of all) {
     mkdirSync(join(CORPUS_DIR, c.target), { recursive: true });
     writeFileSync(join(CORPUS_DIR, c.target, c.name), c.bytes);

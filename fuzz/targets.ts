@@ -4,8 +4,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
-  createPooler, loadModelFromBuffers, parseRecords, parseRobertaConfig, parseSafetensors, PoolingError,
-  serializeSafetensors, Tokenizer, type InputFormat, type Tensor,
+  appendToCache, assembleBatch, createFeatureCache, createHead, createPooler, loadHead, loadModelFromBuffers, parseFeatureCache,
+  parseRecords, parseRobertaConfig, parseSafetensors, PoolingError, saveHead, serializeFeatureCache, serializeSafetensors,
+  Tokenizer, trainableParameters, type HeadConfig, type InputFormat, type Tensor,
 } from "../src/node.js";
 import { type Case, repoRoot } from "./case.js";
 import type { FileKind } from "./mutate.js";
@@ -286,9 +287,66 @@ const model: Target = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------
+// Trained heads and feature caches
+
+/** A head folder in memory (saveHead) for `spec` on the pooling dims, with a head of `kind`. */
+function headFolderSeed(spec: unknown, kind: "linear" | "classification", task: "classification" | "multilabel" | "regression"): Case {
+  const pooler = createPooler(spec, POOLING_DIMS, { seed: 3 });
+  const outputs = task === "regression" ? 1 : 3;
+  const head = createHead(kind, pooler.outputSize, outputs, { seed: 3 });
+  const config: HeadConfig = {
+    format: "encoder-pooling head 1", pooling: pooler.spec, head: { kind, inputSize: pooler.outputSize, outputSize: outputs, dropout: 0.1 },
+    task, labels: { task, numOutputs: outputs, classes: task === "regression" ? [] : ["a", "b", "c"], ...(task === "regression" ? { targetScale: { mean: [1], std: [2] } } : {}) },
+    encoder: POOLING_DIMS, model: "default", maxLength: 24, textField: "text", labelField: "label",
+  };
+  const folder = saveHead(config, trainableParameters(pooler, head), { epochs: 1 });
+  return new Map([["pooling.json", bytesOf(folder["pooling.json"])], ["head.safetensors", folder["head.safetensors"]], ["training.json", bytesOf(folder["training.json"])]]);
+}
+
+const headFolder: Target = {
+  name: "head-folder",
+  files: new Map<string, FileKind>([["pooling.json", "json"], ["head.safetensors", "safetensors"], ["training.json", "json"]]),
+  seeds() {
+    return [
+      headFolderSeed({ type: "lstm", hiddenSize: 3 }, "classification", "classification"),
+      headFolderSeed("mean", "linear", "multilabel"),
+      headFolderSeed({ type: "combine", parts: ["cls", { type: "gem", p: 2 }] }, "linear", "regression"),
+    ];
+  },
+  run(c) {
+    const loaded = loadHead(
+      { "pooling.json": utf8(file(c, "pooling.json")), "head.safetensors": file(c, "head.safetensors"), "training.json": utf8(file(c, "training.json")) },
+      POOLING_DIMS, { dir: "fuzz-head", model: "fuzz" },
+    );
+    const { pooled } = loaded.pooler.forward(poolerInput());
+    const { logits } = loaded.head.forward(pooled);
+    loaded.labels.decode(logits.data);
+    return [pooled.data, logits.data];
+  },
+};
+
+const featureCache: Target = {
+  name: "feature-cache",
+  files: new Map([["cache.safetensors", "safetensors"]]),
+  seeds() {
+    return [{ layers: [1, 2, 3, 4], firstTokenOnly: true }, { layers: [4], firstTokenOnly: false }].map((reads) => {
+      const cache = createFeatureCache(reads, POOLING_DIMS);
+      appendToCache(cache, poolerInput());
+      return new Map([["cache.safetensors", serializeFeatureCache(cache, { model: "fuzz" })]]);
+    });
+  },
+  run(c) {
+    const { cache } = parseFeatureCache(file(c, "cache.safetensors"), "cache.safetensors");
+    if (cache.examples.length > 0) assembleBatch(cache, cache.examples.map((_, i) => i), "float32");
+    return [];
+  },
+};
+
 /** Every target, in the order the table lists them. */
 export const TARGETS: readonly Target[] = [
   safetensors, config, vocabMerges, tokenizerJson, tokenizerText, poolingSpec, poolingParams, recordsTxt, recordsJsonl, recordsCsv, model,
+  headFolder, featureCache,
 ];
 
 export function targetNamed(name: string): Target {
