@@ -22,8 +22,8 @@ Embeds each text: tokenize, run the encoder, pool, and write one vector per text
   --max-length N       token limit per text, <s> and </s> included (default: the model's limit)
   --no-truncate        refuse over-long texts instead of truncating them with a warning
   --batch-size N       texts per forward pass (default 32)
-  --allow-nonfinite    load --params holding NaN/Infinity and write vectors holding them (to inspect a
-                       broken checkpoint); without it such a vector is an error and nothing is written
+  --allow-nonfinite    load weights and --params holding NaN/Infinity and write vectors holding them (to
+                       inspect a broken checkpoint); without it either is an error and nothing is written
   --output FILE        .safetensors (tensor "embeddings" [N,D]), .jsonl (one line per text) or .npy
   --force              overwrite an existing output file
 `;

@@ -20,7 +20,8 @@ export const inputFlags = {
 /** Loads `--model DIR`, or the shipped default model when the flag is absent. */
 export async function loadModelFlag(values: FlagValues, ctx: CliContext): Promise<EncoderModel> {
   const dir = stringFlag(values, "model");
-  return dir === undefined ? loadModel() : loadModel(resolve(ctx.cwd, dir));
+  const options = { allowNonFinite: values["allow-nonfinite"] === true };
+  return dir === undefined ? loadModel(undefined, options) : loadModel(resolve(ctx.cwd, dir), options);
 }
 
 /** The texts of `--input FILE` (or `-`) or of the `--text` flags, each with where it came from. */

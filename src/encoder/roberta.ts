@@ -41,6 +41,8 @@ export interface RobertaLoadOptions {
   backend?: Backend;
   /** Debug messages, e.g. the list of ignored lm_head.* tensors. */
   log?: (msg: string) => void;
+  /** Load weights holding NaN or ±Infinity (default false: an error naming the tensor, code EP_NONFINITE). */
+  allowNonFinite?: boolean;
 }
 
 /** float32's most negative finite value: HF's additive mask for padding keys (finfo(float32).min). */
@@ -122,7 +124,7 @@ export class RobertaModel {
     const config = parseRobertaConfig(configJson, `${source}/config.json`);
     const weightsSource = `${source}/model.safetensors`;
     const { tensors } = parseSafetensors(weights, weightsSource);
-    return new RobertaModel(config, loadRobertaWeights(config, tensors, weightsSource, options.log), options.backend);
+    return new RobertaModel(config, loadRobertaWeights(config, tensors, weightsSource, options.log, options.allowNonFinite === true), options.backend);
   }
 
   /** A model from HF-named Float32 tensors held in memory (e.g. initRobertaWeights). */

@@ -5,7 +5,7 @@
 // other tasks (lm_head.*, classifier.*) and the embeddings.position_ids buffer. Anything else unexpected,
 // a missing tensor or a wrong shape is a WeightsError naming the key and both shapes.
 import { WeightsError } from "../errors.js";
-import { sameShape, shapeToString, type Tensor } from "../tensor/tensor.js";
+import { firstNonFinite, sameShape, shapeToString, type Tensor } from "../tensor/tensor.js";
 import type { RobertaConfig } from "./config.js";
 import { toFloat32Array, type SafeTensor } from "./safetensors.js";
 
@@ -133,6 +133,7 @@ export function loadRobertaWeights(
   stored: Map<string, SafeTensor>,
   source: string,
   log: (msg: string) => void = () => {},
+  allowNonFinite = false,
 ): RobertaWeights {
   const tensors = new Map<string, Tensor>();
   const ignored: string[] = [];
@@ -146,7 +147,15 @@ export function loadRobertaWeights(
     if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) {
       throw new WeightsError(`${source}: ${key}: expected floating-point weights (F32, F16, BF16), got ${t.dtype}`);
     }
-    tensors.set(name, { data: toFloat32Array(t, source, key), shape: t.shape });
+    const data = toFloat32Array(t, source, key);
+    const bad = allowNonFinite ? -1 : firstNonFinite(data);
+    if (bad >= 0) {
+      throw new WeightsError(
+        `${source}: ${key}: element ${bad} is ${data[bad]}: not finite (a broken checkpoint?); allowNonFinite, or --allow-nonfinite, loads it anyway`,
+        { code: "EP_NONFINITE" },
+      );
+    }
+    tensors.set(name, { data, shape: t.shape });
   }
   if (ignored.length > 0) log(`${source}: ignoring ${ignored.length} tensors not used by the encoder: ${ignored.join(", ")}`);
   return robertaWeightsFromMap(config, tensors, source);

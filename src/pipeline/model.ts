@@ -28,6 +28,8 @@ export interface LoadOptions {
   backend?: Backend;
   /** Receives debug messages, e.g. the checkpoint keys that were ignored (lm_head.*). */
   log?: (message: string) => void;
+  /** Load weights holding NaN or ±Infinity, to inspect a broken checkpoint (default false: an error naming the tensor). */
+  allowNonFinite?: boolean;
 }
 
 /** Options of `EncoderModel.embed`. */

@@ -91,14 +91,27 @@ describe("exit statuses per error code", () => {
 });
 
 describe("NaN never written as a result", () => {
-  it("one NaN in embeddings.LayerNorm.weight: embed exits 4 and writes nothing (it wrote NaN vectors, exit 0)", async () => {
+  it("one NaN in embeddings.LayerNorm.weight is refused at load, naming the tensor (it wrote NaN vectors, exit 0)", async () => {
     const dir = modelCopy((d) => nanWeights(d, "embeddings.LayerNorm.weight"));
     for (const out of ["o.npy", "o.safetensors", "o.jsonl"]) {
       const r = await run(["embed", "--model", dir, "--text", "hello world", "--text", "a", "--output", join(dir, out)]);
       expect(r.code).toBe(EXIT_STATUS.EP_NONFINITE);
-      expect(r.stderr).toMatch(/--text:1: the pooled vector holds NaN \(element 0\): .*nothing was written/);
+      expect(r.stderr).toMatch(/model\.safetensors: embeddings\.LayerNorm\.weight: element 0 is NaN: not finite/);
       expect(existsSync(join(dir, out))).toBe(false);
     }
+  });
+
+  it("a NaN produced during the forward (finite weights that overflow) is caught before anything is written", async () => {
+    const dir = modelCopy((d) => {
+      const path = join(d, "model.safetensors");
+      const { tensors, metadata } = parseSafetensors(new Uint8Array(readFileSync(path)), path);
+      for (const name of ["embeddings.word_embeddings.weight", "embeddings.token_type_embeddings.weight"]) (tensors.get(name)!.data as Float32Array).fill(3e38);
+      writeFileSync(path, serializeSafetensors(tensors, metadata));
+    });
+    const r = await run(["embed", "--model", dir, "--text", "hello world", "--output", join(dir, "o.npy")]);
+    expect(r.code).toBe(EXIT_STATUS.EP_NONFINITE);
+    expect(r.stderr).toMatch(/--text:1: the pooled vector holds NaN \(element 0\): .*nothing was written/);
+    expect(existsSync(join(dir, "o.npy"))).toBe(false);
   });
 
   it("--allow-nonfinite writes them, for inspecting a broken checkpoint", async () => {
