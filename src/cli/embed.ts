@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { assertWritable, encodeEmbeddings, formatFromOutputPath, writeFileAtomic } from "../node.js";
 import { outputFlags, parseFlags, positiveIntFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
+import { allowNonFiniteFlag } from "./finite.js";
 import { inputFlags, loadModelFlag, readInputTexts, readParamsFile, readPoolingFlag, warnAt } from "./inputs.js";
 import { progressBar } from "./progress.js";
 
@@ -42,7 +43,7 @@ export const embedCommand: Command = {
       "max-length": { type: "string" },
       "no-truncate": { type: "boolean" },
       "batch-size": { type: "string" },
-      "allow-nonfinite": { type: "boolean" },
+      ...allowNonFiniteFlag,
       ...outputFlags,
     });
     const output = requirePathFlag("embed", values, "output", ctx.cwd);

@@ -2,11 +2,12 @@
 // --backward also its hand-written backward pass, so that any pooler can be compared with PyTorch.
 import { resolve } from "node:path";
 import {
-  allocate, assertWritable, createPooler, EncoderPoolingError, firstNonFinite, InputError, parseSafetensors, readBytes, sameShape, serializeSafetensors, shapeToString, toInt32Array,
+  allocate, assertWritable, createPooler, InputError, parseSafetensors, readBytes, sameShape, serializeSafetensors, shapeToString, toInt32Array,
   UsageError, writeFileAtomic, type DType, type FloatArray, type Pooler, type SafeTensor, type Tensor,
 } from "../node.js";
 import { outputFlags, parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
+import { allowNonFiniteFlag, checkFiniteOutputs } from "./finite.js";
 import { readParamsFile, readPoolingFlag } from "./inputs.js";
 
 const usage = `Usage: encoder-pooling pool --spec SPEC.json [--params P.safetensors] --inputs IN.safetensors --output OUT.safetensors [--backward]
@@ -26,19 +27,6 @@ Pools stored hidden states into one vector per row, and with --backward runs the
                   either is an error and nothing is written
   --force         overwrite an existing output file
 `;
-
-/** Every output tensor must be finite before anything is written (unless --allow-nonfinite). */
-function checkFiniteOutputs(tensors: Map<string, SafeTensor>, output: string): void {
-  for (const [name, t] of tensors) {
-    const bad = firstNonFinite(t.data as FloatArray);
-    if (bad >= 0) {
-      throw new EncoderPoolingError(
-        `pool: ${name}[${bad}] is ${String(t.data[bad])}: not finite, so ${output} was not written (--allow-nonfinite writes it anyway)`,
-        { code: "EP_NONFINITE" },
-      );
-    }
-  }
-}
 
 interface PoolInputs {
   hiddenStates: SafeTensor[];
@@ -109,7 +97,7 @@ export const poolCommand: Command = {
       seed: { type: "string" },
       inputs: { type: "string" },
       backward: { type: "boolean" },
-      "allow-nonfinite": { type: "boolean" },
+      ...allowNonFiniteFlag,
       ...outputFlags,
     });
     const specFlag = requireFlag("pool", "spec", stringFlag(values, "spec"));
@@ -131,7 +119,7 @@ export const poolCommand: Command = {
     const pooler = createPooler(spec, dims, { seed, dtype, allowNonFinite, ...(parameters === undefined ? {} : { parameters }) });
     const backward = values["backward"] === true;
     const tensors = runPooler(pooler, inputs, backward, inputsPath);
-    if (!allowNonFinite) checkFiniteOutputs(tensors, output);
+    if (!allowNonFinite) checkFiniteOutputs("pool", tensors, output);
     await writeFileAtomic(output, serializeSafetensors(tensors), force);
     const pooled = tensors.get("pooled")!;
     ctx.stderr.write(`pool: ${shapeToString(pooled.shape)} pooled${backward ? " + gradients" : ""} written to ${output}\n`);

@@ -152,3 +152,29 @@ describe("--output below a regular file", () => {
     expect(readFileSync(join(dir, "notes.txt"), "utf8")).toBe("keep me");
   });
 });
+
+describe("pool and forward check their outputs too", () => {
+  it("pool: NaN hidden states give NaN pooled vectors, which are refused (4) unless --allow-nonfinite", async () => {
+    const dir = join(root, "pool");
+    mkdirSync(dir, { recursive: true });
+    const h = (v: number) => ({ dtype: "F32" as const, shape: [1, 2, 3], data: new Float32Array([v, 1, 2, 3, 4, 5]) });
+    const inputs = serializeSafetensors({ "hidden_states.0": h(1), "hidden_states.1": h(NaN), attention_mask: { dtype: "I32", shape: [1, 2], data: new Int32Array([1, 1]) } });
+    writeFileSync(join(dir, "in.safetensors"), inputs);
+    const refused = await run(["pool", "--spec", "mean", "--inputs", join(dir, "in.safetensors"), "--output", join(dir, "out.safetensors")]);
+    expect(refused.code).toBe(EXIT_STATUS.EP_NONFINITE);
+    expect(refused.stderr).toMatch(/pool: pooled\[0\] is NaN: not finite, so .*out\.safetensors was not written/);
+    expect(existsSync(join(dir, "out.safetensors"))).toBe(false);
+    const allowed = await run(["pool", "--spec", "mean", "--inputs", join(dir, "in.safetensors"), "--output", join(dir, "out.safetensors"), "--allow-nonfinite"]);
+    expect(allowed.code).toBe(0);
+  });
+
+  it("forward: NaN weights are refused naming the tensor", async () => {
+    const dir = modelCopy((d) => nanWeights(d, "encoder.layer.0.output.dense.bias"));
+    const ids = serializeSafetensors({ input_ids: { dtype: "I32", shape: [1, 3], data: new Int32Array([0, 5, 2]) }, attention_mask: { dtype: "I32", shape: [1, 3], data: new Int32Array([1, 1, 1]) } });
+    writeFileSync(join(dir, "ids.safetensors"), ids);
+    const r = await run(["forward", "--model", dir, "--inputs", join(dir, "ids.safetensors"), "--output", join(dir, "h.safetensors")]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/encoder\.layer\.0\.output\.dense\.bias: element 0 is NaN/);
+    expect(existsSync(join(dir, "h.safetensors"))).toBe(false);
+  });
+});
