@@ -42,14 +42,29 @@ export function assertWritable(path: string, force: boolean): void {
  * or interrupted run leaves either the old file or the complete new one, never a partial one.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string, force: boolean): Promise<void> {
-  assertWritable(path, force);
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  await writeFilesAtomic([[path, data]], force);
+}
+
+/**
+ * Writes several files as a unit: every one to a temporary file first, and only when all are written
+ * (a full disk fails here, with the old files untouched) renamed into place, in the order given.
+ */
+export async function writeFilesAtomic(files: readonly [string, Uint8Array | string][], force: boolean): Promise<void> {
+  for (const [path] of files) assertWritable(path, force);
+  const temps = files.map(([path]) => join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`));
+  let current = files[0]?.[0] ?? "";
   try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
+    for (const [i, [path, data]] of files.entries()) {
+      current = path;
+      await writeFile(temps[i]!, data);
+    }
+    for (const [i, [path]] of files.entries()) {
+      current = path;
+      await rename(temps[i]!, path);
+    }
   } catch (err) {
     // the cleanup's own failure must not hide why the write failed
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw new EncoderPoolingError(`cannot write ${path}: ${(err as Error).message}`, { code: "EP_IO", cause: err });
+    for (const tmp of temps) await rm(tmp, { force: true }).catch(() => undefined);
+    throw new EncoderPoolingError(`cannot write ${current}: ${(err as Error).message}`, { code: "EP_IO", cause: err });
   }
 }
