@@ -9,6 +9,7 @@ import { EXIT_STATUS, main } from "../../src/cli/main.js";
 import type { CliContext } from "../../src/cli/context.js";
 import { parseSafetensors, serializeSafetensors } from "../../src/encoder/safetensors.js";
 import { loadModel } from "../../src/io/load-model.js";
+import { RobertaModel } from "../../src/encoder/roberta.js";
 
 const TINY = join(import.meta.dirname, "..", "fixtures", "pipeline", "tiny");
 const root = mkdtempSync(join(tmpdir(), "hostile-cli-"));
@@ -176,5 +177,25 @@ describe("pool and forward check their outputs too", () => {
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/encoder\.layer\.0\.output\.dense\.bias: element 0 is NaN/);
     expect(existsSync(join(dir, "h.safetensors"))).toBe(false);
+  });
+});
+
+describe("non-finite half-precision weights", () => {
+  it("an F16 checkpoint with a NaN is refused naming the tensor and the bits; allowNonFinite loads it", async () => {
+    const dir = join(import.meta.dirname, "..", "fixtures", "encoder", "f16");
+    const { tensors, metadata } = parseSafetensors(new Uint8Array(readFileSync(join(dir, "model.safetensors"))), "f16");
+    const name = [...tensors.keys()].find((k) => k.endsWith("attention.output.dense.weight"))!;
+    (tensors.get(name)!.data as Float32Array)[2] = NaN;
+    const bytes = serializeSafetensors(tensors, metadata);
+    const config = readFileSync(join(dir, "config.json"), "utf8");
+    let error: Error & { code?: string } = new Error("none");
+    try {
+      RobertaModel.load(config, bytes, { source: "f16" });
+    } catch (err) {
+      error = err as Error & { code?: string };
+    }
+    expect(error.code).toBe("EP_NONFINITE");
+    expect(error.message).toMatch(new RegExp(`^f16/model\\.safetensors: ${name.replace(/\./g, "\\.")}: element 2 is f16 bits 0x7e00: not finite`));
+    expect(() => RobertaModel.load(config, bytes, { source: "f16", allowNonFinite: true })).not.toThrow();
   });
 });
