@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { assertWritable, encodeEmbeddings, formatFromOutputPath, writeFileAtomic } from "../node.js";
 import { outputFlags, parseFlags, positiveIntFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
+import { allowNonFiniteFlag } from "./finite.js";
 import { inputFlags, loadModelFlag, readInputTexts, readParamsFile, readPoolingFlag, warnAt } from "./inputs.js";
 import { progressBar } from "./progress.js";
 
@@ -22,6 +23,8 @@ Embeds each text: tokenize, run the encoder, pool, and write one vector per text
   --max-length N       token limit per text, <s> and </s> included (default: the model's limit)
   --no-truncate        refuse over-long texts instead of truncating them with a warning
   --batch-size N       texts per forward pass (default 32)
+  --allow-nonfinite    load weights and --params holding NaN/Infinity and write vectors holding them (to
+                       inspect a broken checkpoint); without it either is an error and nothing is written
   --output FILE        .safetensors (tensor "embeddings" [N,D]), .jsonl (one line per text) or .npy
   --force              overwrite an existing output file
 `;
@@ -40,6 +43,7 @@ export const embedCommand: Command = {
       "max-length": { type: "string" },
       "no-truncate": { type: "boolean" },
       "batch-size": { type: "string" },
+      ...allowNonFiniteFlag,
       ...outputFlags,
     });
     const output = requirePathFlag("embed", values, "output", ctx.cwd);
@@ -66,6 +70,7 @@ export const embedCommand: Command = {
       batchSize,
       ...(maxLengthFlag === undefined ? {} : { maxLength: positiveIntFlag("embed", "max-length", maxLengthFlag, 0) }),
       truncation: values["no-truncate"] !== true,
+      allowNonFinite: values["allow-nonfinite"] === true,
       describeText: (i) => `${source}:${records[i]?.line ?? i + 1}`,
       onWarning: (message, i) => warnAt(ctx, source, records, i, message),
       onProgress: (done) => bar.update(done),

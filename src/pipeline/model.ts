@@ -1,12 +1,12 @@
 // The text-to-vector pipeline: tokenizer → RoBERTa → pooler → (optional) L2 normalisation.
 // Core code: it takes strings and bytes, never paths, so it runs unchanged in browsers and workers.
 // Dimension legend: B batch, T tokens, H hidden, L layers, D pooled size, N texts.
-import { InputError, TokenizerError } from "../errors.js";
+import { EncoderPoolingError, InputError, TokenizerError } from "../errors.js";
 import { RobertaModel, weightPrecision } from "../encoder/roberta.js";
 import { maxSequenceLength, parseRobertaConfig, type RobertaConfig } from "../encoder/config.js";
 import { Tokenizer, type Encoding } from "../encoder/tokenizer/index.js";
 import { createPooler, poolingDims, type Pooler, type PoolingDims, type PoolingSpec } from "../pooling/index.js";
-import type { FloatArray, Tensor } from "../tensor/tensor.js";
+import { firstNonFinite, type FloatArray, type Tensor } from "../tensor/tensor.js";
 import type { Backend } from "../tensor/backend.js";
 import { checkBackendOptions, sharedBackend, type BackendChoice } from "../tensor/choose-backend.js";
 import { bufferSource, readSafetensorsHeader, type ByteSource } from "../encoder/safetensors.js";
@@ -40,6 +40,8 @@ export interface LoadOptions {
   quantize?: "int8";
   /** Receives debug messages, e.g. the checkpoint keys that were ignored (lm_head.*). */
   log?: (message: string) => void;
+  /** Load weights holding NaN or ±Infinity, to inspect a broken checkpoint (default false: an error naming the tensor). */
+  allowNonFinite?: boolean;
 }
 
 /** Options of `EncoderModel.embed`. */
@@ -62,6 +64,11 @@ export interface EmbedOptions {
   describeText?: (textIndex: number) => string;
   /** Called with each warning and the index of the text it is about, e.g. ("truncated to 512 tokens", 3). */
   onWarning?: (message: string, textIndex: number) => void;
+  /**
+   * Keep vectors holding NaN or ±Infinity, and load `params` that hold them (for inspecting a broken
+   * checkpoint). Default false: such a vector is an error (code EP_NONFINITE) naming the text.
+   */
+  allowNonFinite?: boolean;
 }
 
 /** N vectors of size D, row-major in one Float32Array; `vectors[i]` is a view of row i. */
@@ -129,7 +136,9 @@ export class EncoderModel {
     const order = encodings.map((_, i) => i).sort((a, b) => encodings[b]!.inputIds.length - encodings[a]!.inputIds.length);
     for (let start = 0; start < order.length; start += batchSize) {
       const indices = order.slice(start, start + batchSize);
-      const seqLen = Math.max(...indices.map((i) => encodings[i]!.inputIds.length));
+      // a loop, not Math.max(...spread): a batch of 1,000,000 texts overflowed the stack
+      let seqLen = 0;
+      for (const i of indices) seqLen = Math.max(seqLen, encodings[i]!.inputIds.length);
       const inputIds = new Int32Array(indices.length * seqLen).fill(this.tokenizer.padTokenId);
       const attentionMask = new Int32Array(indices.length * seqLen);
       indices.forEach((textIndex, b) => {
@@ -144,8 +153,8 @@ export class EncoderModel {
   }
 
   /** Builds the pooler a spec names, sized for this encoder. */
-  createPooler(pooling: string | object = "mean", params?: Map<string, Tensor<FloatArray>>): Pooler<PoolingSpec> {
-    return createPooler(pooling, this.dims, params === undefined ? {} : { parameters: params });
+  createPooler(pooling: string | object = "mean", params?: Map<string, Tensor<FloatArray>>, options: { allowNonFinite?: boolean } = {}): Pooler<PoolingSpec> {
+    return createPooler(pooling, this.dims, params === undefined ? {} : { parameters: params, allowNonFinite: options.allowNonFinite === true });
   }
 
   /**
@@ -156,7 +165,7 @@ export class EncoderModel {
    */
   async embed(texts: string[], options: EmbedOptions = {}): Promise<Embeddings> {
     if (texts.length === 0) throw new InputError("embed: no texts given");
-    const pooler = this.createPooler(options.pooling ?? "mean", options.params);
+    const pooler = this.createPooler(options.pooling ?? "mean", options.params, { allowNonFinite: options.allowNonFinite === true });
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize <= 0) throw new InputError(`embed: batchSize must be a positive integer, got ${batchSize}`);
     const encodings = this.tokenize(texts, options);
@@ -169,6 +178,7 @@ export class EncoderModel {
       const { pooled } = pooler.forward({ hiddenStates, attentionMask: batch.attentionMask });
       batch.indices.forEach((textIndex, b) => {
         const row = pooled.data.subarray(b * dim, (b + 1) * dim);
+        if (options.allowNonFinite !== true) checkFiniteRow(row, textIndex, options);
         if (options.normalize) l2Normalize(row);
         data.set(row, textIndex * dim);
       });
@@ -186,6 +196,18 @@ export class EncoderModel {
     }
     return maxLength;
   }
+}
+
+/** A pooled vector with NaN or ±Infinity is caught here, before anything is written. */
+function checkFiniteRow(row: FloatArray, textIndex: number, options: EmbedOptions): void {
+  const bad = firstNonFinite(row);
+  if (bad < 0) return;
+  const name = options.describeText?.(textIndex) ?? `text ${textIndex + 1}`;
+  throw new EncoderPoolingError(
+    `${name}: the pooled vector holds ${row[bad]} (element ${bad}): the model's weights, the pooler's parameters or this ` +
+      "text's activations are not finite; nothing was written (allowNonFinite, or --allow-nonfinite, keeps such vectors)",
+    { code: "EP_NONFINITE" },
+  );
 }
 
 /** v ← v / ‖v‖₂ in place (a zero vector stays zero). */
