@@ -1,0 +1,88 @@
+// One configuration of the forward benchmark in a process of its own, so that its peak RSS is its own:
+// load the system, check its last_hidden_state against the reference on the check input, then time it on
+// each shape. Started by bench/forward.ts with the job as JSON in argv[2]; answers with one line
+// "@@result <json>" on stdout (a ChildResult). A failed parity check is an error: nothing is timed.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { parseRobertaConfig } from "../../src/encoder/config.js";
+import { secondsPerCallAsync } from "../timing.js";
+import { benchInputs, checkInputs, parity } from "./inputs.js";
+import { loadRunner, NotAvailable, type Runner } from "./runners.js";
+import { isFullPrecision, PARITY_ATOL, REDUCED_MIN_COSINE, RESULT_PREFIX, specId, type ChildResult, type Job, type Parity, type Timing } from "./systems.js";
+
+/** benchmark.js: its clocking call is the warm-up, then at least 3 samples and about 2 s per shape. */
+const BENCH_OPTIONS = { minSamples: 3, maxTime: 2, initCount: 1, minTime: 0.05 };
+
+function referencePath(modelDir: string): string {
+  return join(dirname(modelDir), "check-last-hidden-state.f32");
+}
+
+async function check(job: Job, runner: Runner, vocabSize: number): Promise<Parity | null> {
+  const inputs = checkInputs(vocabSize);
+  const out = await runner.forward(inputs);
+  const path = referencePath(job.modelDir);
+  if (job.check === "reference") {
+    writeFileSync(path, out);
+    return null;
+  }
+  if (!existsSync(path)) throw new Error(`${path} is missing: the reference child must run first`);
+  const bytes = readFileSync(path);
+  const reference = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const p = parity(reference, out, inputs);
+  const ok = isFullPrecision(job.spec) ? p.maxAbsDiff <= PARITY_ATOL : p.minCosine >= REDUCED_MIN_COSINE;
+  if (!ok) {
+    throw new Error(
+      `${specId(job.spec)}: parity check failed against ours (js, f32): max abs diff ${p.maxAbsDiff.toExponential(2)} ` +
+        `(atol ${PARITY_ATOL}), min cosine of mean-pooled rows ${p.minCosine.toFixed(6)}; not timed`,
+    );
+  }
+  return p;
+}
+
+async function time(job: Job, runner: Runner, vocabSize: number): Promise<Timing[]> {
+  const timings: Timing[] = [];
+  for (const shape of job.shapes) {
+    const inputs = benchInputs(shape, vocabSize);
+    let seconds: number;
+    if (job.timing === "once") {
+      const start = performance.now();
+      await runner.forward(inputs);
+      seconds = (performance.now() - start) / 1000;
+    } else {
+      seconds = await secondsPerCallAsync(`${specId(job.spec)} ${shape.B}x${shape.T}`, () => runner.forward(inputs), BENCH_OPTIONS);
+    }
+    timings.push({ ...shape, seconds });
+  }
+  return timings;
+}
+
+async function runJob(job: Job): Promise<ChildResult> {
+  const config = parseRobertaConfig(readFileSync(join(job.modelDir, "config.json"), "utf8"), job.modelDir);
+  const started = performance.now();
+  let runner: Runner;
+  try {
+    runner = await loadRunner(job.modelDir, job.spec);
+  } catch (err) {
+    if (err instanceof NotAvailable) return { available: false, reason: err.message };
+    throw err;
+  }
+  const loadSeconds = (performance.now() - started) / 1000;
+  const p = await check(job, runner, config.vocabSize);
+  const timings = await time(job, runner, config.vocabSize);
+  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  return { available: true, loadSeconds, parity: p, timings, peakRssBytes, ...(runner.version ? { version: runner.version } : {}) };
+}
+
+const arg = process.argv[2];
+if (arg === undefined) {
+  console.error("usage: node dist/bench/forward/child.js '<job json>' (started by bench/forward.ts)");
+  process.exit(2);
+}
+try {
+  const result = await runJob(JSON.parse(arg) as Job);
+  console.log(RESULT_PREFIX + JSON.stringify(result));
+  process.exit(0);
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(1);
+}
