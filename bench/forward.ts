@@ -12,7 +12,7 @@
 // Run alone: npx tsc -p tsconfig.build.json && node dist/bench/forward.js [--quick] [--rounds N]
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { ortMissingReason } from "./peers/ort.js";
+import { installPeers } from "./peers/ort.js";
 import { ensureBenchModel, ensureOnnxModel, weightBytes } from "./forward/model.js";
 import { floorsTable, isF32, mainTable, medianSeconds, sweepTables, type Report, type Row, type Run } from "./forward/report.js";
 import { environmentLines, writeForwardSection } from "./forward/results-file.js";
@@ -167,7 +167,7 @@ export async function runForwardBench(args: string[] = []): Promise<void> {
   const flags = parseFlags(args);
   const dir = await ensureBenchModel(console.log);
   const report: Report = { rows: [], sweep: null, sweepNote: "", weightBytes: weightBytes(dir) };
-  const peerMissing = ortMissingReason();
+  const peerMissing = installPeers(console.log);
   if (peerMissing === null) ensureOnnxModel(dir, console.log);
   else console.log(`onnxruntime-node: not available: ${peerMissing}. Continuing with our rows only.`);
 

@@ -40,6 +40,14 @@ async function loadOurs(dir: string, spec: OursSpec): Promise<Runner> {
     if (err instanceof library.NotSupportedError || err instanceof library.UsageError) throw new NotAvailable((err as Error).message);
     throw err;
   }
+  // what the options gave: a backend that quietly ignores one (e.g. threads on "js") is not that configuration
+  const backend = (model.encoder as unknown as { backend?: { name?: unknown; threads?: unknown } }).backend;
+  const got = { name: backend?.name, threads: backend?.threads ?? 1 };
+  if (loadOptionsExist() && (got.name !== spec.backend || got.threads !== spec.threads)) {
+    throw new NotAvailable(
+      `loadModel(dir, { backend: "${spec.backend}", threads: ${spec.threads} }) runs on ${String(got.name)} with ${String(got.threads)} thread(s)`,
+    );
+  }
   return {
     forward: async (inputs) => (await model.encoder.forward(inputs)).lastHiddenState.data,
   };
