@@ -7,14 +7,17 @@ import { maxSequenceLength, type RobertaConfig } from "./encoder/config.js";
 import { Tokenizer, type Encoding } from "./encoder/tokenizer/index.js";
 import { createPooler, type Pooler } from "./pooling/index.js";
 import type { Tensor } from "./tensor/tensor.js";
-import type { Backend } from "./tensor/backend.js";
+import { checkBackendOptions, createBackend, type Backend, type BackendChoice } from "./tensor/backend.js";
+import type { ByteSource } from "./encoder/safetensors.js";
+import { weightPrecision } from "./encoder/roberta.js";
 
 /** The files of a Hugging Face model folder, already read into memory. */
 export interface ModelBuffers {
   /** config.json, as text or parsed. */
   config: string | object;
-  /** model.safetensors bytes. */
-  weights: Uint8Array | ArrayBuffer;
+  /** model.safetensors: its bytes (any Uint8Array view, a Node Buffer included, or an ArrayBuffer; never
+   * modified, viewed rather than copied), or a ByteSource that reads them by range (loadModel's files). */
+  weights: Uint8Array | ArrayBuffer | ByteSource;
   /** vocab.json text (with `merges`), or … */
   vocab?: string;
   merges?: string;
@@ -25,7 +28,15 @@ export interface ModelBuffers {
 }
 
 export interface LoadOptions {
-  backend?: Backend;
+  /** Where the weights live and the kernels run: "auto" (default: wasm where WebAssembly SIMD works, else js),
+   * "wasm", "js", or a Backend made by createBackend (shared between models). */
+  backend?: BackendChoice | Backend;
+  /** Threads of the wasm backend; default every core (1 where SharedArrayBuffer is unavailable). */
+  threads?: number;
+  /** Embedding tables and linear weights in Float32 (default) or half-size ("f16", "bf16"), widened in the kernels. */
+  dtype?: "f32" | "f16" | "bf16";
+  /** "int8": dynamic int8 quantization of the linear layers. */
+  quantize?: "int8";
   /** Receives debug messages, e.g. the checkpoint keys that were ignored (lm_head.*). */
   log?: (message: string) => void;
 }
@@ -186,14 +197,22 @@ export function l2Normalize(v: Float32Array): void {
 export async function loadModelFromBuffers(files: ModelBuffers, options: LoadOptions = {}): Promise<EncoderModel> {
   const source = files.source ?? "<buffers>";
   const configJson = typeof files.config === "string" ? files.config : JSON.stringify(files.config);
-  const weights = files.weights instanceof Uint8Array ? files.weights : new Uint8Array(files.weights);
-  const encoder = RobertaModel.load(configJson, weights, { source, ...options });
+  weightPrecision(options, "loadModel"); // checked before a backend (and its threads) is started
+  const encoder = RobertaModel.load(configJson, files.weights, { ...options, source, backend: await resolveBackend(options) });
   const tokenizer = loadTokenizer(files, source);
   const config = encoder.config;
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new InputError(`${source}: tokenizer has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${config.vocabSize}`);
   }
   return new EncoderModel(encoder, tokenizer);
+}
+
+/** The backend the options name, checked (a Backend object is used as given). */
+async function resolveBackend(options: LoadOptions): Promise<Backend> {
+  const { backend = "auto", threads } = options;
+  if (typeof backend === "object" && backend !== null) return backend;
+  checkBackendOptions(backend, threads, "loadModel");
+  return createBackend(backend, threads === undefined ? {} : { threads });
 }
 
 function loadTokenizer(files: ModelBuffers, source: string): Tokenizer {
