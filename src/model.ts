@@ -7,7 +7,7 @@ import { maxSequenceLength, type RobertaConfig } from "./encoder/config.js";
 import { Tokenizer, type Encoding } from "./encoder/tokenizer/index.js";
 import { createPooler, type Pooler } from "./pooling/index.js";
 import type { Tensor } from "./tensor/tensor.js";
-import { checkBackendOptions, createBackend, type Backend, type BackendChoice } from "./tensor/backend.js";
+import { checkBackendOptions, sharedBackend, type Backend, type BackendChoice } from "./tensor/backend.js";
 import type { ByteSource } from "./encoder/safetensors.js";
 import { weightPrecision } from "./encoder/roberta.js";
 
@@ -29,7 +29,8 @@ export interface ModelBuffers {
 
 export interface LoadOptions {
   /** Where the weights live and the kernels run: "auto" (default: wasm where WebAssembly SIMD works, else js),
-   * "wasm", "js", or a Backend made by createBackend (shared between models). */
+   * "wasm" or "js" — one backend per choice and thread count, shared by the models loaded with them — or a
+   * Backend made by createBackend. */
   backend?: BackendChoice | Backend;
   /** Threads of the wasm backend; default every core (1 where SharedArrayBuffer is unavailable). */
   threads?: number;
@@ -212,7 +213,7 @@ async function resolveBackend(options: LoadOptions): Promise<Backend> {
   const { backend = "auto", threads } = options;
   if (typeof backend === "object" && backend !== null) return backend;
   checkBackendOptions(backend, threads, "loadModel");
-  return createBackend(backend, threads === undefined ? {} : { threads });
+  return sharedBackend(backend, threads === undefined ? {} : { threads });
 }
 
 function loadTokenizer(files: ModelBuffers, source: string): Tokenizer {

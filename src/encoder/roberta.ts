@@ -7,7 +7,7 @@
 // Every product, attention, norm and activation runs on the Backend the model was loaded on: weights
 // and activations live in its memory, and only the hidden states come back to the host.
 import { InputError } from "../errors.js";
-import { jsBackend, type Backend, type DeviceArray, type TableDtype } from "../tensor/backend.js";
+import { describeOption, jsBackend, type Backend, type DeviceArray, type TableDtype } from "../tensor/backend.js";
 import { tensor, type Tensor } from "../tensor/tensor.js";
 import { maxSequenceLength, parseRobertaConfig, type RobertaConfig } from "./config.js";
 import { bufferSource, readSafetensorsHeader, type ByteSource, type SafetensorsIndex } from "./safetensors.js";
@@ -119,13 +119,6 @@ export function weightPrecision(options: Pick<RobertaLoadOptions, "dtype" | "qua
     throw new InputError(`${what}: quantize must be "int8" or absent, got ${describeOption(quantize)}`);
   }
   return { dtype, quantize: quantize ?? null };
-}
-
-/** A short, bounded description of an option value for error messages. */
-export function describeOption(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) return String(value);
-  return `a ${Array.isArray(value) ? "list" : typeof value}`;
 }
 
 /** A loaded RoBERTa encoder: config, weights in backend memory, and the backend its kernels run on. */

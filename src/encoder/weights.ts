@@ -9,7 +9,7 @@
 // three); embedding tables go in chunks of rows, so no whole-table copy is ever staged on the host.
 import { WeightsError } from "../errors.js";
 import type { Backend, DeviceArray, DeviceTable, DeviceWeight, HostValues, TableDtype, WeightDtype } from "../tensor/backend.js";
-import { widenBF16, widenF16 } from "../tensor/ops/half.js";
+import { asFloat32 } from "../tensor/ops/half.js";
 import { sameShape, shapeToString } from "../tensor/tensor.js";
 import type { RobertaConfig } from "./config.js";
 
@@ -151,16 +151,10 @@ export function resolveRobertaTensors(
   return keys;
 }
 
-/** Float32 values of host values (half bits widened exactly). */
-function toFloat32(values: HostValues): Float32Array {
-  if (values instanceof Float32Array) return values;
-  return values.format === "f16" ? widenF16(values.bits) : widenBF16(values.bits);
-}
-
 /** dst[at ..] = values, as half bits (same format only) or as Float32 (half bits widened exactly). */
 function writeValues(dst: Float32Array | Uint16Array, at: number, values: HostValues): void {
   if (dst instanceof Uint16Array) dst.set((values as { bits: Uint16Array }).bits, at);
-  else dst.set(toFloat32(values), at);
+  else dst.set(asFloat32(values), at);
 }
 
 /**
@@ -180,7 +174,7 @@ export function loadRobertaWeights(
   const size = (name: string): number => shapes.get(name)!.reduce((a, b) => a * b, 1);
   const all = (name: string): HostValues => source.values(name, 0, size(name));
   // every value is copied into backend memory before the next read, which may reuse the source's scratch
-  const vector = (name: string): DeviceArray => backend.upload(toFloat32(all(name)));
+  const vector = (name: string): DeviceArray => backend.upload(asFloat32(all(name)));
   const layerNorm = (name: string): DeviceLayerNorm => ({ weight: vector(`${name}.weight`), bias: vector(`${name}.bias`) });
   const linear = (name: string): DeviceLinear => {
     const [rows, cols] = shapes.get(`${name}.weight`)!;

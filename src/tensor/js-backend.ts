@@ -14,7 +14,7 @@ import {
 import { attentionBackward, attentionForward, attentionNaive } from "./ops/attention.js";
 import { gemmAccumulate, gemmTiled, gemmTransBTiled, transposeInto } from "./ops/gemm-kernel.js";
 import { geluBackward, geluForward } from "./ops/gelu.js";
-import { halfToFloatTable, narrowBF16, narrowF16, widenBF16, widenF16, type HalfBits } from "./ops/half.js";
+import { asFloat32, asHalf, halfToFloatTable, type HalfBits } from "./ops/half.js";
 import { layerNormBackward, layerNormForward } from "./ops/layernorm.js";
 import { linearBackward, linearForward, linearNaive } from "./ops/linear.js";
 import { linearHalf, linearHalfNaive } from "./ops/linear-half.js";
@@ -58,17 +58,10 @@ class JsTable implements DeviceTable {
 const WEIGHT_DTYPES: readonly WeightDtype[] = ["f32", "f16", "bf16", "int8"];
 const TABLE_DTYPES: readonly TableDtype[] = ["f32", "f16", "bf16"];
 
-/** Float32 values of host values (half bits widened exactly; Float32 values as they are). */
-function toFloat32(values: HostValues): Float32Array {
-  if (values instanceof Float32Array) return values;
-  return values.format === "f16" ? widenF16(values.bits) : widenBF16(values.bits);
-}
-
-/** Host values as bits of `format` (copied when they already are; otherwise rounded to nearest even). */
-function toHalf(values: HostValues, format: "f16" | "bf16"): Uint16Array {
-  if (!(values instanceof Float32Array) && values.format === format) return values.bits.slice();
-  const f32 = toFloat32(values);
-  return format === "f16" ? narrowF16(f32) : narrowBF16(f32);
+/** `converted`, copied when it is the caller's own array (a conversion that had nothing to do). */
+function ownCopy<A extends Float32Array | Uint16Array>(converted: A, values: HostValues): A {
+  const given = values instanceof Float32Array ? values : values.bits;
+  return (converted === given ? converted.slice() : converted) as A;
 }
 
 /** Checks that `a` is a live array of this backend and returns its data. */
@@ -160,11 +153,11 @@ export class JsBackend implements Backend {
     if (!WEIGHT_DTYPES.includes(dtype)) throw new InputError(`backend.weight: dtype "${dtype}" is not one of ${WEIGHT_DTYPES.join(", ")}`);
     let w: JsWeight;
     if (dtype === "f32") {
-      w = new JsWeight(rows, cols, dtype, { f32: values instanceof Float32Array ? values.slice() : toFloat32(values) });
+      w = new JsWeight(rows, cols, dtype, { f32: ownCopy(asFloat32(values), values) });
     } else if (dtype === "int8") {
-      w = new JsWeight(rows, cols, dtype, { int8: quantizeWeightInt8(toFloat32(values), rows, cols) });
+      w = new JsWeight(rows, cols, dtype, { int8: quantizeWeightInt8(asFloat32(values), rows, cols) });
     } else {
-      w = new JsWeight(rows, cols, dtype, { half: { bits: toHalf(values, dtype), format: dtype } });
+      w = new JsWeight(rows, cols, dtype, { half: { bits: ownCopy(asHalf(values, dtype), values), format: dtype } });
     }
     this.bytesInUse += w.bytes;
     return w;
@@ -185,7 +178,7 @@ export class JsBackend implements Backend {
     if (!Number.isInteger(rows) || !Number.isInteger(firstRow) || firstRow < 0 || firstRow + rows > t.rows) {
       throw new InputError(`backend.writeTable: ${n} values from row ${firstRow} are not whole rows inside the table [${t.rows},${t.cols}]`);
     }
-    const converted = t.dtype === "f32" ? toFloat32(values) : toHalf(values, t.dtype);
+    const converted = t.dtype === "f32" ? asFloat32(values) : asHalf(values, t.dtype);
     t.data.set(converted, firstRow * t.cols);
   }
 

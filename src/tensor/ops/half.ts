@@ -1,7 +1,9 @@
-// Half-precision numbers: IEEE binary16 ("f16") and bfloat16 ("bf16"), stored as 16-bit patterns.
-// Widening to Float32 is exact for both; narrowing rounds to nearest even. The safetensors reader and
-// writer use these, and so do the backends for weights kept half-size in memory.
-// Legend: n elements.
+// 16-bit floats ⇄ float32, exactly as IEEE 754 defines them: the reference for the engine's widening kernels
+// and the converter for weights stored in F16 / BF16 (safetensors, the backends' half-size weights).
+// Legend: n values.
+//   f16 (binary16): 1 sign, 5 exponent (bias 15), 10 mantissa bits. bf16: the top 16 bits of a float32.
+// Widening is exact; narrowing rounds to nearest, ties to even; it overflows to ±inf and keeps NaN a NaN.
+// (Checked on all 2^32 float32 bit patterns against an independent bit-level narrowing.)
 
 /** Raw bits of half-precision numbers, as a safetensors file stores F16 / BF16 tensors. */
 export interface HalfBits {
@@ -9,35 +11,78 @@ export interface HalfBits {
   format: "f16" | "bf16";
 }
 
-let f16Table: Float32Array | null = null;
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
 
-/** All 65536 half-precision values as Float32, built on first use (256 KB) so widening is a lookup. */
-export function halfToFloatTable(): Float32Array {
-  if (f16Table !== null) return f16Table;
-  const table = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >> 10) & 0x1f;
-    const mant = h & 0x3ff;
-    // value = sign · 2^(exp-15) · (1 + mant/1024); subnormals sign · 2^-14 · mant/1024
-    if (exp === 0) table[h] = sign * mant * 2 ** -24;
-    else if (exp === 31) table[h] = mant === 0 ? sign * Infinity : NaN;
-    else table[h] = sign * 2 ** (exp - 15) * (1 + mant / 1024);
-  }
-  f16Table = table;
-  return table;
+/** The float32 value of f16 bits. */
+export function f16ToF32(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const mantissa = h & 0x3ff;
+  if (exponent === 0) return sign * mantissa * 2 ** -24; // zero and subnormals
+  if (exponent === 31) return mantissa === 0 ? sign * Infinity : NaN;
+  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
 
-/** out[i] = the f16 number with bit pattern bits[i] (exact). `out` may be longer; n elements are written. */
+/** The float32 value of bf16 bits. */
+export function bf16ToF32(b: number): number {
+  u32[0] = (b & 0xffff) << 16;
+  return f32[0]!;
+}
+
+/** f16 bits of the nearest f16 to a float32 value (ties to even). */
+export function f32ToF16(v: number): number {
+  f32[0] = v;
+  const x = u32[0]!;
+  const sign = (x >>> 16) & 0x8000;
+  const exponent = (x >>> 23) & 0xff;
+  if (exponent === 255) return sign | 0x7c00 | ((x & 0x7fffff) !== 0 ? 0x200 : 0);
+  const a = Math.abs(f32[0]!);
+  // below 2^-14 the f16 grid is uniform (step 2^-24): round a / 2^-24 to an integer, ties to even
+  if (a < 2 ** -14) return sign | roundEven(a * 2 ** 24);
+  // otherwise keep 10 of the 23 mantissa bits, ties to even; a carry may bump the exponent (to inf at the top)
+  const e = exponent - 127 + 15;
+  const m = x & 0x7fffff;
+  let h = (e << 10) | (m >>> 13);
+  const rest = m & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && (h & 1) === 1)) h++;
+  return e >= 31 || h >= 0x7c00 ? sign | 0x7c00 : sign | h;
+}
+
+/** bf16 bits of the nearest bf16 to a float32 value (ties to even); NaN stays NaN. */
+export function f32ToBf16(v: number): number {
+  f32[0] = v;
+  const x = u32[0]!;
+  if ((x & 0x7f800000) === 0x7f800000 && (x & 0x7fffff) !== 0) return (x >>> 16) | 0x40;
+  return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+function roundEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+let f16Table: Float32Array | null = null;
+
+/** All 65536 f16 values as Float32, built on first use (256 KB) so that widening is a lookup. */
+export function halfToFloatTable(): Float32Array {
+  if (f16Table === null) {
+    f16Table = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) f16Table[h] = f16ToF32(h);
+  }
+  return f16Table;
+}
+
+/** out[i] = the f16 number with bit pattern bits[i] (exact); n elements (default all of bits). */
 export function widenF16Into(out: Float32Array, bits: Uint16Array, n: number = bits.length): void {
   const table = halfToFloatTable();
   for (let i = 0; i < n; i++) out[i] = table[bits[i]!]!;
 }
 
-/** out[i] = the bf16 number with bit pattern bits[i] (exact): a bf16 is the top half of a Float32. */
+/** out[i] = the bf16 number with bit pattern bits[i] (exact): shifted back into the top half of a float32. */
 export function widenBF16Into(out: Float32Array, bits: Uint16Array, n: number = bits.length): void {
-  const u32 = new Uint32Array(out.buffer, out.byteOffset, n);
-  for (let i = 0; i < n; i++) u32[i] = bits[i]! << 16;
+  const wide = new Uint32Array(out.buffer, out.byteOffset, n);
+  for (let i = 0; i < n; i++) wide[i] = bits[i]! << 16;
 }
 
 /** F16 bit patterns widened to a fresh Float32Array. */
@@ -54,54 +99,37 @@ export function widenBF16(bits: Uint16Array): Float32Array {
   return out;
 }
 
-/** Float32 -> BF16 keeps the top 16 bits, rounded to nearest even; NaN stays a quiet NaN. */
-export function narrowBF16(x: Float32Array): Uint16Array {
-  const bits = new Uint32Array(x.buffer, x.byteOffset, x.length);
-  const out = new Uint16Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const b = bits[i]!;
-    if ((b & 0x7fffffff) > 0x7f800000) out[i] = (b >>> 16) | 0x0040;
-    else out[i] = (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
-  }
+/** Float32 values of n 16-bit floats of the given format. */
+export function widenHalf(bits: Uint16Array, format: "f16" | "bf16"): Float32Array {
+  return format === "f16" ? widenF16(bits) : widenBF16(bits);
+}
+
+/** Float32 values narrowed to f16 bits (nearest, ties to even). */
+export function narrowF16(values: Float32Array): Uint16Array {
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = f32ToF16(values[i]!);
   return out;
 }
 
-/** Float32 -> F16, round to nearest even; overflow becomes ±Infinity, tiny values become subnormals or ±0. */
-export function narrowF16(x: Float32Array): Uint16Array {
-  const bits = new Uint32Array(x.buffer, x.byteOffset, x.length);
-  const out = new Uint16Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const b = bits[i]!;
-    const sign = (b >>> 16) & 0x8000;
-    const exp = (b >>> 23) & 0xff;
-    const mant = b & 0x7fffff;
-    if (exp === 0xff) {
-      out[i] = sign | 0x7c00 | (mant !== 0 ? 0x200 : 0);
-      continue;
-    }
-    const e = exp - 127 + 15; // rebias
-    if (e >= 31) {
-      out[i] = sign | 0x7c00;
-    } else if (e <= 0) {
-      // subnormal half: value = m · 2^-24 with m = (1.mant) · 2^(e - 1 + 10) ... shift the 24-bit significand
-      if (e < -10) {
-        out[i] = sign;
-        continue;
-      }
-      const full = mant | 0x800000;
-      const shift = 14 - e;
-      const half = 1 << (shift - 1);
-      const rest = full & ((1 << shift) - 1);
-      let m = full >>> shift;
-      if (rest > half || (rest === half && (m & 1) === 1)) m += 1;
-      out[i] = sign | m;
-    } else {
-      // normal: keep 10 mantissa bits, round the dropped 13 to nearest even (a carry may bump the exponent)
-      let h = (e << 10) | (mant >>> 13);
-      const rest = mant & 0x1fff;
-      if (rest > 0x1000 || (rest === 0x1000 && (h & 1) === 1)) h += 1;
-      out[i] = sign | h;
-    }
-  }
+/** Float32 values narrowed to bf16 bits (nearest, ties to even). */
+export function narrowBF16(values: Float32Array): Uint16Array {
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = f32ToBf16(values[i]!);
   return out;
+}
+
+/** 16-bit floats of the given format nearest to n float32 values. */
+export function narrowHalf(values: Float32Array, format: "f16" | "bf16"): Uint16Array {
+  return format === "f16" ? narrowF16(values) : narrowBF16(values);
+}
+
+/** Float32 values of Float32 values (returned as they are) or half bits (widened exactly). */
+export function asFloat32(values: Float32Array | HalfBits): Float32Array {
+  return values instanceof Float32Array ? values : widenHalf(values.bits, values.format);
+}
+
+/** Bits of `format` from half bits (returned as they are when the format matches) or Float32 values (rounded). */
+export function asHalf(values: Float32Array | HalfBits, format: "f16" | "bf16"): Uint16Array {
+  if (!(values instanceof Float32Array) && values.format === format) return values.bits;
+  return narrowHalf(asFloat32(values), format);
 }

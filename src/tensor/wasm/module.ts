@@ -1,0 +1,48 @@
+// The kernel module: every kernel's WAT text in one `(module …)`, assembled by our assembler and compiled
+// once per process (per memory kind), then instantiated on an engine's memory by each thread.
+import { assemble } from "./assembler.js";
+import { attentionKernels } from "./kernels/attention.js";
+import { convertFunctions } from "./kernels/convert.js";
+import { elementwiseKernels } from "./kernels/elementwise.js";
+import { gemmKernels, type TileShape } from "./kernels/gemm.js";
+import { int8Kernels } from "./kernels/gemm-int8.js";
+import { layerNormKernels } from "./kernels/layernorm.js";
+import { lstmKernels } from "./kernels/lstm.js";
+import { mathFunctions } from "./kernels/math.js";
+import { wasmApi, type WasmModule } from "./wasm-api.js";
+
+/** The f32 GEMM tile: 5 rows × 8 columns (see gemm.ts and bench/kernels.ts for why). */
+export const TILE: TileShape = { mr: 5, nr: 8 };
+/** Rows per int8 tile (8 columns, as TILE.nr). */
+export const TILE_ROWS_INT8 = 4;
+/** Largest memory in 64 KiB pages: 4 GiB, all that 32-bit addresses reach. */
+export const MAX_PAGES = 65536;
+
+/** The complete module text; `shared` imports a shared memory (threads), otherwise a plain one. */
+export function moduleText(shared: boolean): string {
+  return `(module
+  (import "env" "memory" (memory 1 ${MAX_PAGES}${shared ? " shared" : ""}))
+  ${mathFunctions()}
+  ${convertFunctions()}
+  ${gemmKernels(TILE)}
+  ${int8Kernels(TILE.nr, TILE_ROWS_INT8)}
+  ${elementwiseKernels()}
+  ${layerNormKernels()}
+  ${attentionKernels(TILE.nr)}
+  ${lstmKernels()}
+)`;
+}
+
+const compiled = new Map<boolean, WasmModule>();
+
+/** The compiled kernel module (assembled on first use, then cached). */
+export function kernelModule(shared: boolean): WasmModule {
+  let module = compiled.get(shared);
+  if (module === undefined) {
+    const api = wasmApi();
+    if (api === null) throw new Error("not supported: this JavaScript host has no WebAssembly");
+    module = new api.Module(assemble(moduleText(shared)));
+    compiled.set(shared, module);
+  }
+  return module;
+}
