@@ -118,7 +118,7 @@ export function mainTable(report: Report): string {
   if (notes.length > 0) lines.push("");
   lines.push(
     `Times are medians over the runs (each run a fresh process; benchmark.js's mean per call inside it, the js ` +
-      `backend timed once per shape). × weights = peak RSS / ${(weightBytes / MB).toFixed(1)} MB, the bytes of the ` +
+      `backend timed once per shape); onnxruntime-node runs beside each of ours, hence its larger count. × weights = peak RSS / ${(weightBytes / MB).toFixed(1)} MB, the bytes of the ` +
       `F32 tensors in model.safetensors. × onnxruntime-node = its time / ours at the same thread count (above 1: ` +
       `we are faster). Parity: against ours (js, f32, 1 thread) on 2 × 16 tokens with padding; F32 rows must be ` +
       `within ${PARITY_ATOL}, f16 / int8 rows need a mean-pooled cosine ≥ ${REDUCED_MIN_COSINE}, or they are not timed.`,

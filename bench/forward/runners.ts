@@ -17,36 +17,21 @@ export interface Runner {
 /** Thrown when a configuration does not exist on this branch (reported as "not available", never timed). */
 export class NotAvailable extends Error {}
 
-/**
- * Does loadModel take { backend, threads, dtype, quantize }? They arrive with the backend seam
- * (createBackend); until then the library has one backend, pure TypeScript on one thread, F32.
- */
-function loadOptionsExist(): boolean {
-  return typeof (library as Record<string, unknown>)["createBackend"] === "function";
-}
-
 async function loadOurs(dir: string, spec: OursSpec): Promise<Runner> {
-  const plain = spec.backend === "js" && spec.threads === 1 && spec.dtype === "f32" && spec.quantize === undefined;
-  if (!loadOptionsExist() && !plain) {
-    throw new NotAvailable("loadModel has no { backend, threads, dtype, quantize } options on this branch yet");
-  }
-  const options = loadOptionsExist()
-    ? { backend: spec.backend, threads: spec.threads, dtype: spec.dtype, ...(spec.quantize ? { quantize: spec.quantize } : {}) }
-    : {};
+  const options: library.LoadOptions = { backend: spec.backend, threads: spec.threads, dtype: spec.dtype };
+  if (spec.quantize !== undefined) options.quantize = spec.quantize;
   let model: library.EncoderModel;
   try {
-    model = await library.loadModel(dir, options as library.LoadOptions);
+    model = await library.loadModel(dir, options);
   } catch (err) {
-    if (err instanceof library.NotSupportedError || err instanceof library.UsageError) throw new NotAvailable((err as Error).message);
+    if (err instanceof library.NotSupportedError) throw new NotAvailable(err.message);
     throw err;
   }
-  // what the options gave: a backend that quietly ignores one (e.g. threads on "js") is not that configuration
-  const backend = (model.encoder as unknown as { backend?: { name?: unknown; threads?: unknown } }).backend;
-  const got = { name: backend?.name, threads: backend?.threads ?? 1 };
-  if (loadOptionsExist() && (got.name !== spec.backend || got.threads !== spec.threads)) {
-    throw new NotAvailable(
-      `loadModel(dir, { backend: "${spec.backend}", threads: ${spec.threads} }) runs on ${String(got.name)} with ${String(got.threads)} thread(s)`,
-    );
+  // a backend that quietly ignores an option (threads on "js", or no threads where SharedArrayBuffer is
+  // missing) is not the configuration asked for
+  const { name, threads } = model.encoder.backend;
+  if (name !== spec.backend || threads !== spec.threads) {
+    throw new NotAvailable(`loadModel(dir, { backend: "${spec.backend}", threads: ${spec.threads} }) runs on ${name} with ${threads} thread(s)`);
   }
   return {
     forward: async (inputs) => (await model.encoder.forward(inputs)).lastHiddenState.data,
