@@ -1,12 +1,14 @@
 // `npm run bench [-- suite… --flag…]`: every benchmark suite in turn, or the ones named. Flags (words that
 // start with --) go to the suites, e.g. `npm run bench -- forward --quick`. Each suite checks its fast
 // path against the reference before it times anything, and prints a table.
+import { runKernelsBench } from "./kernels.js";
 import { runMatmulBench } from "./matmul.js";
 import { runForwardBench } from "./forward.js";
 import { runTokenizerBench } from "./tokenizer.js";
 
 const suites: [string, (flags: string[]) => Promise<void>][] = [
   ["matmul", runMatmulBench],
+  ["kernels", runKernelsBench],
   ["forward", runForwardBench],
   ["tokenizer", runTokenizerBench],
 ];

@@ -98,6 +98,11 @@ export class EncoderModel {
     return this.encoder.config;
   }
 
+  /** Frees the weights from the backend's memory now (else when the model is garbage-collected). */
+  dispose(): void {
+    this.encoder.dispose();
+  }
+
   /** Tokenizes texts with this model's limits; warnings (truncation, replaced characters) go to `onWarning`. */
   tokenize(texts: string[], options: Pick<EmbedOptions, "maxLength" | "truncation" | "onWarning" | "describeText"> = {}): Encoding[] {
     const maxLength = this.resolveMaxLength(options.maxLength);
@@ -199,10 +204,11 @@ export async function loadModelFromBuffers(files: ModelBuffers, options: LoadOpt
   const source = files.source ?? "<buffers>";
   const configJson = typeof files.config === "string" ? files.config : JSON.stringify(files.config);
   weightPrecision(options, "loadModel"); // checked before a backend (and its threads) is started
-  const encoder = RobertaModel.load(configJson, files.weights, { ...options, source, backend: await resolveBackend(options) });
   const tokenizer = loadTokenizer(files, source);
+  const encoder = RobertaModel.load(configJson, files.weights, { ...options, source, backend: await resolveBackend(options) });
   const config = encoder.config;
   if (tokenizer.vocabSize > config.vocabSize) {
+    encoder.dispose();
     throw new InputError(`${source}: tokenizer has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${config.vocabSize}`);
   }
   return new EncoderModel(encoder, tokenizer);

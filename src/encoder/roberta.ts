@@ -30,10 +30,23 @@ export interface RobertaInputs {
   seqLen: number; // T
 }
 
-export interface RobertaOutput {
-  hiddenStates: Tensor[]; // L+1 tensors [B,T,H]; [0] = embeddings output, [l] = output of layer l
-  lastHiddenState: Tensor; // [B,T,H], the same tensor as hiddenStates[L]
+/** What forward returns with `outputHiddenStates: false`. */
+export interface RobertaLastOutput {
+  lastHiddenState: Tensor; // [B,T,H]
   poolerOutput: Tensor | null; // [B,H], null when the checkpoint has no pooler (e.g. roberta-base)
+}
+
+export interface RobertaOutput extends RobertaLastOutput {
+  hiddenStates: Tensor[]; // L+1 tensors [B,T,H]; [0] = embeddings output, [l] = output of layer l
+  // lastHiddenState is the same tensor as hiddenStates[L]
+}
+
+export interface RobertaForwardOptions {
+  /**
+   * Return the hidden state of every layer (default, what the poolers read), or — false, HF's
+   * output_hidden_states=False — only the last one, which saves L copies of [B,T,H] on the host.
+   */
+  outputHiddenStates?: boolean;
 }
 
 export interface RobertaLoadOptions {
@@ -176,8 +189,13 @@ export class RobertaModel {
     freeRobertaWeights(this.backend, this.weights);
   }
 
-  /** Runs the encoder on a padded batch; every hidden state is returned, each a fresh [B,T,H] tensor. */
-  forward(inputs: RobertaInputs): RobertaOutput {
+  /**
+   * Runs the encoder on a padded batch; every hidden state is returned, each a fresh [B,T,H] tensor
+   * (only the last with `outputHiddenStates: false`).
+   */
+  forward(inputs: RobertaInputs, options?: { outputHiddenStates?: true }): RobertaOutput;
+  forward(inputs: RobertaInputs, options: RobertaForwardOptions): RobertaLastOutput;
+  forward(inputs: RobertaInputs, options: RobertaForwardOptions = {}): RobertaOutput | RobertaLastOutput {
     const c = this.config;
     validateRobertaInputs(c, inputs);
     const { inputIds, attentionMask, batchSize: B, seqLen: T } = inputs;
@@ -191,16 +209,16 @@ export class RobertaModel {
     try {
       const maskAdd = s.upload(maskHost);
       this.embeddings(s.x, s.proj, inputIds, B, T);
-      const hiddenStates = [s.download(s.x, [B, T, H])];
+      const all = options.outputHiddenStates !== false;
+      const hiddenStates = all ? [s.download(s.x, [B, T, H])] : [];
       for (const layer of this.weights.layers) {
-        this.layer(s.next, s.x, layer, maskAdd, s, B, T);
-        [s.x, s.next] = [s.next, s.x];
-        hiddenStates.push(s.download(s.x, [B, T, H]));
+        this.layer(s.x, layer, maskAdd, s, B, T);
+        if (all) hiddenStates.push(s.download(s.x, [B, T, H]));
       }
-      const lastHiddenState = hiddenStates[hiddenStates.length - 1]!;
+      const lastHiddenState = all ? hiddenStates[hiddenStates.length - 1]! : s.download(s.x, [B, T, H]);
       const pooler = this.weights.pooler;
       const poolerOutput = pooler === null ? null : this.pooler(lastHiddenState.data, pooler, s, B, T);
-      return { hiddenStates, lastHiddenState, poolerOutput };
+      return all ? { hiddenStates, lastHiddenState, poolerOutput } : { lastHiddenState, poolerOutput };
     } finally {
       s.free();
     }
@@ -216,8 +234,8 @@ export class RobertaModel {
     this.backend.addLayerNorm(out, sum, null, ln.weight, ln.bias, B * T, c.hiddenSize, c.layerNormEps, null);
   }
 
-  // One post-LN layer: out[B,T,H] from x[B,T,H]
-  private layer(out: DeviceArray, x: DeviceArray, w: RobertaLayerWeights, maskAdd: DeviceArray, s: Scratch, B: number, T: number): void {
+  // One post-LN layer, x[B,T,H] updated in place (x is last read by the first residual)
+  private layer(x: DeviceArray, w: RobertaLayerWeights, maskAdd: DeviceArray, s: Scratch, B: number, T: number): void {
     const c = this.config;
     const { hiddenSize: H, numAttentionHeads: nh, layerNormEps: eps } = c;
     const hd = H / nh;
@@ -230,10 +248,10 @@ export class RobertaModel {
     // a = LayerNorm(ctx·Woᵀ + bo + x)
     be.linear(s.proj, s.ctx, w.attentionOutput.weight, w.attentionOutput.bias, N);
     be.addLayerNorm(s.a, s.proj, x, w.attentionLayerNorm.weight, w.attentionLayerNorm.bias, N, H, eps, null);
-    // out = LayerNorm(GELU(a·W1ᵀ + b1)·W2ᵀ + b2 + a)
+    // x = LayerNorm(GELU(a·W1ᵀ + b1)·W2ᵀ + b2 + a)
     be.linear(s.inter, s.a, w.intermediate.weight, w.intermediate.bias, N, true);
     be.linear(s.proj, s.inter, w.output.weight, w.output.bias, N);
-    be.addLayerNorm(out, s.proj, s.a, w.outputLayerNorm.weight, w.outputLayerNorm.bias, N, H, eps, null);
+    be.addLayerNorm(x, s.proj, s.a, w.outputLayerNorm.weight, w.outputLayerNorm.bias, N, H, eps, null);
   }
 
   // poolerOutput[B,H] = tanh(x[:,0,:]·Wpᵀ + bp), x the last hidden state on the host
@@ -250,8 +268,7 @@ export class RobertaModel {
 
 /** The activations of one forward, allocated from the backend and freed when it ends. */
 class Scratch {
-  x: DeviceArray; // [N,H], the current hidden state
-  next: DeviceArray; // [N,H], the next one
+  readonly x: DeviceArray; // [N,H], the hidden state, updated layer by layer
   readonly qkv: DeviceArray; // [N,3H]
   readonly ctx: DeviceArray; // [N,H]
   readonly proj: DeviceArray; // [N,H], a dense output before its residual and LayerNorm
@@ -262,12 +279,13 @@ class Scratch {
   constructor(private readonly backend: Backend, B: number, T: number, H: number, I: number) {
     const N = B * T;
     this.x = this.alloc(N * H);
-    this.next = this.alloc(N * H);
-    this.qkv = this.alloc(N * 3 * H);
+    // qkv is dead once attention has read it: the intermediate activations reuse its memory
+    const qkvOrInter = this.alloc(N * Math.max(3 * H, I));
+    this.qkv = backend.view(qkvOrInter, 0, N * 3 * H);
+    this.inter = backend.view(qkvOrInter, 0, N * I);
     this.ctx = this.alloc(N * H);
     this.proj = this.alloc(N * H);
     this.a = this.alloc(N * H);
-    this.inter = this.alloc(N * I);
   }
 
   alloc(n: number): DeviceArray {

@@ -4,8 +4,11 @@
 //            "__metadata__": { string: string }
 //   the rest the data area, raw little-endian elements; offsets are relative to its start.
 // Every check names the file (`source`) and the tensor, so that a corrupt download is easy to find.
-// F16 and BF16 are widened to Float32 on load (the dtype is still reported as stored) and narrowed with
-// round-to-nearest-even when written from Float32.
+// Reading goes header first through a ByteSource — bytes in memory, viewed in place, or a file read by
+// range (src/io/file-source.ts) — so nothing large is read before the header is checked, and a model
+// loader fetches each tensor's bytes once (readSafetensorsHeader, tensorBytes). parseSafetensors reads a
+// whole file held in memory into independent arrays, F16 and BF16 widened to Float32 (the dtype is
+// still reported as stored); they are narrowed with round-to-nearest-even when written from Float32.
 import { NotSupportedError, SafetensorsError } from "../errors.js";
 import { narrowBF16, narrowF16, widenBF16, widenF16 } from "../tensor/ops/half.js";
 import { numel, shapeToString } from "../tensor/tensor.js";

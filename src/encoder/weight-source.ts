@@ -29,10 +29,6 @@ export function safetensorsWeightSource(index: SafetensorsIndex, keys: Map<strin
     return t;
   };
   return {
-    format(name) {
-      const dtype = info(name).dtype;
-      return dtype === "F16" ? "f16" : dtype === "BF16" ? "bf16" : "f32";
-    },
     values(name, first, count): HostValues {
       const t = info(name);
       const where = `${index.source}: tensor "${t.name}"`;
@@ -49,7 +45,6 @@ export function safetensorsWeightSource(index: SafetensorsIndex, keys: Map<strin
 /** Values of Float32 tensors held in memory, by HF name. */
 export function tensorMapWeightSource(tensors: Map<string, Tensor>): WeightSource {
   return {
-    format: () => "f32",
     values: (name, first, count) => tensors.get(name)!.data.subarray(first, first + count),
   };
 }

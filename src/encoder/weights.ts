@@ -9,7 +9,7 @@
 // three); embedding tables go in chunks of rows, so no whole-table copy is ever staged on the host.
 import { WeightsError } from "../errors.js";
 import type { Backend, DeviceArray, DeviceTable, DeviceWeight, HostValues, TableDtype, WeightDtype } from "../tensor/backend.js";
-import { asFloat32 } from "../tensor/ops/half.js";
+import { writeFloat32, writeHalf } from "../tensor/ops/half.js";
 import { sameShape, shapeToString } from "../tensor/tensor.js";
 import type { RobertaConfig } from "./config.js";
 
@@ -62,8 +62,6 @@ export interface StoredTensorInfo {
  * that the next call overwrites, so callers copy it (into backend memory) before asking again.
  */
 export interface WeightSource {
-  /** How the tensor is stored: Float32 (F64 is rounded to it), or half-precision bits. */
-  format(name: string): "f32" | "f16" | "bf16";
   values(name: string, first: number, count: number): HostValues;
 }
 
@@ -151,12 +149,6 @@ export function resolveRobertaTensors(
   return keys;
 }
 
-/** dst[at ..] = values, as half bits (same format only) or as Float32 (half bits widened exactly). */
-function writeValues(dst: Float32Array | Uint16Array, at: number, values: HostValues): void {
-  if (dst instanceof Uint16Array) dst.set((values as { bits: Uint16Array }).bits, at);
-  else dst.set(asFloat32(values), at);
-}
-
 /**
  * Loads the checked tensors (resolveRobertaTensors) into `backend`: tables and linear weights in the
  * chosen precision, biases and LayerNorm parameters in Float32, query/key/value fused into one weight.
@@ -168,36 +160,40 @@ export function loadRobertaWeights(
   precision: WeightPrecision,
   hasPooler: boolean,
 ): RobertaWeights {
-  const H = config.hiddenSize;
   const weightDtype: WeightDtype = precision.quantize ?? precision.dtype;
   const shapes = robertaWeightShapes(config, hasPooler);
   const size = (name: string): number => shapes.get(name)!.reduce((a, b) => a * b, 1);
   const all = (name: string): HostValues => source.values(name, 0, size(name));
-  // every value is copied into backend memory before the next read, which may reuse the source's scratch
-  const vector = (name: string): DeviceArray => backend.upload(asFloat32(all(name)));
-  const layerNorm = (name: string): DeviceLayerNorm => ({ weight: vector(`${name}.weight`), bias: vector(`${name}.bias`) });
-  const linear = (name: string): DeviceLinear => {
-    const [rows, cols] = shapes.get(`${name}.weight`)!;
-    return { weight: backend.weight(all(`${name}.weight`), rows!, cols!, weightDtype), bias: vector(`${name}.bias`) };
+  // every value is copied out before the next read, which may reuse the source's scratch
+  const vector = (names: string[]): DeviceArray => {
+    const out = new Float32Array(names.reduce((n, name) => n + size(name), 0));
+    let at = 0;
+    for (const name of names) {
+      writeFloat32(out.subarray(at, at + size(name)), all(name));
+      at += size(name);
+    }
+    return backend.upload(out);
   };
-  // query | key | value side by side in one host buffer, reused by every layer: half bits when all three
-  // are stored in the same half format (the backend converts them once), Float32 otherwise
-  const qkvFloat = new Float32Array(3 * H * H);
-  const qkvBits = new Uint16Array(0);
-  let bitsBuffer = qkvBits;
-  const qkvBias = new Float32Array(3 * H);
-  const fused = (names: string[]): DeviceLinear => {
-    const formats = new Set(names.map((n) => source.format(`${n}.weight`)));
-    const format = formats.size === 1 ? [...formats][0]! : "f32";
-    if (format !== "f32" && bitsBuffer.length === 0) bitsBuffer = new Uint16Array(3 * H * H);
-    const dst = format === "f32" ? qkvFloat : bitsBuffer;
-    names.forEach((n, i) => {
-      writeValues(dst, i * H * H, all(`${n}.weight`));
-      writeValues(qkvBias, i * H, all(`${n}.bias`));
-    });
-    const weight: HostValues = format === "f32" ? qkvFloat : { bits: bitsBuffer, format };
-    return { weight: backend.weight(weight, 3 * H, H, weightDtype), bias: backend.upload(qkvBias) };
+  // a linear weight (or query | key | value side by side) goes through one host buffer, reused by every
+  // layer, in the form the backend keeps it (bits of the half format for f16/bf16, Float32 otherwise),
+  // sized for the largest: qkv [3H,H] or intermediate [I,H]
+  const half = weightDtype === "f16" || weightDtype === "bf16" ? weightDtype : null;
+  const H = config.hiddenSize;
+  const largest = Math.max(3 * H * H, config.intermediateSize * H);
+  const staging = half === null ? new Float32Array(largest) : new Uint16Array(largest);
+  const linear = (names: string[]): DeviceLinear => {
+    let at = 0;
+    for (const name of names) {
+      const part = staging.subarray(at, at + size(`${name}.weight`));
+      if (part instanceof Float32Array) writeFloat32(part, all(`${name}.weight`));
+      else writeHalf(part, all(`${name}.weight`), half!);
+      at += part.length;
+    }
+    const values: HostValues = staging instanceof Float32Array ? staging.subarray(0, at) : { bits: staging.subarray(0, at), format: half! };
+    const cols = shapes.get(`${names[0]!}.weight`)![1]!;
+    return { weight: backend.weight(values, at / cols, cols, weightDtype), bias: vector(names.map((n) => `${n}.bias`)) };
   };
+  const layerNorm = (name: string): DeviceLayerNorm => ({ weight: vector([`${name}.weight`]), bias: vector([`${name}.bias`]) });
   const table = (name: string): DeviceTable => {
     const [rows, cols] = shapes.get(name)!;
     const t = backend.table(rows!, cols!, precision.dtype);
@@ -214,11 +210,11 @@ export function loadRobertaWeights(
     const p = `encoder.layer.${i}`;
     const self = `${p}.attention.self`;
     layers.push({
-      qkv: fused([`${self}.query`, `${self}.key`, `${self}.value`]),
-      attentionOutput: linear(`${p}.attention.output.dense`),
+      qkv: linear([`${self}.query`, `${self}.key`, `${self}.value`]),
+      attentionOutput: linear([`${p}.attention.output.dense`]),
       attentionLayerNorm: layerNorm(`${p}.attention.output.LayerNorm`),
-      intermediate: linear(`${p}.intermediate.dense`),
-      output: linear(`${p}.output.dense`),
+      intermediate: linear([`${p}.intermediate.dense`]),
+      output: linear([`${p}.output.dense`]),
       outputLayerNorm: layerNorm(`${p}.output.LayerNorm`),
     });
   }
@@ -228,7 +224,7 @@ export function loadRobertaWeights(
     tokenTypeEmbeddings: table("embeddings.token_type_embeddings.weight"),
     embeddingsLayerNorm: layerNorm("embeddings.LayerNorm"),
     layers,
-    pooler: hasPooler ? linear("pooler.dense") : null,
+    pooler: hasPooler ? linear(["pooler.dense"]) : null,
   };
 }
 

@@ -79,7 +79,7 @@ export function checkLinearBackward(
 }
 
 /** The arrays of one LSTM step by their role: [B,in], [B,hid], [B,4·hid], [4·hid,in], [4·hid,hid], [4·hid]. */
-export function checkLstmCell(
+function checkLstmCell(
   fn: string, B: number, inputSize: number, hiddenSize: number,
   groups: { input: [string, DeviceArray | null][]; hidden: [string, DeviceArray][]; gates: DeviceArray;
     ih: [string, DeviceArray][]; hh: [string, DeviceArray][]; bias: [string, DeviceArray][] },
@@ -93,10 +93,41 @@ export function checkLstmCell(
   for (const [name, a] of groups.bias) checkSize(fn, name, a, [4 * hid], "[4·hid]");
 }
 
+/** Arguments of Backend.lstmCellForward, in its order. */
+export function checkLstmCellForward(
+  h: DeviceArray, c: DeviceArray, gates: DeviceArray, x: DeviceArray, hPrev: DeviceArray, cPrev: DeviceArray,
+  weightIh: DeviceArray, weightHh: DeviceArray, biasIh: DeviceArray, biasHh: DeviceArray, B: number, inputSize: number, hiddenSize: number,
+): void {
+  checkLstmCell("backend.lstmCellForward", B, inputSize, hiddenSize, {
+    input: [["x", x]], hidden: [["h", h], ["c", c], ["hPrev", hPrev], ["cPrev", cPrev]], gates,
+    ih: [["weightIh", weightIh]], hh: [["weightHh", weightHh]], bias: [["biasIh", biasIh], ["biasHh", biasHh]],
+  });
+}
+
+/** Arguments of Backend.lstmCellBackward, in its order. */
+export function checkLstmCellBackward(
+  dx: DeviceArray | null, dhPrev: DeviceArray, dcPrev: DeviceArray, dWeightIh: DeviceArray, dWeightHh: DeviceArray,
+  dBiasIh: DeviceArray, dBiasHh: DeviceArray, dh: DeviceArray, dc: DeviceArray, gates: DeviceArray, c: DeviceArray, cPrev: DeviceArray,
+  x: DeviceArray, hPrev: DeviceArray, weightIh: DeviceArray, weightHh: DeviceArray, B: number, inputSize: number, hiddenSize: number,
+): void {
+  checkLstmCell("backend.lstmCellBackward", B, inputSize, hiddenSize, {
+    input: [["x", x], ["dx", dx]], hidden: [["dhPrev", dhPrev], ["dcPrev", dcPrev], ["dh", dh], ["dc", dc], ["c", c], ["cPrev", cPrev], ["hPrev", hPrev]],
+    gates, ih: [["weightIh", weightIh], ["dWeightIh", dWeightIh]], hh: [["weightHh", weightHh], ["dWeightHh", dWeightHh]],
+    bias: [["dBiasIh", dBiasIh], ["dBiasHh", dBiasHh]],
+  });
+}
+
 /** Checks the shape and source of a weight or a table's rows. */
 export function checkHostValues(fn: string, values: { length: number } | { bits: Uint16Array }, rows: number, cols: number): void {
   const n = "bits" in values ? values.bits.length : values.length;
   if (!Number.isSafeInteger(rows) || rows < 0 || !Number.isSafeInteger(cols) || cols < 0 || n !== rows * cols) {
     throw new InputError(`${fn}: values: expected [rows,cols] = [${rows},${cols}] (${rows * cols} elements), got ${n} elements`);
+  }
+}
+
+/** A view [offset, offset + n) must lie inside the array. */
+export function checkView(a: DeviceArray, offset: number, n: number): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(n) || offset < 0 || n < 0 || offset + n > a.length) {
+    throw new InputError(`backend.view: elements [${offset},${offset + n}) are not inside an array of ${a.length}`);
   }
 }

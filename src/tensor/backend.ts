@@ -67,8 +67,10 @@ export interface Backend {
   upload(values: Float32Array): DeviceArray;
   /** A copy of a backend array on the host (into `out` when given; it must have the same length). */
   download(a: DeviceArray, out?: Float32Array): Float32Array;
-  /** Releases an array; using it afterwards is an error. */
+  /** Releases an array (not a view); using it or its views afterwards is an error. */
   free(a: DeviceArray): void;
+  /** Elements [offset, offset + n) of `a` as an array of their own, sharing a's memory (no copy); never freed itself. */
+  view(a: DeviceArray, offset: number, n: number): DeviceArray;
   /** W [rows, cols] converted to `dtype` (f16/bf16 narrowed to nearest even, int8 quantized per row) and packed. */
   weight(values: HostValues, rows: number, cols: number, dtype: WeightDtype): DeviceWeight;
   /** A zero-filled table [rows, cols], filled by writeTable (in chunks, so a large table needs no full host copy). */

@@ -9,12 +9,12 @@ import type {
 } from "./backend.js";
 import {
   checkAttention, checkElementwise, checkEmbeddingSum, checkHostValues, checkLayerNorm, checkLinear,
-  checkLinearBackward, checkLstmCell, checkMatmul,
+  checkLinearBackward, checkLstmCellBackward, checkLstmCellForward, checkMatmul, checkView,
 } from "./backend-checks.js";
 import { attentionBackward, attentionForward, attentionNaive } from "./ops/attention.js";
 import { gemmAccumulate, gemmTiled, gemmTransBTiled, transposeInto } from "./ops/gemm-kernel.js";
 import { geluBackward, geluForward } from "./ops/gelu.js";
-import { asFloat32, asHalf, halfToFloatTable, type HalfBits } from "./ops/half.js";
+import { asFloat32, asHalf, widenBF16Into, widenF16Into, writeFloat32, writeHalf, type HalfBits } from "./ops/half.js";
 import { layerNormBackward, layerNormForward } from "./ops/layernorm.js";
 import { linearBackward, linearForward, linearNaive } from "./ops/linear.js";
 import { linearHalf, linearHalfNaive } from "./ops/linear-half.js";
@@ -22,10 +22,10 @@ import { linearInt8, quantizeWeightInt8, type QuantizedWeight } from "./ops/line
 import { lstmCellBackward, lstmCellForward } from "./ops/lstm-cell.js";
 import { tanhForward } from "./ops/tanh.js";
 
-/** A js DeviceArray: a Float32Array this backend allocated (emptied when freed). */
+/** A js DeviceArray: a Float32Array this backend allocated, or a view of one (`parent`). */
 class JsArray implements DeviceArray {
   freed = false;
-  constructor(public data: Float32Array) {}
+  constructor(public data: Float32Array, readonly parent: JsArray | null = null) {}
   get length(): number {
     return this.data.length;
   }
@@ -67,7 +67,7 @@ function ownCopy<A extends Float32Array | Uint16Array>(converted: A, values: Hos
 /** Checks that `a` is a live array of this backend and returns its data. */
 function own(fn: string, name: string, a: DeviceArray): Float32Array {
   if (!(a instanceof JsArray)) throw new InputError(`${fn}: ${name} is not an array of the js backend`);
-  if (a.freed) throw new InputError(`${fn}: ${name} was freed`);
+  if (a.freed || a.parent?.freed === true) throw new InputError(`${fn}: ${name} was freed`);
   return a.data;
 }
 
@@ -87,18 +87,12 @@ function ownTable(fn: string, name: string, t: DeviceTable): JsTable {
   return t;
 }
 
-/** Row `row` of a table as Float32 into `out` [cols] (half bits widened by lookup or shift). */
+/** Row `row` of a table as Float32 into `out` [cols] (half bits widened exactly). */
 function tableRow(out: Float32Array, t: JsTable, row: number): void {
-  const { cols, data } = t;
-  if (data instanceof Float32Array) {
-    out.set(data.subarray(row * cols, (row + 1) * cols));
-  } else if (t.dtype === "f16") {
-    const table = halfToFloatTable();
-    for (let c = 0; c < cols; c++) out[c] = table[data[row * cols + c]!]!;
-  } else {
-    const u32 = new Uint32Array(out.buffer, out.byteOffset, cols);
-    for (let c = 0; c < cols; c++) u32[c] = data[row * cols + c]! << 16;
-  }
+  const values = t.data.subarray(row * t.cols, (row + 1) * t.cols);
+  if (values instanceof Float32Array) out.set(values);
+  else if (t.dtype === "f16") widenF16Into(out, values);
+  else widenBF16Into(out, values);
 }
 
 /**
@@ -143,9 +137,17 @@ export class JsBackend implements Backend {
 
   free(a: DeviceArray): void {
     const data = own("backend.free", "array", a);
+    if ((a as JsArray).parent !== null) throw new InputError("backend.free: a view is not freed (free the array it views)");
     this.bytesInUse -= data.byteLength;
     (a as JsArray).freed = true;
     (a as JsArray).data = new Float32Array(0);
+  }
+
+  view(a: DeviceArray, offset: number, n: number): DeviceArray {
+    const data = own("backend.view", "array", a);
+    checkView(a, offset, n);
+    const root = (a as JsArray).parent ?? (a as JsArray);
+    return new JsArray(data.subarray(offset, offset + n), root);
   }
 
   weight(values: HostValues, rows: number, cols: number, dtype: WeightDtype): DeviceWeight {
@@ -178,8 +180,9 @@ export class JsBackend implements Backend {
     if (!Number.isInteger(rows) || !Number.isInteger(firstRow) || firstRow < 0 || firstRow + rows > t.rows) {
       throw new InputError(`backend.writeTable: ${n} values from row ${firstRow} are not whole rows inside the table [${t.rows},${t.cols}]`);
     }
-    const converted = t.dtype === "f32" ? asFloat32(values) : asHalf(values, t.dtype);
-    t.data.set(converted, firstRow * t.cols);
+    const rowsOut = t.data.subarray(firstRow * t.cols, (firstRow + rows) * t.cols);
+    if (rowsOut instanceof Float32Array) writeFloat32(rowsOut, values);
+    else writeHalf(rowsOut, values, t.dtype as "f16" | "bf16");
   }
 
   freeWeight(w: DeviceWeight | DeviceTable): void {
@@ -309,10 +312,7 @@ export class JsBackend implements Backend {
   lstmCellForward(h: DeviceArray, c: DeviceArray, gates: DeviceArray, x: DeviceArray, hPrev: DeviceArray, cPrev: DeviceArray,
     weightIh: DeviceArray, weightHh: DeviceArray, biasIh: DeviceArray, biasHh: DeviceArray, B: number, inputSize: number, hiddenSize: number): void {
     const fn = "backend.lstmCellForward";
-    checkLstmCell(fn, B, inputSize, hiddenSize, {
-      input: [["x", x]], hidden: [["h", h], ["c", c], ["hPrev", hPrev], ["cPrev", cPrev]], gates,
-      ih: [["weightIh", weightIh]], hh: [["weightHh", weightHh]], bias: [["biasIh", biasIh], ["biasHh", biasHh]],
-    });
+    checkLstmCellForward(h, c, gates, x, hPrev, cPrev, weightIh, weightHh, biasIh, biasHh, B, inputSize, hiddenSize);
     lstmCellForward(own(fn, "h", h), own(fn, "c", c), own(fn, "gates", gates), own(fn, "x", x), own(fn, "hPrev", hPrev), own(fn, "cPrev", cPrev),
       own(fn, "weightIh", weightIh), own(fn, "weightHh", weightHh), own(fn, "biasIh", biasIh), own(fn, "biasHh", biasHh), B, inputSize, hiddenSize);
   }
@@ -321,11 +321,8 @@ export class JsBackend implements Backend {
     dBiasIh: DeviceArray, dBiasHh: DeviceArray, dh: DeviceArray, dc: DeviceArray, gates: DeviceArray, c: DeviceArray, cPrev: DeviceArray,
     x: DeviceArray, hPrev: DeviceArray, weightIh: DeviceArray, weightHh: DeviceArray, B: number, inputSize: number, hiddenSize: number): void {
     const fn = "backend.lstmCellBackward";
-    checkLstmCell(fn, B, inputSize, hiddenSize, {
-      input: [["x", x], ["dx", dx]], hidden: [["dhPrev", dhPrev], ["dcPrev", dcPrev], ["dh", dh], ["dc", dc], ["c", c], ["cPrev", cPrev], ["hPrev", hPrev]],
-      gates, ih: [["weightIh", weightIh], ["dWeightIh", dWeightIh]], hh: [["weightHh", weightHh], ["dWeightHh", dWeightHh]],
-      bias: [["dBiasIh", dBiasIh], ["dBiasHh", dBiasHh]],
-    });
+    checkLstmCellBackward(dx, dhPrev, dcPrev, dWeightIh, dWeightHh, dBiasIh, dBiasHh, dh, dc, gates, c, cPrev, x, hPrev, weightIh, weightHh,
+      B, inputSize, hiddenSize);
     lstmCellBackward(ownOrNull(fn, "dx", dx), own(fn, "dhPrev", dhPrev), own(fn, "dcPrev", dcPrev), own(fn, "dWeightIh", dWeightIh),
       own(fn, "dWeightHh", dWeightHh), own(fn, "dBiasIh", dBiasIh), own(fn, "dBiasHh", dBiasHh), own(fn, "dh", dh), own(fn, "dc", dc),
       own(fn, "gates", gates), own(fn, "c", c), own(fn, "cPrev", cPrev), own(fn, "x", x), own(fn, "hPrev", hPrev),

@@ -10,18 +10,18 @@ import type {
 } from "./backend.js";
 import {
   checkAttention, checkElementwise, checkEmbeddingSum, checkHostValues, checkLayerNorm, checkLinear,
-  checkLinearBackward, checkLstmCell, checkMatmul,
+  checkLinearBackward, checkLstmCellBackward, checkLstmCellForward, checkMatmul, checkView,
 } from "./backend-checks.js";
-import { asFloat32, asHalf } from "./ops/half.js";
+import { writeFloat32, writeHalf } from "./ops/half.js";
 import { WasmEngine, wasmSimdSupported, type PackedWeight, type Table } from "./wasm/engine.js";
 
 const WEIGHT_DTYPES: readonly WeightDtype[] = ["f32", "f16", "bf16", "int8"];
 const TABLE_DTYPES: readonly TableDtype[] = ["f32", "f16", "bf16"];
 
-/** A Float32 array in the engine's memory: [length] floats at byte offset ptr. */
+/** A Float32 array in the engine's memory: [length] floats at byte offset ptr; a view has the array it views as `parent`. */
 class WasmArray implements DeviceArray {
   freed = false;
-  constructor(readonly owner: WasmBackend, readonly ptr: number, readonly length: number) {}
+  constructor(readonly owner: WasmBackend, readonly ptr: number, readonly length: number, readonly parent: WasmArray | null = null) {}
 }
 
 class WasmWeight implements DeviceWeight {
@@ -113,7 +113,7 @@ export class WasmBackend implements Backend {
 
   private own(fn: string, name: string, a: DeviceArray): number {
     if (!(a instanceof WasmArray) || a.owner !== this) throw new InputError(`${fn}: ${name} is not an array of this wasm backend`);
-    if (a.freed) throw new InputError(`${fn}: ${name} was freed`);
+    if (a.freed || a.parent?.freed === true) throw new InputError(`${fn}: ${name} was freed`);
     return a.ptr;
   }
 
@@ -144,15 +144,25 @@ export class WasmBackend implements Backend {
 
   free(a: DeviceArray): void {
     const ptr = this.own("backend.free", "array", a);
+    if ((a as WasmArray).parent !== null) throw new InputError("backend.free: a view is not freed (free the array it views)");
     this.release(a as WasmArray, [ptr], 4 * a.length);
+  }
+
+  view(a: DeviceArray, offset: number, n: number): DeviceArray {
+    const ptr = this.own("backend.view", "array", a);
+    checkView(a, offset, n);
+    const root = (a as WasmArray).parent ?? (a as WasmArray);
+    return new WasmArray(this, ptr + 4 * offset, n, root);
   }
 
   weight(values: HostValues, rows: number, cols: number, dtype: WeightDtype): DeviceWeight {
     checkHostValues("backend.weight", values, rows, cols);
     if (!WEIGHT_DTYPES.includes(dtype)) throw new InputError(`backend.weight: dtype "${dtype}" is not one of ${WEIGHT_DTYPES.join(", ")}`);
+    // the engine converts what is not yet in the form of `dtype` (the loader hands it over already converted)
     const packed = this.engine.packWeight(values, rows, cols, dtype);
     const ptrs = packed.scales === 0 ? [packed.ptr] : [packed.ptr, packed.scales];
-    return this.track(new WasmWeight(this, packed, packed.bytes + (dtype === "int8" ? 4 * rows : 0)), ptrs, packed.bytes);
+    const bytes = packed.bytes + (dtype === "int8" ? 4 * rows : 0); // int8: the per-row scales too
+    return this.track(new WasmWeight(this, packed, bytes), ptrs, bytes);
   }
 
   table(rows: number, cols: number, dtype: TableDtype): DeviceTable {
@@ -171,9 +181,10 @@ export class WasmBackend implements Backend {
     if (!Number.isInteger(rows) || !Number.isInteger(firstRow) || firstRow < 0 || firstRow + rows > t.rows) {
       throw new InputError(`backend.writeTable: ${n} values from row ${firstRow} are not whole rows inside the table [${t.rows},${t.cols}]`);
     }
+    // converted straight into the table's rows in engine memory
     const { ptr, cols, dtype } = t.table;
-    if (dtype === "f32") this.engine.f32(ptr + 4 * firstRow * cols, n).set(asFloat32(values));
-    else new Uint16Array(this.engine.memory.buffer, ptr + 2 * firstRow * cols, n).set(asHalf(values, dtype));
+    if (dtype === "f32") writeFloat32(this.engine.f32(ptr + 4 * firstRow * cols, n), values);
+    else writeHalf(new Uint16Array(this.engine.memory.buffer, ptr + 2 * firstRow * cols, n), values, dtype);
   }
 
   freeWeight(w: DeviceWeight | DeviceTable): void {
@@ -183,7 +194,7 @@ export class WasmBackend implements Backend {
     if (w.freed) throw new InputError("backend.freeWeight: already freed");
     if (w instanceof WasmWeight) {
       const { ptr, scales } = w.packed;
-      this.release(w, scales === 0 ? [ptr] : [ptr, scales], w.packed.bytes);
+      this.release(w, scales === 0 ? [ptr] : [ptr, scales], w.bytes);
     } else {
       this.release(w, [w.table.ptr], w.bytes);
     }
@@ -318,10 +329,7 @@ export class WasmBackend implements Backend {
   lstmCellForward(h: DeviceArray, c: DeviceArray, gates: DeviceArray, x: DeviceArray, hPrev: DeviceArray, cPrev: DeviceArray,
     weightIh: DeviceArray, weightHh: DeviceArray, biasIh: DeviceArray, biasHh: DeviceArray, B: number, inputSize: number, hiddenSize: number): void {
     const fn = "backend.lstmCellForward";
-    checkLstmCell(fn, B, inputSize, hiddenSize, {
-      input: [["x", x]], hidden: [["h", h], ["c", c], ["hPrev", hPrev], ["cPrev", cPrev]], gates,
-      ih: [["weightIh", weightIh]], hh: [["weightHh", weightHh]], bias: [["biasIh", biasIh], ["biasHh", biasHh]],
-    });
+    checkLstmCellForward(h, c, gates, x, hPrev, cPrev, weightIh, weightHh, biasIh, biasHh, B, inputSize, hiddenSize);
     const p = (name: string, a: DeviceArray): number => this.own(fn, name, a);
     this.engine.lstmCellForward(p("h", h), p("c", c), p("gates", gates), p("x", x), p("hPrev", hPrev), p("cPrev", cPrev),
       p("weightIh", weightIh), p("weightHh", weightHh), p("biasIh", biasIh), p("biasHh", biasHh), B, inputSize, hiddenSize);
@@ -331,11 +339,8 @@ export class WasmBackend implements Backend {
     dBiasIh: DeviceArray, dBiasHh: DeviceArray, dh: DeviceArray, dc: DeviceArray, gates: DeviceArray, c: DeviceArray, cPrev: DeviceArray,
     x: DeviceArray, hPrev: DeviceArray, weightIh: DeviceArray, weightHh: DeviceArray, B: number, inputSize: number, hiddenSize: number): void {
     const fn = "backend.lstmCellBackward";
-    checkLstmCell(fn, B, inputSize, hiddenSize, {
-      input: [["x", x], ["dx", dx]], hidden: [["dhPrev", dhPrev], ["dcPrev", dcPrev], ["dh", dh], ["dc", dc], ["c", c], ["cPrev", cPrev], ["hPrev", hPrev]],
-      gates, ih: [["weightIh", weightIh], ["dWeightIh", dWeightIh]], hh: [["weightHh", weightHh], ["dWeightHh", dWeightHh]],
-      bias: [["dBiasIh", dBiasIh], ["dBiasHh", dBiasHh]],
-    });
+    checkLstmCellBackward(dx, dhPrev, dcPrev, dWeightIh, dWeightHh, dBiasIh, dBiasHh, dh, dc, gates, c, cPrev, x, hPrev, weightIh, weightHh,
+      B, inputSize, hiddenSize);
     const p = (name: string, a: DeviceArray): number => this.own(fn, name, a);
     this.engine.lstmCellBackward(this.ownOrZero(fn, "dx", dx), p("dhPrev", dhPrev), p("dcPrev", dcPrev), p("dWeightIh", dWeightIh),
       p("dWeightHh", dWeightHh), p("dBiasIh", dBiasIh), p("dBiasHh", dBiasHh), p("dh", dh), p("dc", dc), p("gates", gates), p("c", c),

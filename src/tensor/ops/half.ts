@@ -104,17 +104,23 @@ export function widenHalf(bits: Uint16Array, format: "f16" | "bf16"): Float32Arr
   return format === "f16" ? widenF16(bits) : widenBF16(bits);
 }
 
+/** out[i] = bits of `format` nearest to values[i] (ties to even), for every i of values. */
+export function narrowHalfInto(out: Uint16Array, values: Float32Array, format: "f16" | "bf16"): void {
+  const narrow = format === "f16" ? f32ToF16 : f32ToBf16;
+  for (let i = 0; i < values.length; i++) out[i] = narrow(values[i]!);
+}
+
 /** Float32 values narrowed to f16 bits (nearest, ties to even). */
 export function narrowF16(values: Float32Array): Uint16Array {
   const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = f32ToF16(values[i]!);
+  narrowHalfInto(out, values, "f16");
   return out;
 }
 
 /** Float32 values narrowed to bf16 bits (nearest, ties to even). */
 export function narrowBF16(values: Float32Array): Uint16Array {
   const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = f32ToBf16(values[i]!);
+  narrowHalfInto(out, values, "bf16");
   return out;
 }
 
@@ -132,4 +138,23 @@ export function asFloat32(values: Float32Array | HalfBits): Float32Array {
 export function asHalf(values: Float32Array | HalfBits, format: "f16" | "bf16"): Uint16Array {
   if (!(values instanceof Float32Array) && values.format === format) return values.bits;
   return narrowHalf(asFloat32(values), format);
+}
+
+/** out[0 .. n) = values as Float32 (copied, or half bits widened exactly); n = the number of values. */
+export function writeFloat32(out: Float32Array, values: Float32Array | HalfBits): void {
+  if (values instanceof Float32Array) out.set(values);
+  else if (values.format === "f16") widenF16Into(out, values.bits);
+  else widenBF16Into(out, values.bits);
+}
+
+/** out[0 .. n) = values as bits of `format` (copied when they already are, else rounded, ties to even). */
+export function writeHalf(out: Uint16Array, values: Float32Array | HalfBits, format: "f16" | "bf16"): void {
+  if (values instanceof Float32Array) narrowHalfInto(out, values, format);
+  else if (values.format === format) out.set(values.bits);
+  else {
+    // the other half format: widen exactly, then round to this one
+    const widen = values.format === "f16" ? f16ToF32 : bf16ToF32;
+    const narrow = format === "f16" ? f32ToF16 : f32ToBf16;
+    for (let i = 0; i < values.bits.length; i++) out[i] = narrow(widen(values.bits[i]!));
+  }
 }

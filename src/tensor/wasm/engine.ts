@@ -1,7 +1,7 @@
 // The WebAssembly SIMD engine: one WebAssembly.Memory (shared when SharedArrayBuffer exists), an allocator
 // over it, packed weights, and one method per kernel. Pointers are byte offsets into `memory`; arrays are
 // little-endian Float32 unless said. The engine knows nothing of RoBERTa, tensors or the Backend interface:
-// pointers in, numbers out (see /SPEED-DESIGN.md, Layer 1, for the contract).
+// pointers in, numbers out (Layer 1 of the design of issue 8, "Speed").
 // Legend: N rows, K in-features, H hidden, T tokens, B batch, nh heads, hd head size.
 //
 // Threads: every kernel takes its range (rows, panels, (batch, head) blocks or columns) as its last two
@@ -9,7 +9,9 @@
 // sums across parts, so results are bit-identical run to run and for any thread count.
 //
 // Deviations from SPEED-DESIGN.md: none in the signatures. `create` clamps `threads` to 1 where memory
-// cannot be shared (no SharedArrayBuffer); `threads` says what was granted.
+// cannot be shared (no SharedArrayBuffer); `threads` says what was granted. Additions: `bytesInUse`, the
+// exported `split` (the static partition) and the `WeightDtype` / `TableDtype` / `HalfBits` types.
+import { InputError, NotSupportedError } from "../../errors.js";
 import { narrowHalf, widenHalf } from "../ops/half.js";
 import { quantizeWeightInt8 } from "../ops/linear-int8.js";
 import { Allocator } from "./allocator.js";
@@ -33,7 +35,11 @@ export interface PackedWeight {
   readonly scales: number;
 }
 
-/** An embedding table [rows, cols], row-major, in memory as f32 or as 16-bit floats. */
+/**
+ * An embedding table [rows, cols]: plain row-major elements of its dtype at `ptr` (4 bytes each for f32, the
+ * raw 2-byte bits for f16 / bf16), nothing else. So a caller may fill one in place, row chunk by row chunk
+ * (`malloc(rows·cols·size)`, then write through `u8`), instead of staging it whole with `table()`.
+ */
 export interface Table {
   readonly ptr: number;
   readonly rows: number;
@@ -70,20 +76,18 @@ export class WasmEngine {
   private readonly exports: Record<Kernel, (...args: number[]) => void>;
   private readonly allocator: Allocator;
   private readonly pool: WorkerPool | null;
-  private readonly controlPtr: number;
   /** Scratch owned by the engine: per-thread regions for kernels, and named shared buffers for multi-step ops. */
   private threadScratch = { ptr: 0, stride: 0 };
   private readonly shared = new Map<string, { ptr: number; bytes: number }>();
   private disposed = false;
 
   private constructor(memory: WasmMemory, exports: Record<Kernel, (...args: number[]) => void>, allocator: Allocator,
-    threads: number, pool: WorkerPool | null, controlPtr: number) {
+    threads: number, pool: WorkerPool | null) {
     this.memory = memory;
     this.exports = exports;
     this.allocator = allocator;
     this.threads = threads;
     this.pool = pool;
-    this.controlPtr = controlPtr;
   }
 
   /**
@@ -93,9 +97,9 @@ export class WasmEngine {
    */
   static async create(options: { threads?: number; maximumBytes?: number } = {}): Promise<WasmEngine> {
     const api = wasmApi();
-    if (api === null || !wasmSimdSupported()) throw new Error("not supported: WebAssembly SIMD is not available on this host");
+    if (api === null || !wasmSimdSupported()) throw new NotSupportedError("WebAssembly SIMD is not available on this host");
     const requested = options.threads ?? 1;
-    if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`WasmEngine.create: threads must be a positive integer, got ${requested}`);
+    if (!Number.isInteger(requested) || requested < 1) throw new InputError(`WasmEngine.create: threads must be a positive integer, got ${requested}`);
     const maxPages = Math.min(MAX_PAGES, Math.ceil((options.maximumBytes ?? MAX_PAGES * PAGE) / PAGE));
     const shared = typeof SharedArrayBuffer !== "undefined";
     const threads = shared ? requested : 1;
@@ -110,10 +114,11 @@ export class WasmEngine {
       memory.grow(pages);
     };
     const allocator = new Allocator(64, grow, (ptr, n) => new Uint8Array(memory.buffer, ptr, n).fill(0));
+    // the pool's control block (sequence number, pending count, each worker's arguments) lives in the memory
     const controlPtr = allocator.malloc(controlBytes(threads - 1));
     const exports = Object.fromEntries(KERNELS.map((k) => [k, instance.exports[k]])) as Record<Kernel, (...args: number[]) => void>;
     const pool = threads > 1 ? await WorkerPool.start(module, memory, controlPtr, threads - 1, KERNELS) : null;
-    return new WasmEngine(memory, exports, allocator, threads, pool, controlPtr);
+    return new WasmEngine(memory, exports, allocator, threads, pool);
   }
 
   // ---- memory -------------------------------------------------------------------------------------------
@@ -229,7 +234,9 @@ export class WasmEngine {
     }
     const dtype = w.dtype === "f32" ? 0 : DTYPE_CODE[w.dtype];
     const scratch = dtype === 0 ? 0 : this.ensureThreadScratch(K * TILE.nr * 4);
-    const rowBlock = Math.max(TILE.mr, Math.floor(ROW_BLOCK_BYTES / (K * 4) / TILE.mr) * TILE.mr);
+    // half-size weights widen each panel once per row block: blocks of at least 64 rows amortize that
+    const rows = Math.max(dtype === 0 ? TILE.mr : 64, Math.floor(ROW_BLOCK_BYTES / (K * 4)));
+    const rowBlock = Math.floor(rows / TILE.mr) * TILE.mr;
     this.dispatch("linear", parts.map(([s, e], t) => {
       const sc = scratch === 0 ? 0 : this.scratchOf(t);
       return byRows
@@ -313,7 +320,7 @@ export class WasmEngine {
   embeddingSum(out: number, ids: number, positionIds: number, word: Table, position: Table, tokenType: Table, N: number): void {
     const H = word.cols;
     if (position.cols !== H || tokenType.cols !== H) {
-      throw new RangeError(`embeddingSum: tables of ${word.cols}, ${position.cols} and ${tokenType.cols} columns`);
+      throw new InputError(`embeddingSum: tables of ${word.cols}, ${position.cols} and ${tokenType.cols} columns`);
     }
     this.dispatch("embedding_sum", split(N, this.threads).map(([s, e]) =>
       [out, ids, positionIds, word.ptr, DTYPE_CODE[word.dtype], position.ptr, DTYPE_CODE[position.dtype],
@@ -394,11 +401,6 @@ export class WasmEngine {
     this.shared.set(name, { ptr, bytes });
     return ptr;
   }
-
-  /** The control block's address (tests check that nothing else overlaps it). */
-  get controlBlock(): number {
-    return this.controlPtr;
-  }
 }
 
 /** [start, end) of `parts` equal contiguous pieces of [0, total), always the same for the same arguments. */
@@ -421,7 +423,7 @@ function panelsBytes(n: number, k: number): number {
 function checkMatrix(fn: string, src: Float32Array | HalfBits, rows: number, cols: number): void {
   const n = src instanceof Float32Array ? src.length : src.bits.length;
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0 || n !== rows * cols) {
-    throw new RangeError(`${fn}: expected [${rows},${cols}] (${rows * cols} values), got ${n}`);
+    throw new InputError(`${fn}: expected [${rows},${cols}] (${rows * cols} values), got ${n}`);
   }
 }
 

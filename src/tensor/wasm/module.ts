@@ -9,26 +9,30 @@ import { int8Kernels } from "./kernels/gemm-int8.js";
 import { layerNormKernels } from "./kernels/layernorm.js";
 import { lstmKernels } from "./kernels/lstm.js";
 import { mathFunctions } from "./kernels/math.js";
+import { NotSupportedError } from "../../errors.js";
 import { wasmApi, type WasmModule } from "./wasm-api.js";
 
-/** The f32 GEMM tile: 5 rows × 8 columns (see gemm.ts and bench/kernels.ts for why). */
-export const TILE: TileShape = { mr: 5, nr: 8 };
+/** The f32 GEMM tile: 4 rows × 8 columns, k not unrolled (gemm.ts says why, with the measurements). */
+export const TILE: TileShape = { mr: 4, nr: 8, unroll: 1 };
 /** Rows per int8 tile (8 columns, as TILE.nr). */
 export const TILE_ROWS_INT8 = 4;
 /** Largest memory in 64 KiB pages: 4 GiB, all that 32-bit addresses reach. */
 export const MAX_PAGES = 65536;
 
-/** The complete module text; `shared` imports a shared memory (threads), otherwise a plain one. */
-export function moduleText(shared: boolean): string {
+/**
+ * The complete module text; `shared` imports a shared memory (threads), otherwise a plain one. `tile` is
+ * the f32 GEMM tile (the engine always uses TILE; other shapes are for measuring, see bench/kernels.ts).
+ */
+export function moduleText(shared: boolean, tile: TileShape = TILE): string {
   return `(module
   (import "env" "memory" (memory 1 ${MAX_PAGES}${shared ? " shared" : ""}))
   ${mathFunctions()}
   ${convertFunctions()}
-  ${gemmKernels(TILE)}
-  ${int8Kernels(TILE.nr, TILE_ROWS_INT8)}
+  ${gemmKernels(tile)}
+  ${int8Kernels(tile.nr, TILE_ROWS_INT8)}
   ${elementwiseKernels()}
   ${layerNormKernels()}
-  ${attentionKernels(TILE.nr)}
+  ${attentionKernels(tile.nr)}
   ${lstmKernels()}
 )`;
 }
@@ -40,7 +44,7 @@ export function kernelModule(shared: boolean): WasmModule {
   let module = compiled.get(shared);
   if (module === undefined) {
     const api = wasmApi();
-    if (api === null) throw new Error("not supported: this JavaScript host has no WebAssembly");
+    if (api === null) throw new NotSupportedError("this JavaScript host has no WebAssembly");
     module = new api.Module(assemble(moduleText(shared)));
     compiled.set(shared, module);
   }

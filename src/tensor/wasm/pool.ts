@@ -9,6 +9,7 @@
 // under vitest, from the built dist/, and inside a bundle that moves files around.
 // A browser's main thread may not Atomics.wait: there the caller spins on the pending count instead (or run
 // the engine inside a worker, where waiting is allowed).
+import { NotSupportedError } from "../../errors.js";
 import type { WasmMemory, WasmModule } from "./wasm-api.js";
 
 /** Int32 slots of the control block. */
@@ -92,7 +93,7 @@ export class WorkerPool {
         ready.push(firstMessage((f) => w.once("message", f), (f) => w.once("error", f)));
       } else {
         const WebWorker = (globalThis as { Worker?: new (url: string) => WebWorkerLike }).Worker;
-        if (WebWorker === undefined) throw new Error("not supported: threads need worker_threads or Web Workers");
+        if (WebWorker === undefined) throw new NotSupportedError("threads need worker_threads or Web Workers");
         const blob = URL.createObjectURL(new Blob([WEB_WORKER], { type: "text/javascript" }));
         const w = new WebWorker(blob);
         workers.push(w);

@@ -21,7 +21,7 @@ afterAll(() => engine.dispose());
 it("SIMD is detected on this host", () => expect(wasmSimdSupported()).toBe(true));
 
 describe("linear (f32 packed GEMM, fused bias and GELU)", () => {
-  // [N, in, out]: roberta-base-like, sizes off the 5×8 tile, N = 1, K = 1, out < 8
+  // [N, in, out]: roberta-base-like, sizes off the 4×8 tile, N = 1, K = 1, out < 8
   const shapes: [number, number, number][] = [[37, 768, 99], [1, 13, 8], [5, 8, 16], [23, 1, 7], [64, 33, 3], [130, 64, 257]];
   for (const [N, K, O] of shapes) {
     for (const act of [0, 1] as const) {

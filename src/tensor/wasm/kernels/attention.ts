@@ -3,7 +3,13 @@
 // Legend: B batch, T tokens, nh heads, hd head size. A thread holds one block's [T,T] scores at a time, in its
 // scratch (or in `probs` when the caller keeps them for backward). The products run on the GEMM tiles:
 //   S = Q·Kᵀ (Kᵀ packed into panels), P = softmax(S·scale + maskAdd[b]) row by row, ctx = P·V (V packed).
-import { params } from "./wat-util.js";
+import { params, range } from "./wat-util.js";
+
+/** i8x16.shuffle picking f32 lanes (0–3 from a, 4–7 from b). */
+function shuffle(a: string, b: string, lanes: readonly number[]): string {
+  const bytes = lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
+  return `(i8x16.shuffle ${bytes.join(" ")} (local.get ${a}) (local.get ${b}))`;
+}
 
 export function attentionKernels(nr: number): string {
   const blockSetup = `
@@ -21,43 +27,84 @@ export function attentionKernels(nr: number): string {
     (local.set $TT (i32.mul (local.get $T) (local.get $T)))`;
   const common = "(local $blk i32) (local $b i32) (local $h i32) (local $q i32) (local $k i32) (local $v i32) (local $H i32) (local $H3 i32) (local $ld i32) (local $TT i32) (local $p i32)";
   return `
-  ;; pack_t(dst, src, ld, rows, cols): rows of src [rows, ld] as panel columns: dst[p][c][j] = src[(p·NR + j)·ld + c], 0 past rows
+  ;; pack_t(dst, src, ld, rows, cols): rows of src [rows, ld] as panel columns: dst[p][c][j] = src[(p·NR + j)·ld + c], 0 past rows.
+  ;; A panel of NR whole rows goes 4 rows × 4 columns at a time through a 4×4 transpose in registers
+  ;; (when cols is a multiple of 4); the last, partial panel element by element.
   (func $pack_t ${params("i32", ["$dst", "$src", "$ld", "$rows", "$cols"])} (local $p i32) (local $c i32) (local $j i32) (local $r i32)
+    (local $g i32) (local $s i32) (local $d i32) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
     (block $done (loop $panels
       (br_if $done (i32.ge_u (i32.mul (local.get $p) (i32.const ${nr})) (local.get $rows)))
-      (local.set $c (i32.const 0))
-      (block $cd (loop $cl
-        (br_if $cd (i32.ge_u (local.get $c) (local.get $cols)))
-        (local.set $j (i32.const 0))
-        (loop $jl
-          (local.set $r (i32.add (i32.mul (local.get $p) (i32.const ${nr})) (local.get $j)))
-          (f32.store (local.get $dst) (if (result f32) (i32.lt_u (local.get $r) (local.get $rows))
-            (then (f32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $ld)) (local.get $c)) (i32.const 2)))))
-            (else (f32.const 0))))
-          (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br_if $jl (i32.lt_u (local.get $j) (i32.const ${nr}))))
-        (local.set $c (i32.add (local.get $c) (i32.const 1)))
-        (br $cl)))
+      (if (i32.and (i32.le_u (i32.mul (i32.add (local.get $p) (i32.const 1)) (i32.const ${nr})) (local.get $rows))
+                   (i32.eqz (i32.and (local.get $cols) (i32.const 3))))
+        (then
+          ;; whole panel: for each group g of 4 rows and each 4 columns c..c+3, transpose a 4×4 block
+          (local.set $g (i32.const 0))
+          (loop $groups
+            (local.set $s (i32.add (local.get $src) (i32.shl (i32.mul (i32.add (i32.mul (local.get $p) (i32.const ${nr})) (local.get $g)) (local.get $ld)) (i32.const 2))))
+            (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $g) (i32.const 2))))
+            (local.set $c (i32.const 0))
+            (block $cd (loop $cl
+              (br_if $cd (i32.ge_u (local.get $c) (local.get $cols)))
+              (local.set $a0 (v128.load (local.get $s)))
+              (local.set $a1 (v128.load (i32.add (local.get $s) (i32.shl (local.get $ld) (i32.const 2)))))
+              (local.set $a2 (v128.load (i32.add (local.get $s) (i32.shl (local.get $ld) (i32.const 3)))))
+              (local.set $a3 (v128.load (i32.add (local.get $s) (i32.mul (local.get $ld) (i32.const 12)))))
+              (local.set $u0 ${shuffle("$a0", "$a1", [0, 4, 1, 5])})
+              (local.set $u1 ${shuffle("$a2", "$a3", [0, 4, 1, 5])})
+              (local.set $u2 ${shuffle("$a0", "$a1", [2, 6, 3, 7])})
+              (local.set $u3 ${shuffle("$a2", "$a3", [2, 6, 3, 7])})
+              (v128.store (local.get $d) ${shuffle("$u0", "$u1", [0, 1, 4, 5])})
+              (v128.store offset=${nr * 4} (local.get $d) ${shuffle("$u0", "$u1", [2, 3, 6, 7])})
+              (v128.store offset=${nr * 8} (local.get $d) ${shuffle("$u2", "$u3", [0, 1, 4, 5])})
+              (v128.store offset=${nr * 12} (local.get $d) ${shuffle("$u2", "$u3", [2, 3, 6, 7])})
+              (local.set $s (i32.add (local.get $s) (i32.const 16)))
+              (local.set $d (i32.add (local.get $d) (i32.const ${nr * 16})))
+              (local.set $c (i32.add (local.get $c) (i32.const 4)))
+              (br $cl)))
+            (local.set $g (i32.add (local.get $g) (i32.const 4)))
+            (br_if $groups (i32.lt_u (local.get $g) (i32.const ${nr}))))
+          (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $cols) (i32.const ${nr * 4})))))
+        (else
+          (local.set $c (i32.const 0))
+          (block $cd (loop $cl
+            (br_if $cd (i32.ge_u (local.get $c) (local.get $cols)))
+            (local.set $j (i32.const 0))
+            (loop $jl
+              (local.set $r (i32.add (i32.mul (local.get $p) (i32.const ${nr})) (local.get $j)))
+              (f32.store (local.get $dst) (if (result f32) (i32.lt_u (local.get $r) (local.get $rows))
+                (then (f32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $ld)) (local.get $c)) (i32.const 2)))))
+                (else (f32.const 0))))
+              (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br_if $jl (i32.lt_u (local.get $j) (i32.const ${nr}))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $cl)))))
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
       (br $panels))))
 
   ;; pack_n(dst, src, ld, rows, cols): columns of src [rows, ld] in panels: dst[p][r][j] = src[r·ld + p·NR + j], 0 past cols
-  (func $pack_n ${params("i32", ["$dst", "$src", "$ld", "$rows", "$cols"])} (local $p i32) (local $r i32) (local $j i32) (local $c i32)
+  ;; (a panel of NR whole columns is copied a vector at a time)
+  (func $pack_n ${params("i32", ["$dst", "$src", "$ld", "$rows", "$cols"])} (local $p i32) (local $r i32) (local $j i32) (local $c i32) (local $s i32)
     (block $done (loop $panels
       (br_if $done (i32.ge_u (i32.mul (local.get $p) (i32.const ${nr})) (local.get $cols)))
       (local.set $r (i32.const 0))
       (block $rd (loop $rl
         (br_if $rd (i32.ge_u (local.get $r) (local.get $rows)))
-        (local.set $j (i32.const 0))
-        (loop $jl
-          (local.set $c (i32.add (i32.mul (local.get $p) (i32.const ${nr})) (local.get $j)))
-          (f32.store (local.get $dst) (if (result f32) (i32.lt_u (local.get $c) (local.get $cols))
-            (then (f32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $ld)) (local.get $c)) (i32.const 2)))))
-            (else (f32.const 0))))
-          (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br_if $jl (i32.lt_u (local.get $j) (i32.const ${nr}))))
+        (local.set $s (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $ld)) (i32.mul (local.get $p) (i32.const ${nr}))) (i32.const 2))))
+        (if (i32.le_u (i32.mul (i32.add (local.get $p) (i32.const 1)) (i32.const ${nr})) (local.get $cols))
+          (then
+            ${range(nr / 4).map((v) => `(v128.store offset=${16 * v} (local.get $dst) (v128.load offset=${16 * v} (local.get $s)))`).join("\n            ")}
+            (local.set $dst (i32.add (local.get $dst) (i32.const ${nr * 4}))))
+          (else
+            (local.set $j (i32.const 0))
+            (loop $jl
+              (local.set $c (i32.add (i32.mul (local.get $p) (i32.const ${nr})) (local.get $j)))
+              (f32.store (local.get $dst) (if (result f32) (i32.lt_u (local.get $c) (local.get $cols))
+                (then (f32.load (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 2)))))
+                (else (f32.const 0))))
+              (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br_if $jl (i32.lt_u (local.get $j) (i32.const ${nr}))))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rl)))
       (local.set $p (i32.add (local.get $p) (i32.const 1)))

@@ -6,10 +6,21 @@
 // Every output element is summed in k order with a multiply then an add (WebAssembly SIMD has no FMA), so
 // a result does not depend on the tile shape, on the row blocking, or on how rows and panels are split
 // between threads: bit-identical for any thread count.
+//
+// Why 4×8 and no unrolling (V8 11.3 / Node 20 on x64, 16 xmm registers, of which TurboFan allocates 15):
+// the tile keeps 8 accumulators + 2 panel vectors + 1 broadcast = 11 registers live, and each step k is
+// 2 vector loads + 4 broadcast loads (vbroadcastss) for 8 multiplies and 8 adds. Larger tiles spill, and so
+// does unrolling k: TurboFan hoists every load of the unrolled body to its top, which needs more registers
+// than there are (seen in --print-wasm-code). Measured with the roberta-base shapes (M = 1024, CPU time
+// of one thread on this shared Zen 5 machine, GFLOP/s for 768→768 / 768→3072 / 3072→768):
+//   4×8: 50 / 46 / 44      4×8 unrolled ×2: 32 / 30 / 26     ×4: 27 / 27 / 27
+//   5×8: 22 / 21 / 20      6×8: 26 / 25 / 22      3×12: 20 / 20 / 19      4×12: 26 / 26 / 24
+//   3×8: 41 / 44 / 38      2×16: 45 / 43 / 36     (the TS tiled kernel: ≈ 5)
+// Row blocks of 256 KB of x (64–256 KB measured alike) keep a block in L2 while all panels pass through.
 import { lines, locals, params, range } from "./wat-util.js";
 
-/** Tile shape: rows of x per tile (MR) and columns per panel (NR, a multiple of 4). */
-export interface TileShape { readonly mr: number; readonly nr: number }
+/** Tile shape: rows of x per tile (MR), columns per panel (NR, a multiple of 4), steps of k per loop trip. */
+export interface TileShape { readonly mr: number; readonly nr: number; readonly unroll?: number }
 
 /** The accumulator name of row r, vector j (columns 4j..4j+3). */
 export const acc = (r: number, j: number): string => `$c${r}_${j}`;
@@ -239,5 +250,5 @@ function gemm(shape: TileShape): string {
 
 /** Every f32 GEMM function: tiles 1..MR, $panel_rows, linear, gemm, transpose. */
 export function gemmKernels(shape: TileShape): string {
-  return [...range(shape.mr).map((m) => tileF32(shape, m + 1, 4)), panelRows(shape), linear(shape), gemm(shape)].join("\n");
+  return [...range(shape.mr).map((m) => tileF32(shape, m + 1, shape.unroll ?? 1)), panelRows(shape), linear(shape), gemm(shape)].join("\n");
 }

@@ -24,8 +24,8 @@ function columns(vector: string, scalar: string): string {
       (br $sl)))`;
 }
 
+/** The address base + $o (the current column's byte offset; w and b are indexed by the same offset as a row). */
 const at = (base: string): string => `(i32.add (local.get ${base}) (local.get $o))`;
-const atW = (base: string): string => `(i32.add (local.get ${base}) (local.get $o))`;
 
 export function layerNormKernels(): string {
   return `
@@ -66,8 +66,8 @@ export function layerNormKernels(): string {
         (f32.div (f32.add ${hsum("$acc")} (local.get $t)) (f32.convert_i32_u (local.get $H))) (local.get $eps)))))
       ;; y = (s − μ) · rstd · w + b
       ${columns(`(v128.store ${at("$yr")} (f32x4.add (f32x4.mul (f32x4.mul (f32x4.sub (v128.load ${at("$s")}) (f32x4.splat (local.get $mu))) (f32x4.splat (local.get $rs)))
-                   (v128.load ${atW("$w")})) (v128.load ${atW("$b")})))`,
-                `(f32.store ${at("$yr")} (f32.add (f32.mul (f32.mul (f32.sub (f32.load ${at("$s")}) (local.get $mu)) (local.get $rs)) (f32.load ${atW("$w")})) (f32.load ${atW("$b")})))`)}
+                   (v128.load ${at("$w")})) (v128.load ${at("$b")})))`,
+                `(f32.store ${at("$yr")} (f32.add (f32.mul (f32.mul (f32.sub (f32.load ${at("$s")}) (local.get $mu)) (local.get $rs)) (f32.load ${at("$w")})) (f32.load ${at("$b")})))`)}
       (if (local.get $mean) (then (f32.store (i32.add (local.get $mean) (i32.shl (local.get $row) (i32.const 2))) (local.get $mu))))
       (if (local.get $rstd) (then (f32.store (i32.add (local.get $rstd) (i32.shl (local.get $row) (i32.const 2))) (local.get $rs))))
       (local.set $row (i32.add (local.get $row) (i32.const 1)))
@@ -93,22 +93,22 @@ export function layerNormKernels(): string {
       ;; mean(g), mean(g·xhat)
       (local.set $ag (v128.const i32x4 0 0 0 0)) (local.set $agx (v128.const i32x4 0 0 0 0))
       (local.set $tg (f32.const 0)) (local.set $tgx (f32.const 0))
-      ${columns(`(local.set $g (f32x4.mul (v128.load ${at("$dyr")}) (v128.load ${atW("$w")})))
+      ${columns(`(local.set $g (f32x4.mul (v128.load ${at("$dyr")}) (v128.load ${at("$w")})))
                  (local.set $xh (f32x4.mul (f32x4.sub (v128.load ${at("$sr")}) (f32x4.splat (local.get $mu))) (f32x4.splat (local.get $rs))))
                  (local.set $ag (f32x4.add (local.get $ag) (local.get $g)))
                  (local.set $agx (f32x4.add (local.get $agx) (f32x4.mul (local.get $g) (local.get $xh))))`,
-                `(local.set $gs (f32.mul (f32.load ${at("$dyr")}) (f32.load ${atW("$w")})))
+                `(local.set $gs (f32.mul (f32.load ${at("$dyr")}) (f32.load ${at("$w")})))
                  (local.set $xs (f32.mul (f32.sub (f32.load ${at("$sr")}) (local.get $mu)) (local.get $rs)))
                  (local.set $tg (f32.add (local.get $tg) (local.get $gs)))
                  (local.set $tgx (f32.add (local.get $tgx) (f32.mul (local.get $gs) (local.get $xs))))`)}
       (local.set $mg (f32.div (f32.add ${hsum("$ag")} (local.get $tg)) (f32.convert_i32_u (local.get $H))))
       (local.set $mgx (f32.div (f32.add ${hsum("$agx")} (local.get $tgx)) (f32.convert_i32_u (local.get $H))))
       ;; dx += rstd · (g − mean(g) − xhat · mean(g·xhat))
-      ${columns(`(local.set $g (f32x4.mul (v128.load ${at("$dyr")}) (v128.load ${atW("$w")})))
+      ${columns(`(local.set $g (f32x4.mul (v128.load ${at("$dyr")}) (v128.load ${at("$w")})))
                  (local.set $xh (f32x4.mul (f32x4.sub (v128.load ${at("$sr")}) (f32x4.splat (local.get $mu))) (f32x4.splat (local.get $rs))))
                  (v128.store ${at("$dxr")} (f32x4.add (v128.load ${at("$dxr")}) (f32x4.mul (f32x4.splat (local.get $rs))
                    (f32x4.sub (f32x4.sub (local.get $g) (f32x4.splat (local.get $mg))) (f32x4.mul (local.get $xh) (f32x4.splat (local.get $mgx)))))))`,
-                `(local.set $gs (f32.mul (f32.load ${at("$dyr")}) (f32.load ${atW("$w")})))
+                `(local.set $gs (f32.mul (f32.load ${at("$dyr")}) (f32.load ${at("$w")})))
                  (local.set $xs (f32.mul (f32.sub (f32.load ${at("$sr")}) (local.get $mu)) (local.get $rs)))
                  (f32.store ${at("$dxr")} (f32.add (f32.load ${at("$dxr")}) (f32.mul (local.get $rs)
                    (f32.sub (f32.sub (local.get $gs) (local.get $mg)) (f32.mul (local.get $xs) (local.get $mgx))))))`)}
