@@ -39,9 +39,9 @@ function median(values: number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Median seconds per forward of `shape` over the row's runs, or null when never timed. */
-export function medianSeconds(row: Row | null | undefined, { B, T }: Shape): number | null {
-  const values = (row?.runs ?? []).flatMap((r) => r.timings.filter((t) => t.B === B && t.T === T).map((t) => t.seconds));
+/** Median (wall-clock or CPU) seconds per forward of `shape` over the row's runs, or null when never timed. */
+export function medianSeconds(row: Row | null | undefined, { B, T }: Shape, clock: "seconds" | "cpuSeconds" = "seconds"): number | null {
+  const values = (row?.runs ?? []).flatMap((r) => r.timings.filter((t) => t.B === B && t.T === T).map((t) => t[clock]));
   return values.length === 0 ? null : median(values);
 }
 
@@ -94,14 +94,14 @@ export function mainTable(report: Report): string {
   const notes = notesOf(rows);
   const [one, eight] = [{ B: 1, T: 128 }, { B: 8, T: 128 }];
   const lines = [
-    "| system | threads | 1 × 128 ms | 8 × 128 ms | 8 × 128 tokens/s | peak RSS MB | × weights | × onnxruntime-node (1 × 128 / 8 × 128) | load s | parity: max abs diff / min cos | runs |",
-    "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    "| system | threads | 1 × 128 ms | 8 × 128 ms | 8 × 128 tokens/s | 8 × 128 CPU s | peak RSS MB | × weights | × onnxruntime-node (1 × 128 / 8 × 128) | load s | parity: max abs diff / min cos | runs |",
+    "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
   ];
   for (const row of rows) {
     const label = specLabel(row.spec);
     const threads = threadsLabel(row.spec.threads);
     if (row.runs.length === 0) {
-      lines.push(`| ${label} | ${threads} | ${notRunCell(row, notes)} | | | | | | | | 0 |`);
+      lines.push(`| ${label} | ${threads} | ${notRunCell(row, notes)} | | | | | | | | | 0 |`);
       continue;
     }
     const rss = medianRss(row)!;
@@ -109,7 +109,7 @@ export function mainTable(report: Report): string {
     const load = median(row.runs.map((r) => r.loadSeconds)).toFixed(1);
     lines.push(
       `| ${label} | ${threads} | ${fmtMs(medianSeconds(row, one))} | ${fmtMs(medianSeconds(row, eight))} | ` +
-        `${fmtTokS(medianSeconds(row, eight), eight)} | ${(rss / MB).toFixed(0)} | ${(rss / weightBytes).toFixed(2)} | ${ratio} | ` +
+        `${fmtTokS(medianSeconds(row, eight), eight)} | ${medianSeconds(row, eight, "cpuSeconds")?.toFixed(1) ?? "—"} | ${(rss / MB).toFixed(0)} | ${(rss / weightBytes).toFixed(2)} | ${ratio} | ` +
         `${load} | ${parityCell(row)} | ${row.runs.length} |`,
     );
   }
@@ -118,7 +118,9 @@ export function mainTable(report: Report): string {
   if (notes.length > 0) lines.push("");
   lines.push(
     `Times are medians over the runs (each run a fresh process; benchmark.js's mean per call inside it, the js ` +
-      `backend timed once per shape); onnxruntime-node runs beside each of ours, hence its larger count. × weights = peak RSS / ${(weightBytes / MB).toFixed(1)} MB, the bytes of the ` +
+      `backend timed once per shape); onnxruntime-node runs beside each of ours, hence its larger count. CPU s = ` +
+      `CPU time of the whole process (all its threads) per forward: less sensitive than wall time to other work on ` +
+      `the machine (an idle spinning thread counts too). × weights = peak RSS / ${(weightBytes / MB).toFixed(1)} MB, the bytes of the ` +
       `F32 tensors in model.safetensors. × onnxruntime-node = its time / ours at the same thread count (above 1: ` +
       `we are faster). Parity: against ours (js, f32, 1 thread) on 2 × 16 tokens with padding; F32 rows must be ` +
       `within ${PARITY_ATOL}, f16 / int8 rows need a mean-pooled cosine ≥ ${REDUCED_MIN_COSINE}, or they are not timed.`,

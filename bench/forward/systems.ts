@@ -35,7 +35,10 @@ export interface Job {
 }
 
 export interface Timing extends Shape {
+  /** Wall-clock seconds per forward. */
   seconds: number;
+  /** CPU seconds per forward, all threads of the process (less sensitive to a busy machine than wall time). */
+  cpuSeconds: number;
 }
 
 /** The check of a system's last_hidden_state against ours (js, f32, 1 thread) on the check input. */
