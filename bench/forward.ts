@@ -10,23 +10,20 @@
 //   - then the best of ours and the peer against sequence length and batch size.
 // One table per question is printed and written to bench/RESULTS.md.
 // Run alone: npx tsc -p tsconfig.build.json && node dist/bench/forward.js [--quick] [--rounds N]
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { installPeers } from "./peers/ort.js";
 import { ensureBenchModel, ensureOnnxModel, weightBytes } from "./forward/model.js";
 import { floorsTable, isF32, mainTable, medianSeconds, sweepTables, type Report, type Row, type Run } from "./forward/report.js";
 import { environmentLines, writeForwardSection } from "./forward/results-file.js";
+import { runChild } from "./forward/spawn.js";
 import {
   BATCH_SWEEP,
   LENGTH_SWEEP,
   MAIN_SHAPES,
   REFERENCE,
-  RESULT_PREFIX,
   oursSpecs,
   peerSpecs,
   specId,
   specLabel,
-  type ChildResult,
   type Job,
   type Shape,
   type SystemSpec,
@@ -53,24 +50,6 @@ function parseFlags(args: string[]): Flags {
   return flags;
 }
 
-const CHILD = fileURLToPath(new URL("./forward/child.js", import.meta.url));
-
-/** Runs one job in a fresh node process; a crash or failed check comes back as `error` (stderr's tail). */
-function runChild(job: Job): Promise<{ result: ChildResult } | { error: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, CHILD, JSON.stringify(job)], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (code, signal) => {
-      const line = stdout.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
-      if (code === 0 && line !== undefined) resolve({ result: JSON.parse(line.slice(RESULT_PREFIX.length)) as ChildResult });
-      else resolve({ error: stderr.trim().split("\n").slice(-3).join(" ") || `exited with ${signal ?? `code ${code}`}` });
-    });
-  });
-}
-
 function describeRun(run: Run): string {
   const times = run.timings.map((t) => `${t.B}×${t.T} ${(t.seconds * 1000).toFixed(0)} ms`).join(", ");
   const parity = run.parity === null ? "" : `, parity ${run.parity.maxAbsDiff.toExponential(1)}`;
@@ -83,7 +62,11 @@ async function attempt(row: Row, dir: string, shapes: Shape[], timing: Job["timi
   const name = `${specLabel(row.spec)}, ${row.spec.threads} thread${row.spec.threads > 1 ? "s" : ""}`;
   process.stdout.write(`${tag} ${name} … `);
   const outcome = await runChild({ spec: row.spec, modelDir: dir, check: "compare", shapes, timing });
-  if ("error" in outcome) {
+  if ("hung" in outcome) {
+    // a hang may be a race that the next run does not hit: recorded, and the row is tried again next round
+    (row.hangs ??= []).push(outcome.hung);
+    console.log(`hung: ${outcome.hung}`);
+  } else if ("error" in outcome) {
     row.note = `failed: ${outcome.error}`;
     console.log(row.note);
   } else if (!outcome.result.available) {
@@ -188,7 +171,8 @@ export async function runForwardBench(args: string[] = []): Promise<void> {
 
   console.log("reference: ours (js, f32, 1 thread) on the 2 × 16-token check input");
   const reference = await runChild({ spec: REFERENCE, modelDir: dir, check: "reference", shapes: [], timing: "once" });
-  const referenceFailure = "error" in reference ? reference.error : reference.result.available ? null : reference.result.reason;
+  const referenceFailure =
+    "hung" in reference ? reference.hung : "error" in reference ? reference.error : reference.result.available ? null : reference.result.reason;
   if (referenceFailure !== null) throw new Error(`bench forward: the reference run failed: ${referenceFailure}`);
   await mainRounds(report.rows, dir, flags);
   await sweepRounds(report, dir, flags);

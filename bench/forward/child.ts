@@ -8,7 +8,7 @@ import { parseRobertaConfig } from "../../src/encoder/config.js";
 import { secondsPerCallAsync } from "../timing.js";
 import { benchInputs, checkInputs, parity, type BenchInputs } from "./inputs.js";
 import { loadRunner, NotAvailable, type Runner } from "./runners.js";
-import { isFullPrecision, PARITY_ATOL, REDUCED_MIN_COSINE, RESULT_PREFIX, specId, type ChildResult, type Job, type Parity, type Timing } from "./systems.js";
+import { isFullPrecision, PARITY_ATOL, PROGRESS_PREFIX, REDUCED_MIN_COSINE, RESULT_PREFIX, specId, type ChildResult, type Job, type Parity, type Timing } from "./systems.js";
 
 /**
  * benchmark.js after one untimed warm-up call (its own first call is a sample too): samples for about 2 s
@@ -49,6 +49,12 @@ async function cpuTimed(runner: Runner, inputs: BenchInputs, cpu: { seconds: num
   const used = process.cpuUsage(before);
   cpu.seconds += (used.user + used.system) / 1e6;
   cpu.calls++;
+  progress(`${inputs.batchSize}×${inputs.seqLen} call ${cpu.calls}`);
+}
+
+/** Tells the parent's watchdog that this child is alive, and where it is. */
+function progress(label: string): void {
+  console.log(PROGRESS_PREFIX + label);
 }
 
 async function time(job: Job, runner: Runner, vocabSize: number): Promise<Timing[]> {
@@ -63,6 +69,7 @@ async function time(job: Job, runner: Runner, vocabSize: number): Promise<Timing
       seconds = (performance.now() - start) / 1000;
     } else {
       await runner.forward(inputs); // warm-up: first-call allocations and compilation stay out of the samples
+      progress(`${shape.B}×${shape.T} warm-up`);
       const name = `${specId(job.spec)} ${shape.B}x${shape.T}`;
       seconds = await secondsPerCallAsync(name, () => cpuTimed(runner, inputs, cpu), BENCH_OPTIONS);
     }
@@ -82,7 +89,9 @@ async function runJob(job: Job): Promise<ChildResult> {
     throw err;
   }
   const loadSeconds = (performance.now() - started) / 1000;
+  progress("loaded");
   const p = await check(job, runner, config.vocabSize);
+  progress("checked");
   const timings = await time(job, runner, config.vocabSize);
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
   return { available: true, loadSeconds, parity: p, timings, peakRssBytes, ...(runner.version ? { version: runner.version } : {}) };

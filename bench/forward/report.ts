@@ -8,6 +8,7 @@ import {
   PARITY_ATOL,
   REDUCED_MIN_COSINE,
   isFullPrecision,
+  specId,
   specLabel,
   type ChildResult,
   type OursSpec,
@@ -23,6 +24,8 @@ export interface Row {
   runs: Run[];
   /** Why it did not run: "not available: …", "failed: …", "skipped (--quick)". */
   note?: string;
+  /** Runs killed for making no progress (the row is still tried in later rounds). */
+  hangs?: string[];
 }
 
 export interface Report {
@@ -77,15 +80,30 @@ function parityCell(row: Row): string {
   return `${maxDiff.toExponential(1)} / ${minCos.toFixed(6)}`;
 }
 
-/** The notes that carry a reason ("not available: …", "failed: …"), each listed once under the table. */
+function hangNote(row: Row): string | null {
+  const hangs = row.hangs ?? [];
+  return hangs.length === 0 ? null : `hung: ${specId(row.spec)}: ${hangs.length} run(s) killed, ${hangs.join("; ")}`;
+}
+
+/** The notes that carry a reason ("not available: …", "failed: …", "hung: …"), each listed once under the table. */
 function notesOf(rows: Row[]): string[] {
-  return [...new Set(rows.flatMap((r) => (r.note?.includes(":") ? [r.note] : [])))];
+  const notes = rows.flatMap((r) => [...(r.note?.includes(":") ? [r.note] : []), ...(hangNote(r) === null ? [] : [hangNote(r)!])]);
+  return [...new Set(notes)];
+}
+
+// "not available (2)": the note's first word(s) and its number under the table
+function noteRef(note: string, notes: string[]): string {
+  const n = notes.indexOf(note);
+  return n < 0 ? note : `${note.slice(0, note.indexOf(":"))} (${n + 1})`;
 }
 
 function notRunCell(row: Row, notes: string[]): string {
-  const note = row.note ?? "not run";
-  const n = notes.indexOf(note);
-  return n < 0 ? note : `${note.slice(0, note.indexOf(":"))} (${n + 1})`;
+  return noteRef(row.note ?? hangNote(row) ?? "not run", notes);
+}
+
+function runsCell(row: Row, notes: string[]): string {
+  const hung = hangNote(row);
+  return hung === null ? String(row.runs.length) : `${row.runs.length}, ${row.hangs!.length} ${noteRef(hung, notes)}`;
 }
 
 /** The main table: one row per configuration. */
@@ -101,7 +119,7 @@ export function mainTable(report: Report): string {
     const label = specLabel(row.spec);
     const threads = threadsLabel(row.spec.threads);
     if (row.runs.length === 0) {
-      lines.push(`| ${label} | ${threads} | ${notRunCell(row, notes)} | | | | | | | | | 0 |`);
+      lines.push(`| ${label} | ${threads} | ${notRunCell(row, notes)} | | | | | | | | | ${runsCell(row, notes)} |`);
       continue;
     }
     const rss = medianRss(row)!;
@@ -110,7 +128,7 @@ export function mainTable(report: Report): string {
     lines.push(
       `| ${label} | ${threads} | ${fmtMs(medianSeconds(row, one))} | ${fmtMs(medianSeconds(row, eight))} | ` +
         `${fmtTokS(medianSeconds(row, eight), eight)} | ${medianSeconds(row, eight, "cpuSeconds")?.toFixed(1) ?? "—"} | ${(rss / MB).toFixed(0)} | ${(rss / weightBytes).toFixed(2)} | ${ratio} | ` +
-        `${load} | ${parityCell(row)} | ${row.runs.length} |`,
+        `${load} | ${parityCell(row)} | ${runsCell(row, notes)} |`,
     );
   }
   lines.push("");

@@ -51,6 +51,8 @@ export interface Parity {
 
 /** The line a child prints its ChildResult on, as JSON after this prefix. */
 export const RESULT_PREFIX = "@@result ";
+/** A child prints one such line (and what it just finished) after loading and after every forward call. */
+export const PROGRESS_PREFIX = "@@progress ";
 
 export type ChildResult =
   | { available: false; reason: string }
