@@ -116,7 +116,7 @@ function linearBench(one: WasmEngine, two: WasmEngine): void {
     }
     const g = (k: string): string => gflops[k]!.toFixed(1);
     rows.push(`${`${M}×${K}×${N}`.padEnd(16)} | ${pad(g("ts"), 8)} | ${pad(g("f321"), 8)} | ${pad(g("f161"), 8)} | ${pad(g("int81"), 9)} | ` +
-      `${pad((gflops.f321! / gflops.ts!).toFixed(1), 6)}× | ${pad(g("f322"), 14)} | ${pad((gflops.f322! / gflops.f321!).toFixed(2), 6)}×`);
+      `${pad((gflops.f321! / gflops.ts!).toFixed(1), 6)}× | ${pad(g("f322"), 14)} | ${pad((gflops.f322! / gflops.f321!).toFixed(2), 6)}× | ${pad(g("cpu"), 12)}`);
   }
   console.log("linear y = x·Wᵀ + b, GFLOP/s (2·M·K·N / median wall time; last column: / least CPU time, one thread);");
   console.log("every wasm result is checked against the TS kernel first");

@@ -272,20 +272,21 @@ class Scratch {
   readonly qkv: DeviceArray; // [N,3H]
   readonly ctx: DeviceArray; // [N,H]
   readonly proj: DeviceArray; // [N,H], a dense output before its residual and LayerNorm
-  readonly a: DeviceArray; // [N,H], attention block output
+  readonly a: DeviceArray; // [N,H], attention block output (in ctx's memory)
   readonly inter: DeviceArray; // [N,I], GELU(a·W1ᵀ + b1)
   private readonly owned: DeviceArray[] = [];
 
   constructor(private readonly backend: Backend, B: number, T: number, H: number, I: number) {
     const N = B * T;
     this.x = this.alloc(N * H);
-    // qkv is dead once attention has read it: the intermediate activations reuse its memory
+    // qkv is dead once attention has read it, ctx once it is projected: the intermediate activations
+    // and the attention block's output reuse their memory
     const qkvOrInter = this.alloc(N * Math.max(3 * H, I));
     this.qkv = backend.view(qkvOrInter, 0, N * 3 * H);
     this.inter = backend.view(qkvOrInter, 0, N * I);
     this.ctx = this.alloc(N * H);
+    this.a = this.ctx;
     this.proj = this.alloc(N * H);
-    this.a = this.alloc(N * H);
   }
 
   alloc(n: number): DeviceArray {

@@ -69,8 +69,11 @@ const PREFIX = "roberta.";
 const IGNORED_HEADS = ["lm_head.", "classifier."];
 const IGNORED_BUFFERS = ["embeddings.position_ids"];
 const FLOAT_DTYPES = ["F32", "F16", "BF16", "F64"];
-/** Bytes of a table written per writeTable call. */
-const TABLE_CHUNK_BYTES = 8 << 20;
+/**
+ * Elements read from the source at a time (1 MB of Float32): a file's ranged reads go through a scratch
+ * buffer of this size, so loading never holds more than one chunk of a tensor beside its final copy.
+ */
+const CHUNK_ELEMENTS = 1 << 18;
 
 /** Every parameter name of a RobertaModel with its shape, in Hugging Face's order. */
 export function robertaWeightShapes(config: RobertaConfig, pooler: boolean): Map<string, number[]> {
@@ -183,11 +186,14 @@ export function loadRobertaWeights(
   const staging = half === null ? new Float32Array(largest) : new Uint16Array(largest);
   const linear = (names: string[]): DeviceLinear => {
     let at = 0;
-    for (const name of names) {
-      const part = staging.subarray(at, at + size(`${name}.weight`));
-      if (part instanceof Float32Array) writeFloat32(part, all(`${name}.weight`));
-      else writeHalf(part, all(`${name}.weight`), half!);
-      at += part.length;
+    for (const name of names.map((n) => `${n}.weight`)) {
+      for (let first = 0; first < size(name); first += CHUNK_ELEMENTS) {
+        const values = source.values(name, first, Math.min(CHUNK_ELEMENTS, size(name) - first));
+        const part = staging.subarray(at + first, at + first + CHUNK_ELEMENTS);
+        if (part instanceof Float32Array) writeFloat32(part, values);
+        else writeHalf(part, values, half!);
+      }
+      at += size(name);
     }
     const values: HostValues = staging instanceof Float32Array ? staging.subarray(0, at) : { bits: staging.subarray(0, at), format: half! };
     const cols = shapes.get(`${names[0]!}.weight`)![1]!;
@@ -197,7 +203,7 @@ export function loadRobertaWeights(
   const table = (name: string): DeviceTable => {
     const [rows, cols] = shapes.get(name)!;
     const t = backend.table(rows!, cols!, precision.dtype);
-    const chunk = Math.max(1, Math.floor(TABLE_CHUNK_BYTES / (4 * cols!)));
+    const chunk = Math.max(1, Math.floor(CHUNK_ELEMENTS / cols!));
     for (let r = 0; r < rows!; r += chunk) {
       const count = Math.min(chunk, rows! - r);
       backend.writeTable(t, r, source.values(name, r * cols!, count * cols!));

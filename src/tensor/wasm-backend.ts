@@ -297,12 +297,8 @@ export class WasmBackend implements Backend {
     if (dx !== null) this.engine.gemm(false, false, N, inFeatures, outFeatures, dyp, outFeatures, this.own(fn, "weight", weight), inFeatures, this.own(fn, "dx", dx), inFeatures, true);
     // dWeight[out,in] += dy[N,out]ᵀ·x[N,in]
     if (dWeight !== null) this.engine.gemm(true, false, outFeatures, inFeatures, N, dyp, outFeatures, this.own(fn, "x", x), inFeatures, this.own(fn, "dWeight", dWeight), inFeatures, true);
-    // dBias[1,out] += ones[1,N]·dy[N,out]
-    if (dBias !== null) {
-      const ones = this.upload(new Float32Array(N).fill(1)) as WasmArray;
-      this.engine.gemm(false, false, 1, outFeatures, N, ones.ptr, N, dyp, outFeatures, this.own(fn, "dBias", dBias), outFeatures, true);
-      this.free(ones);
-    }
+    // dBias[o] += Σ_n dy[n,o]
+    if (dBias !== null) this.engine.columnSum(this.own(fn, "dBias", dBias), dyp, N, outFeatures);
   }
 
   attentionBackward(dqkv: DeviceArray, dctx: DeviceArray, qkv: DeviceArray, probs: DeviceArray, B: number, T: number, nh: number, hd: number, scale: number): void {

@@ -89,10 +89,10 @@ describe("the forward goes through the backend", () => {
     calls.clear();
     const out = model.forward(c.inputs);
     const L = model.config.numHiddenLayers;
-    // 5 + 1 scratch arrays (qkv and the intermediate activations share one), the mask and the pooler's
-    // input are uploaded, every hidden state downloaded
+    // 4 + 1 scratch arrays (qkv and the intermediate activations share one, ctx and a another), the mask
+    // and the pooler's input are uploaded, every hidden state downloaded
     expect(Object.fromEntries(calls)).toEqual({
-      alloc: 6, view: 2, upload: 2, free: 8, download: L + 2,
+      alloc: 5, view: 2, upload: 2, free: 7, download: L + 2,
       embeddingSum: 1, addLayerNorm: 2 * L + 1, linear: 3 * L + 1, "linear+gelu": L, attention: L, tanh: 1,
     });
     expectClose(out.lastHiddenState.data, expectedData(c, "last_hidden_state"), ATOL, "counting backend");

@@ -263,6 +263,24 @@ describe("createBackend", () => {
     const auto = await createBackend("auto", { threads: 1 });
     expect(auto.name).toBe(wasmBackendSupported() ? "wasm" : "js");
   });
+  it.skipIf(!wasmBackendSupported())("without SharedArrayBuffer (a page without cross-origin isolation) wasm runs on 1 thread, with a one-line notice", async () => {
+    const saved = globalThis.SharedArrayBuffer;
+    const notices: string[] = [];
+    Reflect.deleteProperty(globalThis, "SharedArrayBuffer");
+    try {
+      const backend = await createBackend("wasm", { threads: 2, warn: (m) => notices.push(m) });
+      expect(backend.threads).toBe(1);
+      expect(notices).toEqual([
+        "encoder-pooling: SharedArrayBuffer is unavailable (a page without cross-origin isolation?), so the wasm backend runs on 1 thread instead of 2",
+      ]);
+      const x = backend.upload(Float32Array.from([0, 1, -1]));
+      backend.gelu(x, x, 3);
+      expectClose(backend.download(x), [0, 0.8413447, -0.1586553], 1e-6, "gelu on the unshared memory");
+      backend.dispose();
+    } finally {
+      globalThis.SharedArrayBuffer = saved;
+    }
+  });
   it("wasm where it cannot run is a NotSupportedError, never a silent js", async () => {
     if (wasmBackendSupported()) return;
     await expect(createBackend("wasm")).rejects.toThrow(NotSupportedError);

@@ -8,7 +8,8 @@
 // Why the fast one is fast: each (b,h) block copies its q, k rows and vᵀ (strided in qkv) into small
 // contiguous panels once — O(T·hd), next to the O(T²·hd) products — so both products run on the tiled
 // a·bᵀ kernel of gemm-kernel.ts, and only one [T,T] block of scores exists at a time (no [B,nh,T,hd]
-// splitHeads copies of the whole batch).
+// splitHeads copies of the whole batch). Measured at B 1, T 128, 12 heads of 64: 69 ms tiled, 339 ms
+// naive (4.9×, on a busy 2-core machine; the ratio is what holds).
 import type { FloatArray } from "../tensor.js";
 import { checkSize } from "./check.js";
 import { gemmAccumulate, gemmTransAAccumulate, gemmTransBTiled, scratchLike } from "./gemm-kernel.js";

@@ -5,6 +5,8 @@
 // Why it is fast: the weight is widened a block of rows at a time (≤ 64K elements, 256 KB, cache-sized)
 // and each block runs on the tiled kernel of gemm-kernel.ts, so the full Float32 weight never exists
 // and the widening costs one pass over W per call, small next to the N·in·out multiply-adds.
+// Measured at N 128, 768 -> 3072: 434 ms, against 1,093 ms naive and 260 ms for the Float32 tiled kernel
+// (same busy machine; ratios are what hold).
 import { checkSize } from "./check.js";
 import { gemmTransBTiled } from "./gemm-kernel.js";
 import { widenBF16Into, widenF16Into, type HalfBits } from "./half.js";

@@ -9,8 +9,8 @@
 // sums across parts, so results are bit-identical run to run and for any thread count.
 //
 // Deviations from SPEED-DESIGN.md: none in the signatures. `create` clamps `threads` to 1 where memory
-// cannot be shared (no SharedArrayBuffer); `threads` says what was granted. Additions: `bytesInUse`, the
-// exported `split` (the static partition) and the `WeightDtype` / `TableDtype` / `HalfBits` types.
+// cannot be shared (no SharedArrayBuffer); `threads` says what was granted. Additions: `columnSum` (a bias
+// gradient), `bytesInUse`, the exported `split` (the static partition) and the dtype types.
 import { InputError, NotSupportedError } from "../../errors.js";
 import { narrowHalf, widenHalf } from "../ops/half.js";
 import { quantizeWeightInt8 } from "../ops/linear-int8.js";
@@ -104,8 +104,8 @@ export class WasmEngine {
     const shared = typeof SharedArrayBuffer !== "undefined";
     const threads = shared ? requested : 1;
     const memory = new api.Memory({ initial: 16, maximum: maxPages, shared });
-    const module = kernelModule(shared);
-    const instance = new api.Instance(module, { env: { memory } });
+    const module = await kernelModule(shared);
+    const instance = await api.instantiate(module, { env: { memory } });
     const grow = (bytes: number): void => {
       const have = memory.buffer.byteLength;
       if (bytes <= have) return;
@@ -233,12 +233,13 @@ export class WasmEngine {
       return;
     }
     const dtype = w.dtype === "f32" ? 0 : DTYPE_CODE[w.dtype];
-    const scratch = dtype === 0 ? 0 : this.ensureThreadScratch(K * TILE.nr * 4);
     // half-size weights widen each panel once per row block: blocks of at least 64 rows amortize that
     const rows = Math.max(dtype === 0 ? TILE.mr : 64, Math.floor(ROW_BLOCK_BYTES / (K * 4)));
     const rowBlock = Math.floor(rows / TILE.mr) * TILE.mr;
+    // scratch: one widened panel [K, NR], then the row block of x interleaved by MR rows
+    this.ensureThreadScratch(K * TILE.nr * 4 + rowBlock * K * 4);
     this.dispatch("linear", parts.map(([s, e], t) => {
-      const sc = scratch === 0 ? 0 : this.scratchOf(t);
+      const sc = this.scratchOf(t);
       return byRows
         ? [y, x, w.ptr, bias, K, out, act, pre, dtype, sc, rowBlock, s, e, 0, panels]
         : [y, x, w.ptr, bias, K, out, act, pre, dtype, sc, rowBlock, 0, N, s, e];
@@ -300,6 +301,11 @@ export class WasmEngine {
     this.dispatch("layernorm_backward_params", split4(H, this.threads).map(([s, e]) => [dwp, dbp, dy, sum, mean, rstd, N, H, s, e]));
   }
 
+  /** out[c] += Σ_r x[r·cols + c] for x [rows, cols] (a bias gradient); each column summed in row order. */
+  columnSum(out: number, x: number, rows: number, cols: number): void {
+    this.dispatch("column_sum", split4(cols, this.threads).map(([s, e]) => [out, x, rows, cols, s, e]));
+  }
+
   gelu(y: number, x: number, n: number): void {
     this.dispatch("gelu", split4(n, this.threads).map(([s, e]) => [y, x, s, e]));
   }
@@ -352,10 +358,10 @@ export class WasmEngine {
     // a = x·W_ihᵀ + b_ih + hPrev·W_hhᵀ + b_hh: two linear layers over the same dGates
     if (dx !== 0) this.gemm(false, false, B, inputSize, G, dGates, G, weightIh, inputSize, dx, inputSize, true);
     this.gemm(true, false, G, inputSize, B, dGates, G, x, inputSize, dWeightIh, inputSize, true);
-    this.dispatch("column_sum", split4(G, this.threads).map(([s, e]) => [dBiasIh, dGates, B, G, s, e]));
+    this.columnSum(dBiasIh, dGates, B, G);
     this.gemm(false, false, B, hiddenSize, G, dGates, G, weightHh, hiddenSize, dhPrev, hiddenSize, true);
     this.gemm(true, false, G, hiddenSize, B, dGates, G, hPrev, hiddenSize, dWeightHh, hiddenSize, true);
-    this.dispatch("column_sum", split4(G, this.threads).map(([s, e]) => [dBiasHh, dGates, B, G, s, e]));
+    this.columnSum(dBiasHh, dGates, B, G);
   }
 
   /** Ends the worker threads; the engine must not be used afterwards. */

@@ -37,15 +37,18 @@ export function moduleText(shared: boolean, tile: TileShape = TILE): string {
 )`;
 }
 
-const compiled = new Map<boolean, WasmModule>();
+const compiled = new Map<boolean, Promise<WasmModule>>();
 
-/** The compiled kernel module (assembled on first use, then cached). */
-export function kernelModule(shared: boolean): WasmModule {
+/**
+ * The compiled kernel module, assembled and compiled on first use, then cached. Compiled asynchronously:
+ * browsers refuse to compile large modules synchronously on their main thread.
+ */
+export function kernelModule(shared: boolean): Promise<WasmModule> {
   let module = compiled.get(shared);
   if (module === undefined) {
     const api = wasmApi();
-    if (api === null) throw new NotSupportedError("this JavaScript host has no WebAssembly");
-    module = new api.Module(assemble(moduleText(shared)));
+    if (api === null) return Promise.reject(new NotSupportedError("this JavaScript host has no WebAssembly"));
+    module = api.compile(assemble(moduleText(shared)));
     compiled.set(shared, module);
   }
   return module;

@@ -10,6 +10,8 @@ export interface WasmApi {
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: object) => WasmInstance;
   validate(bytes: Uint8Array): boolean;
+  compile(bytes: Uint8Array): Promise<WasmModule>;
+  instantiate(module: WasmModule, imports: object): Promise<WasmInstance>;
 }
 
 /** The host's WebAssembly object, or null where there is none. */

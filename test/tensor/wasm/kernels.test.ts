@@ -78,6 +78,19 @@ describe("gemm (strided, transposes, accumulate)", () => {
   }
 });
 
+describe("columnSum", () => {
+  for (const [rows, cols] of [[7, 13], [1, 1], [300, 8], [3, 5]] as const) {
+    it(`[${rows},${cols}] accumulates column sums`, () => {
+      const x = rand(rows * cols, rows), out0 = rand(cols, cols);
+      const ref = Float32Array.from(out0);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) ref[c] = ref[c]! + x[r * cols + c]!;
+      const po = put(engine, out0);
+      engine.columnSum(po, put(engine, x), rows, cols);
+      expectRel(get(engine, po, cols), ref, 1e-5, "out");
+    });
+  }
+});
+
 describe("elementwise: gelu, gelu backward, tanh", () => {
   // ±300 (saturation), the erf pieces' boundaries, tiny values, and a random spread; n = 4k + 3
   const edges = [0, -0, 1e-30, -1e-30, 300, -300, 8.49, -8.49, 8.5, -8.5, 13, -13, 1.06, -1.06, 2.12, -2.12, 3.54, -3.54, 5.66, -5.66];

@@ -53,6 +53,9 @@ function workload(e: WasmEngine): Float32Array[] {
   const c = e.malloc(40 * 33 * 4);
   e.gemm(true, true, 40, 33, 21, put(rand(21 * 40, 13)), 40, put(rand(33 * 21, 14)), 21, c, 33, false);
   take(c, 40 * 33);
+  const sums = put(rand(33, 15));
+  e.columnSum(sums, c, 40, 33);
+  take(sums, 33);
   return out;
 }
 
