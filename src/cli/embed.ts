@@ -6,7 +6,8 @@ import { embedCorpus, InterruptedError, OutputClosedError, formatFromOutputPath,
 import { commandUsage, numberFlag, outputFlags, parseFlags, positiveIntFlag, requireFlag, stringFlag, type FlagValues } from "./args.js";
 import type { Command } from "./command.js";
 import type { CliContext } from "./context.js";
-import { loadModelFlag, openInputRecords, readParamsFile, readPoolingFlag, streamInputFlags } from "./inputs.js";
+import { allowNonFiniteFlag } from "./finite.js";
+import { backendFlags, loadModelFlag, openInputRecords, readParamsFile, readPoolingFlag, streamInputFlags } from "./inputs.js";
 import { duration, streamProgress } from "./stream-progress.js";
 import { logFlags, warningLog } from "./warnings.js";
 
@@ -37,6 +38,10 @@ Model
   --no-truncate        refuse over-long texts instead of truncating them with a warning
   --batch-size N       texts per forward pass (default 32)
   --window N           texts read, sorted by length and embedded together (default 2048): the memory
+  --backend B          auto (default: wasm where WebAssembly SIMD works, else js), wasm or js
+  --threads N          threads of the wasm backend (default: every core)
+  --allow-nonfinite    load weights and --params holding NaN/Infinity and write vectors holding them (to
+                       inspect a broken checkpoint); without it either is an error and nothing of it is written
 Output
   --output FILE        .safetensors (tensor "embeddings" [N,D]), .jsonl (one line per text), .npy (with
                        FILE.json beside it), or - for standard output
@@ -64,6 +69,8 @@ const flags = {
   "no-truncate": { type: "boolean" },
   "batch-size": { type: "string" },
   window: { type: "string" },
+  ...backendFlags,
+  ...allowNonFiniteFlag,
   ...outputFlags,
   format: { type: "string" },
   "no-text": { type: "boolean" },
@@ -153,6 +160,7 @@ export const embedCommand: Command = {
       normalize: values["normalize"] === true,
       ...(maxLengthFlag === undefined ? {} : { maxLength: positiveIntFlag("embed", "max-length", maxLengthFlag, 0) }),
       truncation: values["no-truncate"] !== true,
+      allowNonFinite: values["allow-nonfinite"] === true,
       batchSize: positiveIntFlag("embed", "batch-size", stringFlag(values, "batch-size"), 32),
       window: positiveIntFlag("embed", "window", stringFlag(values, "window"), 2048),
       ...(idField === undefined ? {} : { idField }),

@@ -6,6 +6,7 @@ import {
   type SafeTensor,
 } from "../node.js";
 import { outputFlags, parseFlags, requirePathFlag } from "./args.js";
+import { allowNonFiniteFlag, checkFiniteOutputs } from "./finite.js";
 import type { Command } from "./command.js";
 
 const usage = `Usage: encoder-pooling forward --model DIR --inputs IN.safetensors --output OUT.safetensors [--force] [--verbose]
@@ -19,6 +20,8 @@ when the checkpoint has pooler weights, pooler_output [B,H].
   --output FILE     where to write the hidden states (safetensors)
   --force           overwrite an existing output file
   --verbose         list the checkpoint tensors that are ignored (lm_head.*, classifier.*)
+  --allow-nonfinite load weights holding NaN/Infinity and write hidden states holding them; without
+                    it either is an error and nothing is written
 `;
 
 const INPUT_NAMES = ["input_ids", "attention_mask"];
@@ -56,7 +59,9 @@ export const forwardCommand: Command = {
       inputs: { type: "string" },
       ...outputFlags,
       verbose: { type: "boolean" },
+      ...allowNonFiniteFlag,
     });
+    const allowNonFinite = values["allow-nonfinite"] === true;
     const dir = requirePathFlag("forward", values, "model", ctx.cwd);
     const inputsPath = requirePathFlag("forward", values, "inputs", ctx.cwd);
     const output = requirePathFlag("forward", values, "output", ctx.cwd);
@@ -66,7 +71,7 @@ export const forwardCommand: Command = {
     const configText = await readText(join(dir, "config.json"), "forward: model config");
     const weightBytes = await readBytes(join(dir, "model.safetensors"), "forward: model weights");
     const log = values["verbose"] === true ? (msg: string) => void ctx.stderr.write(`forward: ${msg}\n`) : undefined;
-    const model = RobertaModel.load(configText, weightBytes, { source: dir, ...(log === undefined ? {} : { log }) });
+    const model = RobertaModel.load(configText, weightBytes, { source: dir, allowNonFinite, ...(log === undefined ? {} : { log }) });
     const inputs = readInputs(parseSafetensors(await readBytes(inputsPath, "forward: inputs"), inputsPath).tensors, inputsPath);
 
     const result = model.forward(inputs);
@@ -76,6 +81,7 @@ export const forwardCommand: Command = {
     if (result.poolerOutput !== null) {
       out.set("pooler_output", { dtype: "F32", shape: result.poolerOutput.shape, data: result.poolerOutput.data });
     }
+    if (!allowNonFinite) checkFiniteOutputs("forward", out, output);
     await writeFileAtomic(output, serializeSafetensors(out, { format: "pt" }), force);
     const pooled = result.poolerOutput === null ? "no pooler" : "pooler_output";
     ctx.stderr.write(

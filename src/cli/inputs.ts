@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
-  InputError, INPUT_FORMATS, loadModel, openRecordStream, parseStateDict, PoolingError, POOLING_TYPES, readBytes, readRecords, readText, UsageError,
+  InputError, INPUT_FORMATS, loadModel, openRecordStream, parseJson, parseStateDict, PoolingError, POOLING_TYPES, readBytes, readRecords, readText, UsageError,
   type EncoderModel, type FloatArray, type InputFormat, type RecordStream, type Shard, type Tensor, type TextRecord,
 } from "../node.js";
 import { commandUsage, stringFlag, type FlagValues } from "./args.js";
@@ -68,10 +68,23 @@ export function openInputRecords(command: string, values: FlagValues, ctx: CliCo
   return { records: stream.records, source, stream };
 }
 
-/** Loads `--model DIR`, or the shipped default model when the flag is absent. */
+/** `--backend` and `--threads`: where the kernels run (for the commands that take them). */
+export const backendFlags = {
+  backend: { type: "string" },
+  threads: { type: "string" },
+} as const;
+
+/** Loads `--model DIR`, or the shipped default model when the flag is absent (with `--backend`/`--threads` if given). */
 export async function loadModelFlag(values: FlagValues, ctx: CliContext): Promise<EncoderModel> {
   const dir = stringFlag(values, "model");
-  return dir === undefined ? loadModel() : loadModel(resolve(ctx.cwd, dir));
+  const backend = stringFlag(values, "backend");
+  const threads = stringFlag(values, "threads");
+  const options = {
+    allowNonFinite: values["allow-nonfinite"] === true,
+    ...(backend === undefined ? {} : { backend: backend as "auto" }), // loadModel checks the name
+    ...(threads === undefined ? {} : { threads: Number(threads) }),
+  };
+  return dir === undefined ? loadModel(undefined, options) : loadModel(resolve(ctx.cwd, dir), options);
 }
 
 /** The texts of `--input FILE` (or `-`) or of the `--text` flags, each with where it came from. */
@@ -107,14 +120,12 @@ export async function readPoolingFlag(value: string, ctx: CliContext): Promise<s
 }
 
 function parseSpecJson(text: string, source: string): string | object {
-  try {
-    const spec: unknown = JSON.parse(text);
-    if (typeof spec === "string") return spec;
-    if (spec === null || typeof spec !== "object" || Array.isArray(spec)) throw new Error("expected a JSON object or a pooling name");
-    return spec;
-  } catch (err) {
-    throw new PoolingError(`${source}: not a pooling spec: ${(err as Error).message}`);
+  const spec = parseJson(text, `${source}: not a pooling spec`, PoolingError);
+  if (typeof spec === "string") return spec;
+  if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
+    throw new PoolingError(`${source}: not a pooling spec: expected a JSON object or a pooling name`);
   }
+  return spec;
 }
 
 /** Reads pooler parameters from a safetensors file (Float32, or with `keepDtype` as stored). */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The encoder-pooling command line: a table of commands, each a thin shell over the public API.
-import { EncoderPoolingError, InterruptedError, isEntryPoint, OutputClosedError, UsageError } from "../node.js";
+import { EncoderPoolingError, InterruptedError, isEntryPoint, OutputClosedError, UsageError, type ErrorCode } from "../node.js";
 import type { Command } from "./command.js";
 import { processContext, type CliContext } from "./context.js";
 import { embedCommand } from "./embed.js";
@@ -31,6 +31,11 @@ function help(): string {
   return `encoder-pooling: text to vectors with a RoBERTa-family encoder and every well-known pooling.
 
 Usage: encoder-pooling <command> [flags]      (encoder-pooling <command> --help for its flags)
+       --debug with any command prints the stack of an error
+
+Exit status: 0 ok, 1 bad input, 2 bad command line, 3 a documented limit exceeded, 4 NaN or Infinity,
+5 not supported, 6 a file cannot be read or written, 70 internal error (a bug), 130 interrupted
+(Ctrl-C; embed keeps the rows done for --resume). See docs/limits.md.
 
 Commands:
 ${rows}
@@ -38,11 +43,26 @@ ${rows}
 }
 
 /**
- * Runs one command line; returns the process exit code (0 ok, 1 error, 2 usage error, 130 interrupted
- * by Ctrl-C). A reader that closes our output (`… | head`) ends the command quietly with 0.
+ * The exit status of each kind of failure (docs/limits.md). 1 is a bad input file or value, 2 a wrong
+ * command line; the others let a script tell a limit, a NaN, an unsupported feature or a file-system
+ * problem apart without reading the message. 70 (EX_SOFTWARE) is an internal error: always a bug.
+ */
+export const EXIT_STATUS: Readonly<Record<ErrorCode, number>> = {
+  EP_ERROR: 1, EP_SAFETENSORS: 1, EP_CONFIG: 1, EP_WEIGHTS: 1, EP_TOKENIZER: 1, EP_INPUT: 1, EP_POOLING: 1, EP_TRAINING: 1,
+  EP_USAGE: 2, EP_LIMIT: 3, EP_NONFINITE: 4, EP_NOT_SUPPORTED: 5, EP_IO: 6,
+};
+export const INTERNAL_ERROR_STATUS = 70;
+/** Stopped by Ctrl-C (128 + SIGINT, as shells report it). */
+export const INTERRUPTED_STATUS = 130;
+
+/**
+ * Runs one command line; returns the process exit status (0 ok, else EXIT_STATUS of the error's code).
+ * `--debug` anywhere adds the stack (and the cause) to the message of a typed error. Ctrl-C ends with
+ * 130; a reader that closes our output (`… | head`) ends the command quietly with 0.
  */
 export async function main(argv: string[], ctx: CliContext = processContext()): Promise<number> {
-  const [name, ...rest] = argv;
+  const debug = argv.includes("--debug");
+  const [name, ...rest] = argv.filter((a) => a !== "--debug");
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     ctx.stdout.write(help());
     return 0;
@@ -50,7 +70,7 @@ export async function main(argv: string[], ctx: CliContext = processContext()): 
   const command = commands.find((c) => c.name === name);
   if (command === undefined) {
     ctx.stderr.write(`encoder-pooling: unknown command "${name}"\n\n${help()}`);
-    return 2;
+    return EXIT_STATUS.EP_USAGE;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
     ctx.stdout.write(command.usage.endsWith("\n") ? command.usage : `${command.usage}\n`);
@@ -63,18 +83,18 @@ export async function main(argv: string[], ctx: CliContext = processContext()): 
     if (err instanceof OutputClosedError) return 0;
     if (err instanceof InterruptedError) {
       ctx.stderr.write(`encoder-pooling ${name}: ${err.message}\n`);
-      return 130;
+      return INTERRUPTED_STATUS;
     }
-    if (err instanceof UsageError) {
-      // Usage messages already start with the command's name.
-      ctx.stderr.write(`encoder-pooling ${err.message}\n`);
-      return 2;
+    if (!(err instanceof EncoderPoolingError)) {
+      const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      ctx.stderr.write(`encoder-pooling ${name}: internal error (a bug: please report it with this output): ${stack}\n`);
+      return INTERNAL_ERROR_STATUS;
     }
-    if (err instanceof EncoderPoolingError) {
-      ctx.stderr.write(`encoder-pooling ${name}: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
+    // Usage messages already start with the command's name.
+    const message = err instanceof UsageError ? `encoder-pooling ${err.message}` : `encoder-pooling ${name}: ${err.message}`;
+    ctx.stderr.write(`${message}\n`);
+    if (debug) ctx.stderr.write(`[${err.code}] ${err.stack ?? ""}${err.cause === undefined ? "" : `\ncaused by: ${String((err.cause as Error).stack ?? err.cause)}`}\n`);
+    return EXIT_STATUS[err.code];
   }
 }
 
@@ -85,7 +105,7 @@ if (isEntryPoint(import.meta.url)) {
     },
     (err: unknown) => {
       process.stderr.write(`encoder-pooling: internal error: ${(err as Error).stack ?? String(err)}\n`);
-      process.exitCode = 70;
+      process.exitCode = INTERNAL_ERROR_STATUS;
     },
   );
 }

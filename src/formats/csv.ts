@@ -97,6 +97,16 @@ export class CsvSplitter {
 
   constructor(private readonly source: string) {}
 
+  /** Characters of the unfinished record held so far. */
+  get pendingChars(): number {
+    return this.buffer.length;
+  }
+
+  /** 1-based line on which the unfinished record starts. */
+  get pendingLine(): number {
+    return this.line;
+  }
+
   /** Adds text; returns the records it completes. */
   push(text: string): CsvRow[] {
     const from = this.buffer.length;

@@ -96,15 +96,16 @@ export function outputHeader(output: StreamedOutput, rows: number): Uint8Array |
 
 /**
  * The bytes of one row: a JSON line with `fields`, or `dim` little-endian float32 values. A NaN or an
- * infinity is refused in every format (it would be a broken result, not a vector), naming the row.
+ * infinity is refused in every format (it would be a broken result, not a vector), naming the row —
+ * except in the binary formats with `allowNonFinite` (inspecting a broken checkpoint): JSON has no NaN.
  */
-export function outputRow(format: OutputFormat, vector: Float32Array, fields: RowFields, row: number): Uint8Array {
+export function outputRow(format: OutputFormat, vector: Float32Array, fields: RowFields, row: number, allowNonFinite = false): Uint8Array {
   if (format === "jsonl") return new TextEncoder().encode(embeddingJsonLine(vector, fields, row));
   const out = new Uint8Array(vector.length * 4);
   const view = new DataView(out.buffer);
   for (let d = 0; d < vector.length; d++) {
     const x = vector[d]!;
-    if (!Number.isFinite(x)) throw new EncoderPoolingError(`embedding row ${row}, column ${d} is ${x}; nothing of it was written`);
+    if (!allowNonFinite && !Number.isFinite(x)) throw new EncoderPoolingError(`embedding row ${row}, column ${d} is ${x}; nothing of it was written`, { code: "EP_NONFINITE" });
     view.setFloat32(4 * d, x, true);
   }
   return out;

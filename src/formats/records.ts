@@ -3,7 +3,8 @@
 // file of any size streams through in bounded memory; parseRecords is the one-piece case. The Node side
 // (src/io/readers.ts, src/io/record-stream.ts) only fetches the bytes.
 import { replaceLoneSurrogates } from "../encoder/tokenizer/index.js";
-import { InputError } from "../errors.js";
+import { MAX_JSON_DEPTH, nestingBeyond } from "../encoder/json.js";
+import { describeValue, InputError } from "../errors.js";
 import { CsvSplitter, type CsvRow } from "./csv.js";
 import { INVALID_UTF8, lineWarnings, Utf8LineDecoder, type DecodedLines } from "./utf8.js";
 
@@ -37,7 +38,18 @@ export interface ParseOptions {
   labelField?: string;
   /** JSONL field or CSV column holding an id to carry along (a join key); .txt files have none. */
   idField?: string;
+  /** Bytes are decoded at most this many at a time, in whole lines (default and maximum 32 MiB). */
+  blockBytes?: number;
 }
+
+/** Text is decoded at most this much at a time, in whole lines: one JS string holds at most ~512 M characters. */
+const BLOCK_BYTES = 32 * 1024 * 1024;
+
+/** The longest line of an input file, in bytes; longer is an InputError (code EP_LIMIT). */
+export const MAX_LINE_BYTES = 256 * 1024 * 1024;
+
+/** The longest CSV record (which may span lines), in characters; longer is an InputError (code EP_LIMIT). */
+export const MAX_CSV_RECORD_CHARS = 256 * 1024 * 1024;
 
 /** A non-fatal problem on one line; records of one kind share the same `message`. */
 export interface RecordWarning {
@@ -91,7 +103,14 @@ export class RecordParser {
    * before it are still returned: the error is thrown by the next call (push or end).
    */
   push(bytes: Uint8Array): TextRecord[] {
-    return this.guarded((out) => this.parse(this.decoder.push(bytes), false, out));
+    const block = Math.min(this.options.blockBytes ?? BLOCK_BYTES, BLOCK_BYTES);
+    return this.guarded((out) => {
+      for (let start = 0; start < bytes.length; start += block) {
+        const piece = bytes.subarray(start, start + block);
+        this.checkLineLength(piece);
+        this.parse(this.decoder.push(piece), false, out);
+      }
+    });
   }
 
   /** Ends the input: returns the last records (a .csv input without even a header row is an error). */
@@ -118,6 +137,15 @@ export class RecordParser {
     return out;
   }
 
+  /** The unfinished line grows by `piece` up to its first line break: past MAX_LINE_BYTES it is refused. */
+  private checkLineLength(piece: Uint8Array): void {
+    const newline = piece.indexOf(0x0a);
+    const bytes = this.decoder.pendingBytes + (newline < 0 ? piece.length : newline + 1);
+    if (bytes > MAX_LINE_BYTES) {
+      throw new InputError(`${this.options.source}:${this.decoder.lineNumber}: a line longer than the limit of ${MAX_LINE_BYTES} bytes`, { code: "EP_LIMIT" });
+    }
+  }
+
   private warn(line: number, message: string): void {
     this.options.onWarning?.({ line, message });
   }
@@ -126,6 +154,9 @@ export class RecordParser {
     if (this.csv !== null) {
       for (const line of lines.badLines) this.warn(line, INVALID_UTF8);
       const rows = this.csv.push(lines.text);
+      if (this.csv.pendingChars > MAX_CSV_RECORD_CHARS) {
+        throw new InputError(`${this.options.source}:${this.csv.pendingLine}: a CSV record longer than the limit of ${MAX_CSV_RECORD_CHARS} characters`, { code: "EP_LIMIT" });
+      }
       if (last) rows.push(...this.csv.end());
       for (const row of rows) out.push(...this.csvRecord(row));
       return;
@@ -149,6 +180,9 @@ export class RecordParser {
   private jsonlRecord(raw: string, line: number): TextRecord {
     const { source } = this.options;
     const { text: textField, label: labelField, id: idField } = this.fields;
+    if (nestingBeyond(raw, MAX_JSON_DEPTH) >= 0) {
+      throw new InputError(`${source}:${line}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`, { code: "EP_LIMIT" });
+    }
     let value: unknown;
     try {
       value = JSON.parse(raw);
@@ -237,10 +271,14 @@ function blankLinesWarning(source: string, blank: number[]): string {
   return `${source}: ${blank.length} blank line${s} kept as empty texts (line${s} ${list})`;
 }
 
+/** How many column names an error lists before it only counts them. */
+const MAX_COLUMNS_LISTED = 20;
+
 /** Index of `name` in the header; an unknown or repeated name is an error listing the columns. */
 function columnIndex(header: string[], name: string, source: string, role: string): number {
   const index = header.indexOf(name);
-  const columns = header.map((c) => JSON.stringify(c)).join(", ");
+  const shown = header.slice(0, MAX_COLUMNS_LISTED).map((c) => describeValue(c)).join(", ");
+  const columns = header.length > MAX_COLUMNS_LISTED ? `${shown}, … (${header.length} columns)` : shown;
   if (index < 0) throw new InputError(`${source}: no ${role} column "${name}"; the header has ${columns}`);
   if (header.indexOf(name, index + 1) >= 0) {
     throw new InputError(`${source}: the ${role} column "${name}" appears more than once in the header (${columns})`);

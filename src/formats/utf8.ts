@@ -36,6 +36,7 @@ export interface DecodedLines {
  */
 export class Utf8LineDecoder {
   private pending: Uint8Array[] = [];
+  private held = 0;
   private nextLine = 1;
   private atStart: boolean;
 
@@ -44,16 +45,32 @@ export class Utf8LineDecoder {
     this.atStart = options.atStreamStart ?? true;
   }
 
+  /** Bytes of the unfinished line held so far. */
+  get pendingBytes(): number {
+    return this.held;
+  }
+
+  /** 1-based number of the next line to be completed (the unfinished one, if any). */
+  get lineNumber(): number {
+    return this.nextLine;
+  }
+
   /** Adds bytes; returns the lines they complete (possibly none). */
   push(bytes: Uint8Array): DecodedLines {
     const lastNewline = bytes.lastIndexOf(0x0a);
     if (lastNewline < 0) {
-      if (bytes.length > 0) this.pending.push(bytes);
+      this.keep(bytes);
       return { text: "", firstLine: this.nextLine, badLines: [] };
     }
     const complete = this.take(bytes.subarray(0, lastNewline + 1));
-    if (lastNewline + 1 < bytes.length) this.pending.push(bytes.subarray(lastNewline + 1));
+    this.keep(bytes.subarray(lastNewline + 1));
     return this.decode(complete);
+  }
+
+  private keep(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.pending.push(bytes);
+    this.held += bytes.length;
   }
 
   /** Ends the stream: returns the last line if it had no final "\n". */
@@ -66,6 +83,7 @@ export class Utf8LineDecoder {
     if (this.pending.length === 0) return bytes;
     const parts = [...this.pending, bytes];
     this.pending = [];
+    this.held = 0;
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let offset = 0;
     for (const p of parts) {
@@ -82,27 +100,7 @@ export class Utf8LineDecoder {
       this.atStart = false;
     }
     const firstLine = this.nextLine;
-    const badLines: number[] = [];
-    let text: string;
-    try {
-      text = fatalDecoder.decode(body);
-    } catch {
-      // Some bytes are invalid: decode line by line to find which.
-      const parts: string[] = [];
-      for (let start = 0, line = firstLine; start < body.length; line++) {
-        const newline = body.indexOf(0x0a, start);
-        const end = newline < 0 ? body.length : newline + 1;
-        const segment = body.subarray(start, end);
-        try {
-          parts.push(fatalDecoder.decode(segment));
-        } catch {
-          parts.push(lenientDecoder.decode(segment));
-          badLines.push(line);
-        }
-        start = end;
-      }
-      text = parts.join("");
-    }
+    const { text, badLines } = decodeLines(body, firstLine);
     this.nextLine += countLines(body);
     return { text, firstLine, badLines };
   }
@@ -129,6 +127,51 @@ export function decodeUtf8(bytes: Uint8Array, source: string): DecodedText {
   const head = decoder.push(bytes);
   const tail = decoder.end();
   return { text: head.text + tail.text, warnings: lineWarnings(source, [...head.badLines, ...tail.badLines], INVALID_UTF8) };
+}
+
+/**
+ * Decodes `bytes` (no BOM handling) and lists the damaged lines, numbered from `firstLine`. The
+ * readers call it on blocks of whole lines, so that no single string has to hold a whole big file.
+ */
+export function decodeLines(bytes: Uint8Array, firstLine: number): { text: string; badLines: number[] } {
+  try {
+    return { text: fatalDecoder.decode(bytes), badLines: [] };
+  } catch {
+    // Some bytes are invalid: decode line by line to find which. Splitting at 0x0A is safe because
+    // that byte never occurs inside a multi-byte UTF-8 sequence.
+  }
+  // A line was damaged when its text holds more U+FFFD than its bytes spelled out (EF BF BD). No
+  // exception per line: a file of 100,000 damaged lines took 9 s when each line's decode threw.
+  const parts: string[] = [];
+  const badLines: number[] = [];
+  let lineStart = 0;
+  let line = firstLine;
+  while (lineStart < bytes.length) {
+    const newline = bytes.indexOf(0x0a, lineStart);
+    const lineEnd = newline < 0 ? bytes.length : newline + 1;
+    const segment = bytes.subarray(lineStart, lineEnd);
+    const decoded = lenientDecoder.decode(segment);
+    if (countReplacements(decoded) > countEncodedReplacements(segment)) badLines.push(line);
+    parts.push(decoded);
+    lineStart = lineEnd;
+    line++;
+  }
+  return { text: parts.join(""), badLines };
+}
+
+function countReplacements(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf("\uFFFD"); i !== -1; i = text.indexOf("\uFFFD", i + 1)) count++;
+  return count;
+}
+
+/** How many times the bytes EF BF BD (U+FFFD written in UTF-8) occur. */
+function countEncodedReplacements(bytes: Uint8Array): number {
+  let count = 0;
+  for (let i = bytes.indexOf(0xef); i !== -1 && i + 2 < bytes.length; i = bytes.indexOf(0xef, i + 1)) {
+    if (bytes[i + 1] === 0xbf && bytes[i + 2] === 0xbd) count++;
+  }
+  return count;
 }
 
 /**

@@ -9,6 +9,7 @@ import type { TextRecord } from "../formats/records.js";
 import type { EmbedStreamOptions, EncoderModel } from "../pipeline/model.js";
 import { DEFAULT_WINDOW } from "../pipeline/stream.js";
 import { EmbeddingsOutput, partialPath } from "./embeddings-output.js";
+import { asIoError } from "./files.js";
 
 export interface EmbedCorpusOptions extends EmbedStreamOptions<TextRecord> {
   /** The output file, or `-` for standard output. */
@@ -64,7 +65,17 @@ export async function embedCorpus(
   records: AsyncIterable<TextRecord> | Iterable<TextRecord>,
   options: EmbedCorpusOptions,
 ): Promise<EmbedCorpusResult> {
-  const pooler = model.createPooler(options.pooling ?? "mean", options.params);
+  return runCorpus(model, records, options).catch((err: unknown) => {
+    throw asIoError(err);
+  });
+}
+
+async function runCorpus(
+  model: EncoderModel,
+  records: AsyncIterable<TextRecord> | Iterable<TextRecord>,
+  options: EmbedCorpusOptions,
+): Promise<EmbedCorpusResult> {
+  const pooler = model.createPooler(options.pooling ?? "mean", options.params, { allowNonFinite: options.allowNonFinite === true });
   const provenance: EmbeddingsProvenance = {
     model: options.model ?? "default",
     pooling: pooler.spec,
@@ -81,11 +92,13 @@ export async function embedCorpus(
     truncation: options.truncation ?? true,
     window: options.window ?? DEFAULT_WINDOW,
     batch_size: options.batchSize ?? 32,
+    // the backend decides the last bits of a row (wasm and js differ by ~1e-7): a resume must keep it
+    backend: model.encoder.backend.name,
     id_field: options.idField ?? null,
     text: includeText,
     jsonl_header: options.jsonlHeader === true,
   };
-  const out = await EmbeddingsOutput.open({ path: options.output, format: options.format, provenance, jsonlHeader: options.jsonlHeader, stdout: options.stdout, force: options.force, resume: options.resume, settings });
+  const out = await EmbeddingsOutput.open({ path: options.output, format: options.format, provenance, jsonlHeader: options.jsonlHeader, stdout: options.stdout, force: options.force, resume: options.resume, settings, allowNonFinite: options.allowNonFinite === true });
   const resumedRows = out.resumedRows;
   const hash = new InputHash();
 

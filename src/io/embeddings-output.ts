@@ -27,6 +27,8 @@ export interface EmbeddingsOutputOptions extends StreamedOutput {
   resume?: boolean;
   /** Everything that decides the output's bytes (input, flags); a resumed run must bring the same. */
   settings: Record<string, unknown>;
+  /** Write NaN and ±Infinity into .npy and .safetensors rows (default false: an error naming the row). */
+  allowNonFinite?: boolean;
 }
 
 /** The progress record kept beside OUT.partial. */
@@ -117,7 +119,7 @@ export class EmbeddingsOutput {
 
   /** Appends one row; `row` (its input position) names it in errors. */
   async write(vector: Float32Array, fields: RowFields, row: number): Promise<void> {
-    await this.sink.write(outputRow(this.options.format, vector, fields, row));
+    await this.sink.write(outputRow(this.options.format, vector, fields, row, this.options.allowNonFinite === true));
     this.rows++;
   }
 

@@ -5,7 +5,8 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, EncoderPoolingError, TokenizerError } from "../errors.js";
 import { loadModelFromBuffers, type EncoderModel, type LoadOptions } from "../pipeline/model.js";
-import { readBytes, readText } from "./files.js";
+import { openFileSource } from "./file-source.js";
+import { readText } from "./files.js";
 
 /** The folder of this package (where package.json and weights/ are), found from this file's location. */
 export function packageRoot(): string {
@@ -25,9 +26,10 @@ export function defaultModelDir(): string {
 
 /**
  * Loads a Hugging Face model folder: config.json, model.safetensors and tokenizer.json or
- * vocab.json + merges.txt. Without `dir`, the shipped default model.
+ * vocab.json + merges.txt. Without `dir`, the shipped default model. Options choose the backend,
+ * its threads and the precision the weights are kept in (see LoadOptions).
  * @example
- * const model = await loadModel("./roberta-base");
+ * const model = await loadModel("./roberta-base", { backend: "auto", dtype: "f16" });
  * const { vectors } = await model.embed(["Hello world"], { pooling: "mean" });
  */
 export async function loadModel(dir: string = defaultModelDir(), options: LoadOptions = {}): Promise<EncoderModel> {
@@ -41,15 +43,21 @@ export async function loadModel(dir: string = defaultModelDir(), options: LoadOp
   if (!hasTokenizerJson && !(existsSync(vocabPath) && existsSync(mergesPath))) {
     throw new TokenizerError(`${dir}: no tokenizer files: expected tokenizer.json, or vocab.json and merges.txt`);
   }
-  return loadModelFromBuffers(
-    {
-      source: dir,
-      config: await readText(configPath, "config"),
-      weights: await readBytes(join(dir, "model.safetensors"), "weights"),
-      ...(hasTokenizerJson
-        ? { tokenizerJson: await readText(tokenizerJsonPath, "tokenizer") }
-        : { vocab: await readText(vocabPath, "tokenizer"), merges: await readText(mergesPath, "tokenizer") }),
-    },
-    options,
-  );
+  // model.safetensors is read by range, header first, each tensor straight into the backend's memory
+  const weights = openFileSource(join(dir, "model.safetensors"), "weights");
+  try {
+    return await loadModelFromBuffers(
+      {
+        source: dir,
+        config: await readText(configPath, "config"),
+        weights,
+        ...(hasTokenizerJson
+          ? { tokenizerJson: await readText(tokenizerJsonPath, "tokenizer") }
+          : { vocab: await readText(vocabPath, "tokenizer"), merges: await readText(mergesPath, "tokenizer") }),
+      },
+      options,
+    );
+  } finally {
+    weights.close();
+  }
 }

@@ -122,12 +122,12 @@ export function openRecordStream(path: string, options: RecordStreamOptions = {}
 function fileSize(path: string): number {
   try {
     const stat = statSync(path);
-    if (stat.isDirectory()) throw new EncoderPoolingError(`input: ${path} is a directory, expected a file`);
+    if (stat.isDirectory()) throw new EncoderPoolingError(`input: ${path} is a directory, expected a file`, { code: "EP_IO" });
     return stat.size;
   } catch (err) {
     if (err instanceof EncoderPoolingError) throw err;
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new EncoderPoolingError(`input: file not found: ${path}`);
-    throw new EncoderPoolingError(`input: cannot read ${path}: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new EncoderPoolingError(`input: file not found: ${path}`, { code: "EP_IO" });
+    throw new EncoderPoolingError(`input: cannot read ${path}: ${(err as Error).message}`, { code: "EP_IO", cause: err });
   }
 }
 

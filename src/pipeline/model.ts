@@ -1,21 +1,24 @@
 // The text-to-vector pipeline: tokenizer → RoBERTa → pooler → (optional) L2 normalisation.
 // Core code: it takes strings and bytes, never paths, so it runs unchanged in browsers and workers.
 // Dimension legend: B batch, T tokens, H hidden, L layers, D pooled size, N texts.
-import { InputError, TokenizerError } from "../errors.js";
-import { RobertaModel } from "../encoder/roberta.js";
-import { maxSequenceLength, type RobertaConfig } from "../encoder/config.js";
+import { EncoderPoolingError, InputError, TokenizerError } from "../errors.js";
+import { RobertaModel, weightPrecision } from "../encoder/roberta.js";
+import { maxSequenceLength, parseRobertaConfig, type RobertaConfig } from "../encoder/config.js";
 import { Tokenizer, type Encoding } from "../encoder/tokenizer/index.js";
 import { createPooler, poolingDims, type Pooler, type PoolingDims, type PoolingSpec } from "../pooling/index.js";
-import type { FloatArray, Tensor } from "../tensor/tensor.js";
+import { firstNonFinite, type FloatArray, type Tensor } from "../tensor/tensor.js";
 import type { Backend } from "../tensor/backend.js";
-import { embedWindows, windowSizes, type StreamRow, type WindowOptions } from "./stream.js";
+import { checkBackendOptions, sharedBackend, type BackendChoice } from "../tensor/choose-backend.js";
+import { bufferSource, readSafetensorsHeader, type ByteSource } from "../encoder/safetensors.js";
+import { embedWindows, stopPoint, windowSizes, type StreamRow, type WindowOptions } from "./stream.js";
 
 /** The files of a Hugging Face model folder, already read into memory. */
 export interface ModelBuffers {
   /** config.json, as text or parsed. */
   config: string | object;
-  /** model.safetensors bytes. */
-  weights: Uint8Array | ArrayBuffer;
+  /** model.safetensors: its bytes (any Uint8Array view, a Node Buffer included, or an ArrayBuffer; never
+   * modified, viewed rather than copied), or a ByteSource that reads them by range (loadModel's files). */
+  weights: Uint8Array | ArrayBuffer | ByteSource;
   /** vocab.json text (with `merges`), or … */
   vocab?: string;
   merges?: string;
@@ -26,9 +29,20 @@ export interface ModelBuffers {
 }
 
 export interface LoadOptions {
-  backend?: Backend;
+  /** Where the weights live and the kernels run: "auto" (default: wasm where WebAssembly SIMD works, else js),
+   * "wasm" or "js" — one backend per choice and thread count, shared by the models loaded with them — or a
+   * Backend made by createBackend. */
+  backend?: BackendChoice | Backend;
+  /** Threads of the wasm backend; default every core (1 where SharedArrayBuffer is unavailable). */
+  threads?: number;
+  /** Embedding tables and linear weights in Float32 (default) or half-size ("f16", "bf16"), widened in the kernels. */
+  dtype?: "f32" | "f16" | "bf16";
+  /** "int8": dynamic int8 quantization of the linear layers. */
+  quantize?: "int8";
   /** Receives debug messages, e.g. the checkpoint keys that were ignored (lm_head.*). */
   log?: (message: string) => void;
+  /** Load weights holding NaN or ±Infinity, to inspect a broken checkpoint (default false: an error naming the tensor). */
+  allowNonFinite?: boolean;
 }
 
 /** Options of `EncoderModel.embed`. */
@@ -51,6 +65,13 @@ export interface EmbedOptions {
   describeText?: (textIndex: number) => string;
   /** Called with each warning and the index of the text it is about, e.g. ("truncated to 512 tokens", 3). */
   onWarning?: (message: string, textIndex: number) => void;
+  /**
+   * Keep vectors holding NaN or ±Infinity, and load `params` that hold them (for inspecting a broken
+   * checkpoint). Default false: such a vector is an error (code EP_NONFINITE) naming the text.
+   */
+  allowNonFinite?: boolean;
+  /** Stops the work between two batches (it yields to the event loop there), rejecting with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** Options of `EncoderModel.embedStream`: those of `embed`, the window, and callbacks that see each record. */
@@ -98,6 +119,11 @@ export class EncoderModel {
     return this.encoder.config;
   }
 
+  /** Frees the weights from the backend's memory now (else when the model is garbage-collected). */
+  dispose(): void {
+    this.encoder.dispose();
+  }
+
   /** Tokenizes texts with this model's limits; warnings (truncation, replaced characters) go to `onWarning`. */
   tokenize(texts: string[], options: Pick<EmbedOptions, "maxLength" | "truncation" | "onWarning" | "describeText"> = {}): Encoding[] {
     const maxLength = this.resolveMaxLength(options.maxLength);
@@ -121,7 +147,9 @@ export class EncoderModel {
     const order = encodings.map((_, i) => i).sort((a, b) => encodings[b]!.inputIds.length - encodings[a]!.inputIds.length);
     for (let start = 0; start < order.length; start += batchSize) {
       const indices = order.slice(start, start + batchSize);
-      const seqLen = Math.max(...indices.map((i) => encodings[i]!.inputIds.length));
+      // a loop, not Math.max(...spread): a batch of 1,000,000 texts overflowed the stack
+      let seqLen = 0;
+      for (const i of indices) seqLen = Math.max(seqLen, encodings[i]!.inputIds.length);
       const inputIds = new Int32Array(indices.length * seqLen).fill(this.tokenizer.padTokenId);
       const attentionMask = new Int32Array(indices.length * seqLen);
       indices.forEach((textIndex, b) => {
@@ -136,28 +164,32 @@ export class EncoderModel {
   }
 
   /** Builds the pooler a spec names, sized for this encoder. */
-  createPooler(pooling: string | object = "mean", params?: Map<string, Tensor<FloatArray>>): Pooler<PoolingSpec> {
-    return createPooler(pooling, this.dims, params === undefined ? {} : { parameters: params });
+  createPooler(pooling: string | object = "mean", params?: Map<string, Tensor<FloatArray>>, options: { allowNonFinite?: boolean } = {}): Pooler<PoolingSpec> {
+    return createPooler(pooling, this.dims, params === undefined ? {} : { parameters: params, allowNonFinite: options.allowNonFinite === true });
   }
 
   /**
    * Embeds texts: tokenize, batch by length, run the encoder, pool, optionally L2-normalise.
-   * Row i of the result belongs to texts[i] whatever the batching.
+   * Row i of the result belongs to texts[i] whatever the batching. Between two batches the event loop
+   * runs (timers, I/O, a server's other requests) and `signal` is looked at.
    * @example
    * const { vectors } = await model.embed(["a cat", "a dog"], { pooling: "mean", normalize: true });
    */
   async embed(texts: string[], options: EmbedOptions = {}): Promise<Embeddings> {
     if (texts.length === 0) throw new InputError("embed: no texts given");
-    const pooler = this.createPooler(options.pooling ?? "mean", options.params);
+    const pooler = this.createPooler(options.pooling ?? "mean", options.params, { allowNonFinite: options.allowNonFinite === true });
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize <= 0) throw new InputError(`embed: batchSize must be a positive integer, got ${batchSize}`);
+    options.signal?.throwIfAborted();
     const encodings = this.tokenize(texts, options);
     const dim = pooler.outputSize;
     const data = new Float32Array(texts.length * dim);
     let done = 0;
-    await this.embedTokenized(encodings, pooler, { ...options, batchSize }, data, async (n) => {
+    const describe = options.describeText ?? ((i: number) => `text ${i + 1}`);
+    await this.embedTokenized(encodings, pooler, { ...options, batchSize, describe }, data, async (n) => {
       done += n;
       options.onProgress?.(done, texts.length);
+      if (done < texts.length) await stopPoint(options.signal);
     });
     const vectors = Array.from({ length: texts.length }, (_, i) => data.subarray(i * dim, (i + 1) * dim));
     return { data, count: texts.length, dim, vectors };
@@ -174,7 +206,7 @@ export class EncoderModel {
     source: AsyncIterable<R> | Iterable<R>,
     options: EmbedStreamOptions<R> = {},
   ): AsyncGenerator<StreamRow<R>> {
-    const pooler = this.createPooler(options.pooling ?? "mean", options.params);
+    const pooler = this.createPooler(options.pooling ?? "mean", options.params, { allowNonFinite: options.allowNonFinite === true });
     const { batchSize } = windowSizes(options);
     const describe = options.describeText ?? ((i: number) => `text ${i + 1}`);
     const textOf = (r: R): string => (typeof r === "string" ? r : r.text);
@@ -191,18 +223,24 @@ export class EncoderModel {
           });
           return Int32Array.from(encoding!.inputIds);
         }),
-      embed: (ids, out, afterBatch) => this.embedTokenized(ids.map((inputIds) => ({ inputIds })), pooler, { ...options, batchSize }, out, afterBatch),
+      embed: (ids, out, afterBatch, { records, firstIndex }) =>
+        this.embedTokenized(ids.map((inputIds) => ({ inputIds })), pooler, {
+          ...options,
+          batchSize,
+          describe: (i) => describe(firstIndex + i, records[i]!),
+        }, out, afterBatch),
     }, options);
   }
 
   /**
    * Runs encoder and pooler over token-id sequences batch by batch (longest first) and writes row i of
-   * out [N,D] for encodings[i]; `afterBatch(texts, tokens)` is awaited after each batch.
+   * out [N,D] for encodings[i]; `afterBatch(texts, tokens)` is awaited after each batch. A vector with
+   * NaN or ±Infinity is an error naming its text (`describe(i)`) unless `allowNonFinite`.
    */
   private async embedTokenized(
     encodings: readonly { inputIds: ArrayLike<number> }[],
     pooler: Pooler<PoolingSpec>,
-    options: { normalize?: boolean; batchSize: number },
+    options: { normalize?: boolean; allowNonFinite?: boolean; batchSize: number; describe: (textIndex: number) => string },
     out: Float32Array,
     afterBatch: (texts: number, tokens: number) => Promise<void>,
   ): Promise<void> {
@@ -214,6 +252,7 @@ export class EncoderModel {
       let tokens = 0;
       batch.indices.forEach((textIndex, b) => {
         const row = pooled.data.subarray(b * dim, (b + 1) * dim);
+        if (options.allowNonFinite !== true) checkFiniteRow(row, textIndex, options.describe);
         if (options.normalize) l2Normalize(row);
         out.set(row, textIndex * dim);
         tokens += encodings[textIndex]!.inputIds.length;
@@ -229,6 +268,18 @@ export class EncoderModel {
     }
     return maxLength;
   }
+}
+
+/** A pooled vector with NaN or ±Infinity is caught here, before anything is written. */
+function checkFiniteRow(row: FloatArray, textIndex: number, describe: (textIndex: number) => string): void {
+  const bad = firstNonFinite(row);
+  if (bad < 0) return;
+  const name = describe(textIndex);
+  throw new EncoderPoolingError(
+    `${name}: the pooled vector holds ${row[bad]} (element ${bad}): the model's weights, the pooler's parameters or this ` +
+      "text's activations are not finite; nothing was written (allowNonFinite, or --allow-nonfinite, keeps such vectors)",
+    { code: "EP_NONFINITE" },
+  );
 }
 
 /** v ← v / ‖v‖₂ in place (a zero vector stays zero). */
@@ -248,14 +299,26 @@ export function l2Normalize(v: FloatArray): void {
 export async function loadModelFromBuffers(files: ModelBuffers, options: LoadOptions = {}): Promise<EncoderModel> {
   const source = files.source ?? "<buffers>";
   const configJson = typeof files.config === "string" ? files.config : JSON.stringify(files.config);
-  const weights = files.weights instanceof Uint8Array ? files.weights : new Uint8Array(files.weights);
-  const encoder = RobertaModel.load(configJson, weights, { source, ...options });
+  weightPrecision(options, "loadModel"); // checked before a backend (and its threads) is started
+  // the files in the order a reader meets them: config.json, the tokenizer, then the (large) weights
+  const config = parseRobertaConfig(configJson, `${source}/config.json`);
   const tokenizer = loadTokenizer(files, source);
-  const config = encoder.config;
+  const weights = files.weights instanceof Uint8Array || files.weights instanceof ArrayBuffer ? bufferSource(files.weights) : files.weights;
+  const index = readSafetensorsHeader(weights, `${source}/model.safetensors`);
+  const encoder = RobertaModel.fromSafetensors(config, index, { ...options, source, backend: await resolveBackend(options) });
   if (tokenizer.vocabSize > config.vocabSize) {
+    encoder.dispose();
     throw new InputError(`${source}: tokenizer has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${config.vocabSize}`);
   }
   return new EncoderModel(encoder, tokenizer);
+}
+
+/** The backend the options name, checked (a Backend object is used as given). */
+async function resolveBackend(options: LoadOptions): Promise<Backend> {
+  const { backend = "auto", threads } = options;
+  if (typeof backend === "object" && backend !== null) return backend;
+  checkBackendOptions(backend, threads, "loadModel");
+  return sharedBackend(backend, threads === undefined ? {} : { threads });
 }
 
 function loadTokenizer(files: ModelBuffers, source: string): Tokenizer {

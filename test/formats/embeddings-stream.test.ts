@@ -76,8 +76,17 @@ describe("streamed outputs", () => {
     const bad = new Float32Array([0, NaN, 1]);
     expect(() => outputRow("jsonl", bad, {}, 7)).toThrow(NotSupportedError);
     for (const format of ["npy", "safetensors"] as OutputFormat[]) {
-      expect(() => outputRow(format, bad, {}, 7)).toThrow(new EncoderPoolingError("embedding row 7, column 1 is NaN; nothing of it was written"));
+      expect(() => outputRow(format, bad, {}, 7)).toThrow(new EncoderPoolingError("embedding row 7, column 1 is NaN; nothing of it was written", { code: "EP_NONFINITE" }));
       expect(() => outputRow(format, new Float32Array([Infinity]), {}, 0)).toThrow(/column 0 is Infinity/);
     }
+  });
+
+  it("writes them in .npy and .safetensors rows with allowNonFinite (JSON has no NaN: still refused)", () => {
+    const bad = new Float32Array([0, NaN, -Infinity]);
+    for (const format of ["npy", "safetensors"] as OutputFormat[]) {
+      const bytes = outputRow(format, bad, {}, 7, true);
+      expect(Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, 3))).toEqual([0, NaN, -Infinity]);
+    }
+    expect(() => outputRow("jsonl", bad, {}, 7, true)).toThrow(NotSupportedError);
   });
 });
