@@ -9,8 +9,8 @@
 // machine) no longer holds up the whole dispatch — the caller does that share itself. Which thread runs a
 // share never changes its numbers (a share's scratch region travels with its arguments), so results stay
 // bit-identical. Without this, a 2-thread forward on a machine whose cores are busy with other processes
-// ran several times slower than 1 thread (every dispatch waited for a sleeping worker); now the worst case is
-// the 1-thread time. On a quiet machine nothing changes: a worker claims its share within microseconds.
+// ran several times slower than 1 thread (every dispatch waited for a sleeping worker); now only a share a
+// worker has already started can make the caller wait. On a quiet machine nothing changes: a worker claims its share within microseconds.
 //
 // The worker's code is a small JS string generated here and started from a Blob URL (Web Workers: browsers,
 // Deno, Bun) or, once src/node.ts has installed its spawner, with `eval: true` (Node worker_threads): no
