@@ -56,3 +56,33 @@ export class NotSupportedError extends EncoderPoolingError {
     super(`not supported: ${message}`);
   }
 }
+
+/**
+ * The candidate closest to `word` by edit distance, as ` (did you mean "x"?)` for an error message, or
+ * "" when nothing is close (at most a third of the word's letters differ, and never more than 3).
+ * @example `unknown pooling "atention"${didYouMean("atention", ["mean", "attention"])}` // … (did you mean "attention"?)
+ */
+export function didYouMean(word: string, candidates: readonly string[], quote = (s: string) => `"${s}"`): string {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  const limit = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
+  return best !== null && best !== word && bestDistance <= limit ? ` (did you mean ${quote(best)}?)` : "";
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions), one row at a time. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      // d[i][j] = min(delete, insert, substitute)
+      row.push(Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    }
+    previous = row;
+  }
+  return previous[b.length]!;
+}

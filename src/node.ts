@@ -2,10 +2,14 @@
 // worker threads.
 export * from "./index.js";
 export { loadModel, defaultModelDir, packageRoot } from "./io/load-model.js";
+export { loadTokenizerFolder, readFolderFiles } from "./io/model-folder.js";
 export { readRecords, readStream, formatFromInputPath, STDIN_SOURCE, type ReadOptions } from "./io/readers.js";
 export { formatFromOutputPath, writeEmbeddings } from "./io/writers.js";
 export { assertWritable, readBytes, readText, writeFileAtomic } from "./io/files.js";
 export { readLabelled, type ReadLabelledOptions } from "./io/labelled.js";
 export { assertHeadFolderWritable, openHeadFolder, readHeadFolder, writeHeadFolder } from "./io/head-folder.js";
+export { assertHeadCollectionWritable, loadHead, resolveHeadDir, saveHead, writeHeadCollection, type LoadHeadOptions } from "./io/trained-head.js";
 export { createJobRunner, StopFlag } from "./io/job-runner.js";
 export { isEntryPoint } from "./io/entry-point.js";
+export { packageVersion } from "./io/package-info.js";
+export { readVectors, type StoredVector } from "./io/vectors.js";

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
-  InputError, loadModel, parseStateDict, PoolingError, POOLING_TYPES, readBytes, readRecords, readText, UsageError,
+  InputError, loadModel, parseStateDict, poolerParameters, poolingFromJson, PoolingError, POOLING_TYPES, readBytes, readRecords, readText, UsageError,
   type EncoderModel, type FloatArray, type Tensor, type TextRecord,
 } from "../node.js";
 import { stringFlag, type FlagValues } from "./args.js";
@@ -17,10 +17,11 @@ export const inputFlags = {
   "text-column": { type: "string" },
 } as const;
 
-/** Loads `--model DIR`, or the shipped default model when the flag is absent. */
+/** Loads `--model DIR`, or the shipped default model when the flag is absent; warnings about the folder's files are printed. */
 export async function loadModelFlag(values: FlagValues, ctx: CliContext): Promise<EncoderModel> {
   const dir = stringFlag(values, "model");
-  return dir === undefined ? loadModel() : loadModel(resolve(ctx.cwd, dir));
+  const options = { onWarning: (message: string) => void ctx.stderr.write(`warning: ${message}\n`) };
+  return dir === undefined ? loadModel(undefined, options) : loadModel(resolve(ctx.cwd, dir), options);
 }
 
 /** The texts of `--input FILE` (or `-`) or of the `--text` flags, each with where it came from. */
@@ -41,8 +42,9 @@ export async function readInputTexts(command: string, values: FlagValues, ctx: C
 }
 
 /**
- * `--pooling NAME`, `--pooling SPEC.json` or `--pooling '{"type": …}'` as a name or parsed spec.
- * A known pooling name always means that pooling, even when a file of that name is around.
+ * `--pooling NAME`, `--pooling SPEC.json` or `--pooling '{"type": …}'` as a name or parsed spec; a head
+ * folder's pooling.json means that head's pooling. A known pooling name always means that pooling,
+ * even when a file of that name is around.
  */
 export async function readPoolingFlag(value: string, ctx: CliContext): Promise<string | object> {
   const trimmed = value.trim();
@@ -56,19 +58,21 @@ export async function readPoolingFlag(value: string, ctx: CliContext): Promise<s
 }
 
 function parseSpecJson(text: string, source: string): string | object {
+  let spec: unknown;
   try {
-    const spec: unknown = JSON.parse(text);
-    if (typeof spec === "string") return spec;
-    if (spec === null || typeof spec !== "object" || Array.isArray(spec)) throw new Error("expected a JSON object or a pooling name");
-    return spec;
+    spec = JSON.parse(text);
   } catch (err) {
     throw new PoolingError(`${source}: not a pooling spec: ${(err as Error).message}`);
   }
+  return poolingFromJson(spec, source);
 }
 
-/** Reads pooler parameters from a safetensors file (Float32, or with `keepDtype` as stored). */
+/**
+ * Reads pooler parameters from a safetensors file (Float32, or with `keepDtype` as stored); a head's
+ * head.safetensors gives its `pooler.*` tensors.
+ */
 export async function readParamsFile(path: string, options: { keepDtype?: boolean } = {}): Promise<Map<string, Tensor<FloatArray>>> {
-  return parseStateDict(await readBytes(path, "params"), path, options);
+  return poolerParameters(parseStateDict(await readBytes(path, "params"), path, options), path);
 }
 
 /** Prints a warning about text `index` as `source:line: message`. */

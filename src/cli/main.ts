@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The encoder-pooling command line: a table of commands, each a thin shell over the public API.
-import { EncoderPoolingError, isEntryPoint, UsageError } from "../node.js";
+import { didYouMean, EncoderPoolingError, isEntryPoint, packageVersion, UsageError } from "../node.js";
 import type { Command } from "./command.js";
 import { processContext, type CliContext } from "./context.js";
 import { embedCommand } from "./embed.js";
@@ -11,6 +11,7 @@ import { evaluateCommand } from "./evaluate.js";
 import { predictCommand } from "./predict.js";
 import { compareCommand } from "./compare.js";
 import { tokenizeCommand } from "./tokenize.js";
+import { similarCommand } from "./similar.js";
 
 const commands: Command[] = [
   embedCommand,
@@ -21,6 +22,7 @@ const commands: Command[] = [
   evaluateCommand,
   predictCommand,
   compareCommand,
+  similarCommand,
 ];
 
 function help(): string {
@@ -28,41 +30,54 @@ function help(): string {
   const rows = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n");
   return `encoder-pooling: text to vectors with a RoBERTa-family encoder and every well-known pooling.
 
-Usage: encoder-pooling <command> [flags]      (encoder-pooling <command> --help for its flags)
+Usage: encoder-pooling <command> [flags]      (encoder-pooling help <command> for its flags)
 
 Commands:
 ${rows}
+
+  encoder-pooling --version prints the version.
 `;
+}
+
+const usageOf = (command: Command): string => (command.usage.endsWith("\n") ? command.usage : `${command.usage}\n`);
+
+/** One style for every error: `encoder-pooling <command>: <message>`, whether the CLI or the library threw it. */
+function errorLine(command: string, message: string): string {
+  const own = `${command}: `;
+  return `encoder-pooling ${own}${message.startsWith(own) ? message.slice(own.length) : message}\n`;
 }
 
 /** Runs one command line; returns the process exit code (0 ok, 1 error, 2 usage error). */
 export async function main(argv: string[], ctx: CliContext = processContext()): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  const [first, ...rest] = argv;
+  if (first === "--version" || first === "-V" || first === "version") {
+    ctx.stdout.write(`encoder-pooling ${packageVersion()}\n`);
+    return 0;
+  }
+  // `help`, `help CMD`, `--help`, `-h`
+  const asksHelp = first === undefined || first === "--help" || first === "-h" || first === "help";
+  const name = asksHelp ? rest[0] : first;
+  if (name === undefined) {
     ctx.stdout.write(help());
     return 0;
   }
   const command = commands.find((c) => c.name === name);
   if (command === undefined) {
-    ctx.stderr.write(`encoder-pooling: unknown command "${name}"\n\n${help()}`);
+    const hint = didYouMean(name, commands.map((c) => c.name));
+    ctx.stderr.write(`encoder-pooling: unknown command "${name}"${hint}\n\n${help()}`);
     return 2;
   }
-  if (rest.includes("--help") || rest.includes("-h")) {
-    ctx.stdout.write(command.usage.endsWith("\n") ? command.usage : `${command.usage}\n`);
+  if (asksHelp || rest.includes("--help") || rest.includes("-h")) {
+    ctx.stdout.write(usageOf(command));
     return 0;
   }
   try {
     await command.run(rest, ctx);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      // Usage messages already start with the command's name.
-      ctx.stderr.write(`encoder-pooling ${err.message}\n`);
-      return 2;
-    }
     if (err instanceof EncoderPoolingError) {
-      ctx.stderr.write(`encoder-pooling ${name}: ${err.message}\n`);
-      return 1;
+      ctx.stderr.write(errorLine(name, err.message));
+      return err instanceof UsageError ? 2 : 1;
     }
     throw err;
   }

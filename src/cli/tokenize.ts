@@ -1,9 +1,9 @@
 // `encoder-pooling tokenize`: one JSON line per text with its ids, tokens and character offsets.
 import { resolve } from "node:path";
-import { assertWritable, writeFileAtomic } from "../node.js";
+import { assertWritable, defaultModelDir, loadTokenizerFolder, UsageError, writeFileAtomic } from "../node.js";
 import { outputFlags, parseFlags, positiveIntFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
-import { inputFlags, loadModelFlag, readInputTexts, warnAt } from "./inputs.js";
+import { inputFlags, readInputTexts, warnAt } from "./inputs.js";
 
 const usage = `Usage: encoder-pooling tokenize [--model DIR] (--input FILE | --text "…") [--max-length N] [--output FILE]
 
@@ -11,12 +11,13 @@ Writes one JSON line per text: {"input_ids": [...], "tokens": [...], "offsets": 
 Offsets are [start, end) indices into the text as JavaScript counts them (UTF-16 code units), so
 text.slice(start, end) is the token's text; <s> and </s> get [0, 0].
 
-  --model DIR          Hugging Face model folder (default: the shipped tiny model)
+  --model DIR          a folder with tokenizer.json or vocab.json + merges.txt (config.json and
+                       tokenizer_config.json only set the limit), default: the shipped tiny model
   --input FILE         .txt (one text per line), .jsonl, .csv, or - for standard input
   --text "…"           a text given on the command line (repeat for several)
   --text-field NAME    JSONL field holding the text (default "text")
   --text-column NAME   CSV column holding the text (default "text")
-  --max-length N       token limit per text, <s> and </s> included (default: the model's limit)
+  --max-length N       token limit per text, <s> and </s> included (default: the folder's limit, if any)
   --no-truncate        refuse over-long texts instead of truncating them with a warning
   --output FILE        where to write the JSON lines (default: standard output)
   --force              overwrite an existing output file
@@ -41,11 +42,19 @@ export const tokenizeCommand: Command = {
     const maxLengthFlag = stringFlag(values, "max-length");
 
     const { records, source } = await readInputTexts("tokenize", values, ctx);
-    const model = await loadModelFlag(values, ctx);
-    const encodings = model.tokenize(
+    const modelFlag = stringFlag(values, "model");
+    const tokenizer = await loadTokenizerFolder(modelFlag === undefined ? defaultModelDir() : resolve(ctx.cwd, modelFlag), {
+      onWarning: (message) => void ctx.stderr.write(`warning: ${message}\n`),
+    });
+    const maxLength = maxLengthFlag === undefined ? undefined : positiveIntFlag("tokenize", "max-length", maxLengthFlag, 0);
+    if (maxLength !== undefined && (maxLength < 2 || maxLength > (tokenizer.maxLength ?? Infinity))) {
+      const top = tokenizer.maxLength === null ? "" : ` to ${tokenizer.maxLength} (the model's position table)`;
+      throw new UsageError(`tokenize: --max-length must be from 2 (<s> and </s>)${top}, got ${maxLength}`);
+    }
+    const encodings = tokenizer.tokenize(
       records.map((r) => r.text),
       {
-        ...(maxLengthFlag === undefined ? {} : { maxLength: positiveIntFlag("tokenize", "max-length", maxLengthFlag, 0) }),
+        ...(maxLength === undefined ? {} : { maxLength }),
         truncation: values["no-truncate"] !== true,
         describeText: (i) => `${source}:${records[i]?.line ?? i + 1}`,
         onWarning: (message, i) => warnAt(ctx, source, records, i, message),

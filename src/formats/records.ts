@@ -3,7 +3,7 @@
 import { replaceLoneSurrogates } from "../encoder/tokenizer/index.js";
 import { InputError } from "../errors.js";
 import { parseCsv } from "./csv.js";
-import { decodeUtf8, lineWarnings } from "./utf8.js";
+import { decodeUtf8, lineWarnings, refuseBinary } from "./utf8.js";
 
 export type InputFormat = "txt" | "jsonl" | "csv";
 
@@ -39,11 +39,13 @@ export interface ParseOptions {
  *   as empty texts so that output row i is input line i, with one warning listing them.
  * - jsonl: one JSON object per line; blank lines are skipped.
  * - csv: RFC 4180 with a required header row; completely empty lines are skipped.
+ * Bytes that are not text (a NUL byte, UTF-16, mostly invalid UTF-8) are refused with an InputError.
  * Invalid UTF-8 and lone surrogates become U+FFFD with a warning naming the line. Malformed input
  * (bad JSON, a missing field or label, a ragged CSV row) throws an InputError naming the line.
  * @example parseRecords(bytes, { source: "in.jsonl", format: "jsonl", labelField: "label" })
  */
 export function parseRecords(bytes: Uint8Array, options: ParseOptions): ParsedRecords {
+  refuseBinary(bytes, options.source);
   const { text, warnings } = decodeUtf8(bytes, options.source);
   const textField = options.textField ?? "text";
   switch (options.format) {

@@ -8,6 +8,8 @@ import { Tokenizer, type Encoding } from "../encoder/tokenizer/index.js";
 import { createPooler, poolingDims, type Pooler, type PoolingDims, type PoolingSpec } from "../pooling/index.js";
 import type { FloatArray, Tensor } from "../tensor/tensor.js";
 import type { Backend } from "../tensor/backend.js";
+import { ModelTokenizer, type TokenizeOptions } from "./model-tokenizer.js";
+import { parseFolderSettings, plainFolderSettings, transformerPath, type FolderFiles, type FolderSettings } from "./folder-settings.js";
 
 /** The files of a Hugging Face model folder, already read into memory. */
 export interface ModelBuffers {
@@ -22,23 +24,55 @@ export interface ModelBuffers {
   tokenizerJson?: string;
   /** A name for error messages, e.g. the folder the files came from. */
   source?: string;
+  /**
+   * The folder's settings files by relative path (modules.json, 1_Pooling/config.json,
+   * sentence_bert_config.json, tokenizer_config.json, …; see folderFilesToRead), when it has them.
+   */
+  folder?: FolderFiles;
 }
 
 export interface LoadOptions {
   backend?: Backend;
   /** Receives debug messages, e.g. the checkpoint keys that were ignored (lm_head.*). */
   log?: (message: string) => void;
+  /** Receives each folder file or key present but not understood (also kept in `model.folder.warnings`). */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * A trained pooler to embed with: what `loadHead` returns (src/train/trained-head.ts) offers this, so that
+ * `model.embed(texts, { head })` gives the vectors the head was trained on.
+ */
+export interface EmbedHead {
+  readonly pooler: Pooler;
+  /** The encoder shape the pooler was trained for. */
+  readonly dims: PoolingDims;
+  /** The token limit it was trained with (the default maxLength when embedding with it). */
+  readonly maxLength: number;
+  /** Names the head in errors, e.g. its folder. */
+  readonly source: string;
 }
 
 /** Options of `EncoderModel.embed`. */
 export interface EmbedOptions {
-  /** A pooling name (`"mean"`) or a JSON spec (`{ type: "lstm", hiddenSize: 128 }`). Default `"mean"`. */
+  /**
+   * A pooling name (`"mean"`) or a JSON spec (`{ type: "lstm", hiddenSize: 128 }`). Default: the model
+   * folder's own pooling (a sentence-transformers Pooling module), else `"mean"`.
+   */
   pooling?: string | object;
   /** Trained pooler parameters by PyTorch name; without them trainable poolers use their seeded init. */
   params?: Map<string, Tensor<FloatArray>>;
-  /** L2-normalise each vector (for cosine similarity by dot product). Default false. */
+  /** Embed with a trained head's pooler (instead of `pooling` and `params`). */
+  head?: EmbedHead;
+  /**
+   * L2-normalise each vector (for cosine similarity by dot product). Default: true when the model folder
+   * has a Normalize module, else false.
+   */
   normalize?: boolean;
-  /** Token limit per text including <s> and </s>. Default and maximum: what the position table allows. */
+  /**
+   * Token limit per text including <s> and </s>. Default: the head's training limit, else the folder's
+   * max_seq_length / model_max_length, else what the position table allows (also the maximum).
+   */
   maxLength?: number;
   /** Texts per forward pass. Default 32. */
   batchSize?: number;
@@ -50,6 +84,22 @@ export interface EmbedOptions {
   describeText?: (textIndex: number) => string;
   /** Called with each warning and the index of the text it is about, e.g. ("truncated to 512 tokens", 3). */
   onWarning?: (message: string, textIndex: number) => void;
+  /**
+   * `"sentence_embedding"` (default): one pooled vector per text. `"token_embeddings"`: the last layer's
+   * vector of every real token of each text (<s> and </s> included), as sentence-transformers'
+   * `output_value="token_embeddings"`; no pooling, head or normalisation applies.
+   */
+  output?: "sentence_embedding" | "token_embeddings";
+}
+
+/** Per text, the last layer's vectors of its real tokens: `tokens[i]` is [lengths[i], dim] row-major. */
+export interface TokenEmbeddings {
+  count: number;
+  dim: number;
+  tokens: Float32Array[];
+  lengths: number[];
+  /** The ids of each text's tokens, <s> and </s> included. */
+  inputIds: number[][];
 }
 
 /** N vectors of size D, row-major in one Float32Array; `vectors[i]` is a view of row i. */
@@ -76,13 +126,21 @@ export class EncoderModel {
   readonly maxLength: number;
   /** The encoder's size as a pooler sees it: L layers of width H. */
   readonly dims: PoolingDims;
+  /** Token limit used when none is asked for: the folder's (max_seq_length, model_max_length), at most maxLength. */
+  readonly defaultMaxLength: number;
+  /** The tokenizer with the folder's settings (limits, lowercasing). */
+  readonly textTokenizer: ModelTokenizer;
 
   constructor(
     readonly encoder: RobertaModel,
     readonly tokenizer: Tokenizer,
+    /** What the model folder asks for beyond config.json (pooling, normalisation, limits, lowercasing). */
+    readonly folder: FolderSettings = plainFolderSettings(),
   ) {
     this.maxLength = maxSequenceLength(encoder.config);
     this.dims = poolingDims(encoder.config);
+    this.textTokenizer = new ModelTokenizer(tokenizer, folder, this.maxLength);
+    this.defaultMaxLength = this.textTokenizer.defaultMaxLength!;
   }
 
   get config(): RobertaConfig {
@@ -90,18 +148,8 @@ export class EncoderModel {
   }
 
   /** Tokenizes texts with this model's limits; warnings (truncation, replaced characters) go to `onWarning`. */
-  tokenize(texts: string[], options: Pick<EmbedOptions, "maxLength" | "truncation" | "onWarning" | "describeText"> = {}): Encoding[] {
-    const maxLength = this.resolveMaxLength(options.maxLength);
-    const describe = options.describeText ?? ((i: number) => `text ${i + 1}`);
-    return texts.map((text, i) => {
-      const encoding = this.tokenizer.encode(text, { maxLength, truncation: true });
-      if (encoding.truncated && options.truncation === false) {
-        throw new InputError(`${describe(i)}: longer than ${maxLength} tokens (and truncation is off)`);
-      }
-      if (encoding.replacedInvalid) options.onWarning?.("lone surrogates replaced by U+FFFD", i);
-      if (encoding.truncated) options.onWarning?.(`truncated to ${maxLength} tokens`, i);
-      return encoding;
-    });
+  tokenize(texts: string[], options: TokenizeOptions = {}): Encoding[] {
+    return this.textTokenizer.tokenize(texts, options);
   }
 
   /**
@@ -132,19 +180,28 @@ export class EncoderModel {
   }
 
   /**
-   * Embeds texts: tokenize, batch by length, run the encoder, pool, optionally L2-normalise.
-   * Row i of the result belongs to texts[i] whatever the batching.
+   * Embeds texts (one string or a list): tokenize, batch by length, run the encoder, pool, optionally
+   * L2-normalise. Row i of the result belongs to texts[i] whatever the batching; `[]` gives no rows.
+   * With `output: "token_embeddings"`, every real token's vector of each text instead.
    * @example
    * const { vectors } = await model.embed(["a cat", "a dog"], { pooling: "mean", normalize: true });
+   * const { vectors: [v] } = await model.embed("a trained pooler's vector", { head: await loadHead("heads/spam") });
    */
-  async embed(texts: string[], options: EmbedOptions = {}): Promise<Embeddings> {
-    if (texts.length === 0) throw new InputError("embed: no texts given");
-    const pooler = this.createPooler(options.pooling ?? "mean", options.params);
-    const batchSize = options.batchSize ?? 32;
-    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new InputError(`embed: batchSize must be a positive integer, got ${batchSize}`);
-    const encodings = this.tokenize(texts, options);
+  async embed(texts: string | string[], options: EmbedOptions & { output: "token_embeddings" }): Promise<TokenEmbeddings>;
+  async embed(texts: string | string[], options?: EmbedOptions): Promise<Embeddings>;
+  async embed(input: string | string[], options: EmbedOptions = {}): Promise<Embeddings | TokenEmbeddings> {
+    const texts = textList(input);
+    if (options.output === "token_embeddings") return this.embedTokens(texts, options);
+    if (options.output !== undefined && options.output !== "sentence_embedding") {
+      throw new InputError(`embed: output must be "sentence_embedding" or "token_embeddings", got ${JSON.stringify(options.output)}`);
+    }
+    const pooler = this.poolerFor(options);
+    const batchSize = checkBatchSize(options.batchSize);
+    const normalize = options.normalize ?? this.folder.normalize;
     const dim = pooler.outputSize;
     const data = new Float32Array(texts.length * dim);
+    const maxLength = options.maxLength ?? (options.head === undefined ? undefined : Math.min(options.head.maxLength, this.maxLength));
+    const encodings = this.tokenize(texts, { ...options, ...(maxLength === undefined ? {} : { maxLength }) });
     let done = 0;
     for (const batch of this.batches(encodings, batchSize)) {
       const { hiddenStates } = this.encoder.forward(batch);
@@ -152,7 +209,7 @@ export class EncoderModel {
       const { pooled } = pooler.forward({ hiddenStates, attentionMask: batch.attentionMask });
       batch.indices.forEach((textIndex, b) => {
         const row = pooled.data.subarray(b * dim, (b + 1) * dim);
-        if (options.normalize) l2Normalize(row);
+        if (normalize) l2Normalize(row);
         data.set(row, textIndex * dim);
       });
       done += batch.batchSize;
@@ -162,13 +219,63 @@ export class EncoderModel {
     return { data, count: texts.length, dim, vectors };
   }
 
-  private resolveMaxLength(maxLength: number | undefined): number {
-    if (maxLength === undefined) return this.maxLength;
-    if (!Number.isInteger(maxLength) || maxLength < 2 || maxLength > this.maxLength) {
-      throw new InputError(`maxLength must be an integer from 2 to ${this.maxLength} (the position table's limit), got ${maxLength}`);
+  /**
+   * The last layer's vector of every real token of each text (<s> and </s> included): what a pooler
+   * starts from, and sentence-transformers' `output_value="token_embeddings"`.
+   * @example const { tokens, lengths } = await model.embedTokens(["a cat"]); // tokens[0]: [lengths[0], H]
+   */
+  async embedTokens(input: string | string[], options: Omit<EmbedOptions, "output"> = {}): Promise<TokenEmbeddings> {
+    const texts = textList(input);
+    for (const key of ["pooling", "params", "head"] as const) {
+      if (options[key] !== undefined) throw new InputError(`embed: token embeddings are the encoder's last layer; ${key} does not apply to them`);
     }
-    return maxLength;
+    if (options.normalize === true) throw new InputError("embed: token embeddings are not normalised; normalize does not apply to them");
+    const batchSize = checkBatchSize(options.batchSize);
+    const encodings = this.tokenize(texts, options);
+    const H = this.dims.hiddenSize;
+    const tokens = new Array<Float32Array>(texts.length);
+    let done = 0;
+    for (const batch of this.batches(encodings, batchSize)) {
+      // last: [B,T,H]; real tokens come first in each row (padding is on the right)
+      const last = this.encoder.forward(batch).lastHiddenState.data;
+      batch.indices.forEach((textIndex, b) => {
+        const n = encodings[textIndex]!.inputIds.length;
+        tokens[textIndex] = Float32Array.from(last.subarray(b * batch.seqLen * H, (b * batch.seqLen + n) * H));
+      });
+      done += batch.batchSize;
+      options.onProgress?.(done, texts.length);
+    }
+    return { count: texts.length, dim: H, tokens, lengths: encodings.map((e) => e.inputIds.length), inputIds: encodings.map((e) => e.inputIds) };
   }
+
+  /** The pooler `embed` uses: the head's, or the one `pooling` (default: the folder's) names with `params`. */
+  private poolerFor(options: EmbedOptions): Pooler<PoolingSpec> | Pooler {
+    const head = options.head;
+    if (head === undefined) return this.createPooler(options.pooling ?? this.folder.pooling ?? "mean", options.params);
+    if (options.pooling !== undefined || options.params !== undefined) throw new InputError("embed: give a head or a pooling (with its params), not both");
+    if (head.dims.numLayers !== this.dims.numLayers || head.dims.hiddenSize !== this.dims.hiddenSize) {
+      throw new InputError(
+        `embed: ${head.source} was trained for an encoder with ${head.dims.numLayers} layers and hidden size ${head.dims.hiddenSize}, ` +
+          `but this model has ${this.dims.numLayers} layers and hidden size ${this.dims.hiddenSize}`,
+      );
+    }
+    return head.pooler;
+  }
+}
+
+/** One text or a list of texts, as a list; anything else is an InputError. */
+function textList(input: string | string[]): string[] {
+  if (typeof input === "string") return [input];
+  if (!Array.isArray(input)) throw new InputError(`embed: expected a string or an array of strings, got ${input === null ? "null" : typeof input}`);
+  input.forEach((t, i) => {
+    if (typeof t !== "string") throw new InputError(`embed: text ${i + 1} is ${t === null ? "null" : typeof t}, expected a string`);
+  });
+  return input;
+}
+
+function checkBatchSize(batchSize = 32): number {
+  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new InputError(`embed: batchSize must be a positive integer, got ${batchSize}`);
+  return batchSize;
 }
 
 /** v ← v / ‖v‖₂ in place (a zero vector stays zero). */
@@ -189,19 +296,30 @@ export async function loadModelFromBuffers(files: ModelBuffers, options: LoadOpt
   const source = files.source ?? "<buffers>";
   const configJson = typeof files.config === "string" ? files.config : JSON.stringify(files.config);
   const weights = files.weights instanceof Uint8Array ? files.weights : new Uint8Array(files.weights);
-  const encoder = RobertaModel.load(configJson, weights, { source, ...options });
-  const tokenizer = loadTokenizer(files, source);
+  // an older sentence-transformers folder keeps the model in its Transformer module's folder (0_Transformer/)
+  const inner = transformerPath(files.folder?.["modules.json"], `${source}/modules.json`);
+  const modelSource = inner === "" ? source : `${source}/${inner}`;
+  const encoder = RobertaModel.load(configJson, weights, { ...options, source: modelSource });
+  const folder = parseFolderSettings(files.folder ?? {}, source, encoder.config.hiddenSize);
+  for (const warning of folder.warnings) options.onWarning?.(warning);
+  const tokenizer = loadTokenizer(files, modelSource, folder);
   const config = encoder.config;
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new InputError(`${source}: tokenizer has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${config.vocabSize}`);
   }
-  return new EncoderModel(encoder, tokenizer);
+  return new EncoderModel(encoder, tokenizer, folder);
 }
 
-function loadTokenizer(files: ModelBuffers, source: string): Tokenizer {
-  if (files.tokenizerJson !== undefined) return Tokenizer.fromTokenizerJson(files.tokenizerJson, { source: `${source}/tokenizer.json` });
+/**
+ * The tokenizer of a folder's files (tokenizer.json, or vocab.json + merges.txt) with the folder's
+ * tokenizer settings applied (add_prefix_space and the special tokens of tokenizer_config.json and
+ * special_tokens_map.json). `source` names the folder in errors.
+ */
+export function loadTokenizer(files: Pick<ModelBuffers, "tokenizerJson" | "vocab" | "merges">, source: string, folder: FolderSettings = plainFolderSettings()): Tokenizer {
+  const overrides = folder.tokenizer;
+  if (files.tokenizerJson !== undefined) return Tokenizer.fromTokenizerJson(files.tokenizerJson, { source: `${source}/tokenizer.json`, overrides });
   if (files.vocab !== undefined && files.merges !== undefined) {
-    return Tokenizer.fromVocabAndMerges(files.vocab, files.merges, { source });
+    return Tokenizer.fromVocabAndMerges(files.vocab, files.merges, { source, overrides });
   }
   throw new TokenizerError(`${source}: no tokenizer: give tokenizer.json, or vocab.json and merges.txt`);
 }

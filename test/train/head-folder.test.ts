@@ -1,11 +1,11 @@
 // A trained head saved and loaded again: parameters by name through safetensors, the head folder's
-// files in memory (saveHead / loadHead), and the refusal of a head from another model.
+// files in memory (headFiles / loadHeadFiles), and the refusal of a head from another model.
 import { describe, expect, it } from "vitest";
 import { parseSafetensors, serializeSafetensors } from "../../src/encoder/safetensors.js";
 import { TrainingError } from "../../src/errors.js";
 import { createPooler } from "../../src/pooling/index.js";
 import { predictLogits } from "../../src/train/evaluate.js";
-import { checkEncoderDims, loadHead, saveHead, splitStateDict, type HeadConfig } from "../../src/train/head-folder.js";
+import { checkEncoderDims, headFiles, loadHeadFiles, splitStateDict, type HeadConfig } from "../../src/train/head-folder.js";
 import { createHead } from "../../src/train/heads/index.js";
 import { trainPooler } from "../../src/train/loop.js";
 import { trainableParameters } from "../../src/train/step.js";
@@ -43,7 +43,7 @@ describe("saving and loading a trained head", () => {
   });
 });
 
-describe("a head folder in memory (saveHead / loadHead)", () => {
+describe("a head folder in memory (headFiles / loadHeadFiles)", () => {
   const pooler = createPooler({ type: "lstm", hiddenSize: 3 }, dims, { seed: 2 });
   const { train, valid, encoder } = classificationData(pooler);
   const head = createHead("classification", 3, 2, { seed: 2, dropout: 0.1 });
@@ -52,13 +52,13 @@ describe("a head folder in memory (saveHead / loadHead)", () => {
     format: "encoder-pooling head 1", pooling: pooler.spec, head: { kind: "classification", inputSize: 3, outputSize: 2, dropout: 0.1 },
     task: "classification", labels: encoder.toJSON(), encoder: dims, model: "default", maxLength: 24, textField: "text", labelField: "label",
   };
-  const folder = saveHead(config, trainableParameters(pooler, head), { epochs: 1 });
+  const folder = headFiles(config, trainableParameters(pooler, head), { epochs: 1 });
 
   it("holds the three files; loading gives a pooler and head that predict exactly the same, and the classes", () => {
     expect(Object.keys(folder).sort()).toEqual(["head.safetensors", "pooling.json", "training.json"]);
     expect(JSON.parse(folder["pooling.json"])).toEqual(config);
     expect(JSON.parse(folder["training.json"])).toEqual({ epochs: 1 });
-    const loaded = loadHead(folder, dims, { dir: "run", model: "tiny" });
+    const loaded = loadHeadFiles(folder, dims, { dir: "run", model: "tiny" });
     expect(loaded.config).toEqual(config);
     expect(loaded.labels.classes).toEqual(encoder.classes);
     expect(loaded.head.dropout).toBe(0.1);
@@ -66,10 +66,10 @@ describe("a head folder in memory (saveHead / loadHead)", () => {
   });
 
   it("refuses another encoder shape and names a broken field of pooling.json", () => {
-    expect(() => loadHead(folder, { numLayers: 3, hiddenSize: 4 }, { dir: "run", model: "deeper" })).toThrow(
+    expect(() => loadHeadFiles(folder, { numLayers: 3, hiddenSize: 4 }, { dir: "run", model: "deeper" })).toThrow(
       /run \(with the model deeper\): trained for an encoder with 2 layers and hidden size 4, but this model has 3 layers/,
     );
     const broken = { ...folder, "pooling.json": folder["pooling.json"].replace('"kind": "classification"', '"kind": "mlp"') };
-    expect(() => loadHead(broken, dims, { dir: "run", model: "tiny" })).toThrow(/run\/pooling\.json: field "head\.kind" must be linear \| classification, got "mlp"/);
+    expect(() => loadHeadFiles(broken, dims, { dir: "run", model: "tiny" })).toThrow(/run\/pooling\.json: field "head\.kind" must be linear \| classification, got "mlp"/);
   });
 });
