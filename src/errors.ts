@@ -73,16 +73,19 @@ export function didYouMean(word: string, candidates: readonly string[], quote = 
   return best !== null && best !== word && bestDistance <= limit ? ` (did you mean ${quote(best)}?)` : "";
 }
 
-/** Levenshtein distance (insertions, deletions, substitutions), one row at a time. */
+/** Edit distance counting insertions, deletions, substitutions and swaps of neighbours ("lsmt" → "lstm" is 1). */
 function editDistance(a: string, b: string): number {
+  // d[i][j] = distance between a[0, i) and b[0, j), three rows at a time
+  let before: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      // d[i][j] = min(delete, insert, substitute)
-      row.push(Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+      let d = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2]! + 1);
+      row.push(d);
     }
-    previous = row;
+    [before, previous] = [previous, row];
   }
   return previous[b.length]!;
 }

@@ -77,7 +77,7 @@ export async function readEmbedSetup(command: string, values: FlagValues, ctx: C
   const maxLength = stringFlag(values, "max-length");
   if (maxLength !== undefined) {
     const n = positiveIntFlag(command, "max-length", maxLength, 0);
-    if (n < 3 || n > model.maxLength) throw new UsageError(`${command}: --max-length must be from 3 (<s>, one token, </s>) to ${model.maxLength} (this model's position table), got ${n}`);
+    if (n < 3 || n > model.maxLength) throw new UsageError(`${command}: --max-length must be from 3 (<s>, one token, </s>) to ${model.maxLength} (the model's position table), got ${n}`);
     options.maxLength = n;
   }
   return { model, options };

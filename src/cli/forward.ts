@@ -62,7 +62,7 @@ async function tokenizeInputs(values: FlagValues, dir: string, ctx: CliContext):
   const model = await loadModel(dir, { onWarning: (message) => void ctx.stderr.write(`warning: ${message}\n`) });
   const maxLength = stringFlag(values, "max-length");
   if (maxLength !== undefined && (positiveIntFlag("forward", "max-length", maxLength, 0) < 3 || Number(maxLength) > model.maxLength)) {
-    throw new UsageError(`forward: --max-length must be from 3 to ${model.maxLength} (this model's position table), got ${maxLength}`);
+    throw new UsageError(`forward: --max-length must be from 3 to ${model.maxLength} (the model's position table), got ${maxLength}`);
   }
   const encodings = model.tokenize(records.map((r) => r.text), {
     ...(maxLength === undefined ? {} : { maxLength: Number(maxLength) }),

@@ -69,9 +69,10 @@ const SNIFF_BYTES = 65536;
 
 /**
  * Refuses bytes that are not text, before anything is embedded: UTF-16 (a byte-order mark), a NUL
- * byte anywhere (UTF-8 text never has one; binary files nearly always do), or a start where more than
- * one character in ten is invalid UTF-8 or a control character. Text with a few damaged lines passes,
- * and decodeUtf8 warns about them.
+ * byte anywhere (UTF-8 text never has one; binary files nearly always do), or a start of at least 64
+ * characters where more than one in three is invalid UTF-8 or a control character (random bytes give
+ * about two in three; Latin-1 text a few in a hundred). Text with some damaged lines passes, and
+ * decodeUtf8 warns about them.
  * @example refuseBinary(bytes, "mails.txt") // throws InputError "mails.txt: not text: a NUL byte at offset 18"
  */
 export function refuseBinary(bytes: Uint8Array, source: string): void {
@@ -88,5 +89,5 @@ export function refuseBinary(bytes: Uint8Array, source: string): void {
     // U+FFFD = invalid UTF-8 (or a cut at the 64 KiB edge); C0 controls other than tab, line breaks, form feed, escape
     if (c === 0xfffd || (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0b && c !== 0x0c && c !== 0x0d && c !== 0x1b) || c === 0x7f) odd++;
   }
-  if (start.length >= 16 && odd * 10 > start.length) fail(`${odd} of its first ${start.length} characters are invalid UTF-8 or control characters (a binary file?)`);
+  if (start.length >= 64 && odd * 3 > start.length) fail(`${odd} of its first ${start.length} characters are invalid UTF-8 or control characters (a binary file?)`);
 }
