@@ -5,7 +5,7 @@ export const DEFAULT_TRAINING = {
   /** Passes over the training data. */
   epochs: 5,
   /** Peak AdamW learning rate (linear warm-up over 10% of the steps, then linear decay). */
-  lr: 1e-3,
+  lr: 1e-2,
   /** Examples per optimizer step. */
   batchSize: 32,
   /** AdamW's decoupled weight decay. */
