@@ -7,9 +7,7 @@
 import { parseRobertaConfig, type RobertaConfig } from "../src/encoder/config.js";
 import { initRobertaWeights } from "../src/encoder/init.js";
 import { RobertaModel, type RobertaInputs } from "../src/encoder/roberta.js";
-import { jsBackend, type Backend } from "../src/tensor/backend.js";
-import { linearNaive } from "../src/tensor/ops/linear.js";
-import { matmulNaive, matmulTransBNaive } from "../src/tensor/ops/matmul.js";
+import { JsBackend, jsBackend } from "../src/tensor/choose-backend.js";
 import { Rng } from "../src/tensor/random.js";
 import { runIfEntryPoint, secondsPerCall } from "./timing.js";
 
@@ -18,7 +16,7 @@ const FORWARD_OPTIONS = { minSamples: 2, maxTime: 1, initCount: 1, minTime: 0.1 
 /** One layer on one sequence: a second or less per call. */
 const ONE_LAYER_OPTIONS = { minSamples: 2, maxTime: 2, initCount: 1, minTime: 0.1 };
 
-const naiveBackend: Backend = { name: "naive", matmul: matmulNaive, matmulTransB: matmulTransBNaive, linearForward: linearNaive };
+const naiveBackend = new JsBackend({ naive: true });
 
 function robertaBaseConfig(layers = 12): RobertaConfig {
   return parseRobertaConfig(

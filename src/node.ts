@@ -1,5 +1,7 @@
 // The Node entry point: everything of the core API plus the helpers that touch the file system and
 // worker threads.
+import { installNodeThreads } from "./io/worker-threads.js";
+
 export * from "./index.js";
 export { loadModel, defaultModelDir, packageRoot } from "./io/load-model.js";
 export { loadTokenizerFolder, readFolderFiles } from "./io/model-folder.js";
@@ -13,3 +15,6 @@ export { createJobRunner, StopFlag } from "./io/job-runner.js";
 export { isEntryPoint } from "./io/entry-point.js";
 export { packageVersion } from "./io/package-info.js";
 export { readVectors, type StoredVector } from "./io/vectors.js";
+
+// Node 20 has no Web Workers: the wasm backend's threads start as worker_threads from here on.
+installNodeThreads();

@@ -32,6 +32,8 @@ function scanSource(fileName: string, source: string): FileScan {
     if (expression !== undefined && ts.isStringLiteralLike(expression)) specifiers.push(expression.text);
     else problems.push(`${at(node)}: ${how} of a computed specifier`);
   };
+  // names the file declares itself (`const module = …`, a parameter `exports`) shadow the Node globals
+  const declared = declaredNames(file);
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) || (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined)) {
       specifier(node, node.moduleSpecifier, "import");
@@ -43,7 +45,7 @@ function scanSource(fileName: string, source: string): FileScan {
       specifier(node, node.arguments[0], "require()");
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
       specifier(node, node.argument.literal, "type import()");
-    } else if (ts.isIdentifier(node) && NODE_GLOBALS.has(node.text) && !isPropertyName(node)) {
+    } else if (ts.isIdentifier(node) && NODE_GLOBALS.has(node.text) && !isPropertyName(node) && !declared.has(node.text)) {
       problems.push(`${at(node)}: uses the Node global ${node.text}`);
     } else if (isGlobalObjectMember(node)) {
       problems.push(`${at(node)}: uses the Node global ${node.getText()}`);
@@ -67,6 +69,20 @@ function isPropertyName(node: ts.Identifier): boolean {
     ts.isMethodDeclaration(parent) || ts.isMethodSignature(parent) || ts.isGetAccessor(parent) || ts.isSetAccessor(parent) ||
     ts.isEnumMember(parent);
   return keyed && named.name === node;
+}
+
+/** Every name a file binds: variables, parameters, destructured bindings, functions, classes, imports. */
+function declaredNames(file: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  const visit = (node: ts.Node): void => {
+    const named = node as ts.Node & { name?: ts.Node };
+    const binds = ts.isVariableDeclaration(node) || ts.isParameter(node) || ts.isBindingElement(node) ||
+      ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isImportSpecifier(node) || ts.isImportClause(node);
+    if (binds && named.name !== undefined && ts.isIdentifier(named.name)) names.add(named.name.text);
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return names;
 }
 
 /** `globalThis.process`, `self.Buffer`, `globalThis["require"]`. */
@@ -162,6 +178,7 @@ describe("the scan", () => {
       `const o = { process: 1, Buffer: 2 }; o.process += o.Buffer;`,
       `interface I { process(): void; module: string }`,
       "const t = `import(\"node:fs\")`;",
+      `const module = new WebAssembly.Module(bytes); function run(exports: object) { return [module, exports]; }`,
     ].join("\n");
     expect(scanSource("clean.ts", source)).toEqual({ specifiers: [], problems: [] });
   });

@@ -4,21 +4,24 @@
 //   layer l     a = LayerNorm(x + Attention(x))                                        (post-LN)
 //               x = LayerNorm(a + W2·GELU(W1·a))                                       hiddenStates[l+1]
 //   pooler      tanh(Wp · x[:,0] + bp), only when the checkpoint has pooler weights
+// Every product, attention, norm and activation runs on the Backend the model was loaded on: weights
+// and activations live in its memory, and only the hidden states come back to the host.
 import { InputError } from "../errors.js";
-import { jsBackend, type Backend } from "../tensor/backend.js";
-import { geluForward } from "../tensor/ops/gelu.js";
-import { layerNormForward } from "../tensor/ops/layernorm.js";
-import { softmaxForward } from "../tensor/ops/softmax.js";
-import { tanhForward } from "../tensor/ops/tanh.js";
+import type { Backend, DeviceArray, TableDtype } from "../tensor/backend.js";
+import { describeOption, jsBackend } from "../tensor/choose-backend.js";
 import { tensor, type Tensor } from "../tensor/tensor.js";
 import { maxSequenceLength, parseRobertaConfig, type RobertaConfig } from "./config.js";
-import { parseSafetensors } from "./safetensors.js";
+import { bufferSource, readSafetensorsHeader, type ByteSource, type SafetensorsIndex } from "./safetensors.js";
+import { safetensorsWeightSource, storedInfo, tensorMapWeightSource } from "./weight-source.js";
 import {
+  freeRobertaWeights,
   loadRobertaWeights,
-  robertaWeightsFromMap,
-  type LinearWeights,
+  resolveRobertaTensors,
+  type DeviceLinear,
   type RobertaLayerWeights,
   type RobertaWeights,
+  type WeightPrecision,
+  type WeightSource,
 } from "./weights.js";
 
 export interface RobertaInputs {
@@ -28,17 +31,34 @@ export interface RobertaInputs {
   seqLen: number; // T
 }
 
-export interface RobertaOutput {
-  hiddenStates: Tensor[]; // L+1 tensors [B,T,H]; [0] = embeddings output, [l] = output of layer l
-  lastHiddenState: Tensor; // [B,T,H], the same tensor as hiddenStates[L]
+/** What forward returns with `outputHiddenStates: false`. */
+export interface RobertaLastOutput {
+  lastHiddenState: Tensor; // [B,T,H]
   poolerOutput: Tensor | null; // [B,H], null when the checkpoint has no pooler (e.g. roberta-base)
+}
+
+export interface RobertaOutput extends RobertaLastOutput {
+  hiddenStates: Tensor[]; // L+1 tensors [B,T,H]; [0] = embeddings output, [l] = output of layer l
+  // lastHiddenState is the same tensor as hiddenStates[L]
+}
+
+export interface RobertaForwardOptions {
+  /**
+   * Return the hidden state of every layer (default, what the poolers read), or — false, HF's
+   * output_hidden_states=False — only the last one, which saves L copies of [B,T,H] on the host.
+   */
+  outputHiddenStates?: boolean;
 }
 
 export interface RobertaLoadOptions {
   /** Label of the model folder in error messages ("<source>/config.json"); default "model". */
   source?: string;
-  /** Kernels for the big products; default jsBackend. */
+  /** Where the weights live and the kernels run; default jsBackend. */
   backend?: Backend;
+  /** Embedding tables and linear weights in Float32 (default) or half-size, widened inside the kernels. */
+  dtype?: TableDtype;
+  /** "int8": dynamic int8 quantization of the linear layers (per-row weight scales, per-token input scales). */
+  quantize?: "int8";
   /** Debug messages, e.g. the list of ignored lm_head.* tensors. */
   log?: (msg: string) => void;
 }
@@ -101,33 +121,63 @@ export function robertaPositionIds(inputIds: Int32Array, batchSize: number, seqL
   return out;
 }
 
-/** A loaded RoBERTa encoder: config, Float32 weights and the backend its products run on. */
-export class RobertaModel {
-  readonly config: RobertaConfig;
-  readonly weights: RobertaWeights;
-  readonly backend: Backend;
+const DTYPES: readonly TableDtype[] = ["f32", "f16", "bf16"];
 
-  constructor(config: RobertaConfig, weights: RobertaWeights, backend: Backend = jsBackend) {
-    this.config = config;
-    this.weights = weights;
-    this.backend = backend;
+/** The precision options, checked: dtype one of f32/f16/bf16, quantize absent or "int8". */
+export function weightPrecision(options: Pick<RobertaLoadOptions, "dtype" | "quantize">, what = "load"): WeightPrecision {
+  const { dtype = "f32", quantize } = options;
+  if (!DTYPES.includes(dtype)) {
+    throw new InputError(`${what}: dtype must be one of ${DTYPES.map((d) => `"${d}"`).join(", ")}, got ${describeOption(dtype)}`);
   }
+  if (quantize !== undefined && quantize !== "int8") {
+    throw new InputError(`${what}: quantize must be "int8" or absent, got ${describeOption(quantize)}`);
+  }
+  return { dtype, quantize: quantize ?? null };
+}
+
+/** A loaded RoBERTa encoder: config, weights in backend memory, and the backend its kernels run on. */
+export class RobertaModel {
+  constructor(
+    readonly config: RobertaConfig,
+    readonly weights: RobertaWeights,
+    readonly backend: Backend,
+    readonly precision: WeightPrecision,
+  ) {}
 
   /**
-   * Loads a Hugging Face model folder's two files, given as text and bytes (no file system here).
+   * Loads a Hugging Face model folder's two files, given as text and bytes (no file system here). The
+   * bytes are read through views (any Uint8Array, a Node Buffer included, or an ArrayBuffer) or by range
+   * (a ByteSource over a file), header first, each tensor copied once into the backend's memory.
    * @example const model = RobertaModel.load(configText, weightBytes, { source: "models/roberta-base" });
    */
-  static load(configJson: string, weights: Uint8Array, options: RobertaLoadOptions = {}): RobertaModel {
+  static load(configJson: string, weights: Uint8Array | ArrayBuffer | ByteSource, options: RobertaLoadOptions = {}): RobertaModel {
     const source = options.source ?? "model";
     const config = parseRobertaConfig(configJson, `${source}/config.json`);
-    const weightsSource = `${source}/model.safetensors`;
-    const { tensors } = parseSafetensors(weights, weightsSource);
-    return new RobertaModel(config, loadRobertaWeights(config, tensors, weightsSource, options.log), options.backend);
+    const bytes = weights instanceof Uint8Array || weights instanceof ArrayBuffer ? bufferSource(weights) : weights;
+    return RobertaModel.fromSafetensors(config, readSafetensorsHeader(bytes, `${source}/model.safetensors`), options);
+  }
+
+  /** A model from a checked safetensors header, whose bytes (a buffer or a file read by range) are read tensor by tensor. */
+  static fromSafetensors(config: RobertaConfig, index: SafetensorsIndex, options: RobertaLoadOptions = {}): RobertaModel {
+    const precision = weightPrecision(options);
+    const keys = resolveRobertaTensors(config, storedInfo(index), index.source, options.log);
+    return RobertaModel.fromSource(config, safetensorsWeightSource(index, keys), keys.has("pooler.dense.weight"), precision, options);
   }
 
   /** A model from HF-named Float32 tensors held in memory (e.g. initRobertaWeights). */
   static fromTensors(config: RobertaConfig, tensors: Map<string, Tensor>, options: RobertaLoadOptions = {}): RobertaModel {
-    return new RobertaModel(config, robertaWeightsFromMap(config, tensors, options.source ?? "weights"), options.backend);
+    const precision = weightPrecision(options);
+    const info = new Map([...tensors].map(([k, t]) => [k, { dtype: "F32", shape: t.shape }]));
+    const keys = resolveRobertaTensors(config, info, options.source ?? "weights", options.log);
+    const named = new Map([...keys].map(([name, key]) => [name, tensors.get(key)!]));
+    return RobertaModel.fromSource(config, tensorMapWeightSource(named), keys.has("pooler.dense.weight"), precision, options);
+  }
+
+  private static fromSource(
+    config: RobertaConfig, source: WeightSource, hasPooler: boolean, precision: WeightPrecision, options: RobertaLoadOptions,
+  ): RobertaModel {
+    const backend = options.backend ?? jsBackend;
+    return new RobertaModel(config, loadRobertaWeights(backend, config, source, precision, hasPooler), backend, precision);
   }
 
   /** True when the checkpoint carries pooler.dense.* and forward returns a poolerOutput. */
@@ -135,169 +185,128 @@ export class RobertaModel {
     return this.weights.pooler !== null;
   }
 
-  /** Runs the encoder on a padded batch; every hidden state is returned, each a fresh [B,T,H] tensor. */
-  forward(inputs: RobertaInputs): RobertaOutput {
+  /** Releases the weights from the backend's memory; the model is unusable afterwards. */
+  dispose(): void {
+    freeRobertaWeights(this.backend, this.weights);
+  }
+
+  /**
+   * Runs the encoder on a padded batch; every hidden state is returned, each a fresh [B,T,H] tensor
+   * (only the last with `outputHiddenStates: false`).
+   */
+  forward(inputs: RobertaInputs, options?: { outputHiddenStates?: true }): RobertaOutput;
+  forward(inputs: RobertaInputs, options: RobertaForwardOptions): RobertaLastOutput;
+  forward(inputs: RobertaInputs, options: RobertaForwardOptions = {}): RobertaOutput | RobertaLastOutput {
     const c = this.config;
     validateRobertaInputs(c, inputs);
     const { inputIds, attentionMask, batchSize: B, seqLen: T } = inputs;
     const H = c.hiddenSize;
     const N = B * T;
-
-    const hiddenStates = [this.embeddings(inputIds, B, T)];
+    const be = this.backend;
     // maskAdd: [B,T], 0 for real keys, float32's minimum for padding keys (added to every query's scores)
-    const maskAdd = new Float32Array(N);
-    for (let i = 0; i < N; i++) maskAdd[i] = (1 - attentionMask[i]!) * MASK_VALUE;
-    const scratch = new LayerScratch(B, T, H, c.intermediateSize, H / c.numAttentionHeads);
-    for (const layer of this.weights.layers) {
-      const x = hiddenStates[hiddenStates.length - 1]!;
-      const next = tensor([B, T, H]);
-      this.layer(next.data, x.data, layer, maskAdd, scratch, B, T);
-      hiddenStates.push(next);
+    const maskHost = new Float32Array(N);
+    for (let i = 0; i < N; i++) maskHost[i] = (1 - attentionMask[i]!) * MASK_VALUE;
+    const s = new Scratch(be, B, T, H, c.intermediateSize);
+    try {
+      const maskAdd = s.upload(maskHost);
+      this.embeddings(s.x, s.proj, inputIds, B, T);
+      const all = options.outputHiddenStates !== false;
+      const hiddenStates = all ? [s.download(s.x, [B, T, H])] : [];
+      for (const layer of this.weights.layers) {
+        this.layer(s.x, layer, maskAdd, s, B, T);
+        if (all) hiddenStates.push(s.download(s.x, [B, T, H]));
+      }
+      const lastHiddenState = all ? hiddenStates[hiddenStates.length - 1]! : s.download(s.x, [B, T, H]);
+      const pooler = this.weights.pooler;
+      const poolerOutput = pooler === null ? null : this.pooler(lastHiddenState.data, pooler, s, B, T);
+      return all ? { hiddenStates, lastHiddenState, poolerOutput } : { lastHiddenState, poolerOutput };
+    } finally {
+      s.free();
     }
-    const lastHiddenState = hiddenStates[hiddenStates.length - 1]!;
-    const poolerOutput = this.weights.pooler === null ? null : this.pooler(lastHiddenState.data, this.weights.pooler, B, T);
-    return { hiddenStates, lastHiddenState, poolerOutput };
   }
 
-  // x = LayerNorm(word[ids] + token_type[0] + position[positionIds]); returns [B,T,H]
-  private embeddings(inputIds: Int32Array, B: number, T: number): Tensor {
+  // out[B,T,H] = LayerNorm(word[ids] + token_type[0] + position[positionIds]); sum [B,T,H] is scratch
+  private embeddings(out: DeviceArray, sum: DeviceArray, inputIds: Int32Array, B: number, T: number): void {
     const c = this.config;
-    const H = c.hiddenSize;
     const w = this.weights;
     const positionIds = robertaPositionIds(inputIds, B, T, c.padTokenId);
-    const sum = new Float32Array(B * T * H);
-    // sum[n,:] = word[ids[n],:] + tokenType[0,:] + position[positionIds[n],:]   (HF's order of additions)
-    for (let n = 0; n < B * T; n++) {
-      const word = inputIds[n]! * H;
-      const pos = positionIds[n]! * H;
-      for (let h = 0; h < H; h++) {
-        const wordAndType = Math.fround(w.wordEmbeddings.data[word + h]! + w.tokenTypeEmbeddings.data[h]!);
-        sum[n * H + h] = wordAndType + w.positionEmbeddings.data[pos + h]!;
-      }
-    }
-    const out = tensor([B, T, H]);
     const ln = w.embeddingsLayerNorm;
-    layerNormForward(out.data, null, null, sum, ln.weight.data, ln.bias.data, B * T, H, c.layerNormEps);
-    return out;
+    this.backend.embeddingSum(sum, inputIds, positionIds, w.wordEmbeddings, w.positionEmbeddings, w.tokenTypeEmbeddings, B * T);
+    this.backend.addLayerNorm(out, sum, null, ln.weight, ln.bias, B * T, c.hiddenSize, c.layerNormEps, null);
   }
 
-  // One post-LN layer: out[B,T,H] from x[B,T,H]
-  private layer(out: Float32Array, x: Float32Array, w: RobertaLayerWeights, maskAdd: Float32Array, s: LayerScratch, B: number, T: number): void {
+  // One post-LN layer, x[B,T,H] updated in place (x is last read by the first residual)
+  private layer(x: DeviceArray, w: RobertaLayerWeights, maskAdd: DeviceArray, s: Scratch, B: number, T: number): void {
     const c = this.config;
-    const H = c.hiddenSize;
-    const I = c.intermediateSize;
+    const { hiddenSize: H, numAttentionHeads: nh, layerNormEps: eps } = c;
+    const hd = H / nh;
     const N = B * T;
     const be = this.backend;
 
-    // self-attention: q, k, v = x·Wᵀ + b, each [N,H]
-    be.linearForward(s.q, x, w.query.weight.data, w.query.bias.data, N, H, H);
-    be.linearForward(s.k, x, w.key.weight.data, w.key.bias.data, N, H, H);
-    be.linearForward(s.v, x, w.value.weight.data, w.value.bias.data, N, H, H);
-    this.attention(s, maskAdd, B, T);
-
+    // self-attention: qkv[N,3H] = x·[Wq|Wk|Wv]ᵀ + [bq|bk|bv]; ctx = softmax(q·kᵀ/√hd + mask)·v per head
+    be.linear(s.qkv, x, w.qkv.weight, w.qkv.bias, N);
+    be.attention(s.ctx, s.qkv, maskAdd, B, T, nh, hd, 1 / Math.sqrt(hd), null);
     // a = LayerNorm(ctx·Woᵀ + bo + x)
-    be.linearForward(s.proj, s.ctx, w.attentionOutput.weight.data, w.attentionOutput.bias.data, N, H, H);
-    for (let i = 0; i < N * H; i++) s.proj[i] = s.proj[i]! + x[i]!;
-    layerNormForward(s.a, null, null, s.proj, w.attentionLayerNorm.weight.data, w.attentionLayerNorm.bias.data, N, H, c.layerNormEps);
-
-    // out = LayerNorm(GELU(a·W1ᵀ + b1)·W2ᵀ + b2 + a)
-    be.linearForward(s.inter, s.a, w.intermediate.weight.data, w.intermediate.bias.data, N, H, I);
-    geluForward(s.interAct, s.inter, N * I);
-    be.linearForward(s.proj, s.interAct, w.output.weight.data, w.output.bias.data, N, I, H);
-    for (let i = 0; i < N * H; i++) s.proj[i] = s.proj[i]! + s.a[i]!;
-    layerNormForward(out, null, null, s.proj, w.outputLayerNorm.weight.data, w.outputLayerNorm.bias.data, N, H, c.layerNormEps);
+    be.linear(s.proj, s.ctx, w.attentionOutput.weight, w.attentionOutput.bias, N);
+    be.addLayerNorm(s.a, s.proj, x, w.attentionLayerNorm.weight, w.attentionLayerNorm.bias, N, H, eps, null);
+    // x = LayerNorm(GELU(a·W1ᵀ + b1)·W2ᵀ + b2 + a)
+    be.linear(s.inter, s.a, w.intermediate.weight, w.intermediate.bias, N, true);
+    be.linear(s.proj, s.inter, w.output.weight, w.output.bias, N);
+    be.addLayerNorm(x, s.proj, s.a, w.outputLayerNorm.weight, w.outputLayerNorm.bias, N, H, eps, null);
   }
 
-  // ctx[B,T,H] = per head softmax(q·kᵀ/√hd + maskAdd)·v, heads concatenated; reads s.q, s.k, s.v
-  private attention(s: LayerScratch, maskAdd: Float32Array, B: number, T: number): void {
-    const nh = this.config.numAttentionHeads;
-    const H = this.config.hiddenSize;
-    const hd = H / nh;
-    const scale = Math.sqrt(hd);
-    splitHeads(s.qh, s.q, B, T, nh, hd);
-    splitHeads(s.kh, s.k, B, T, nh, hd);
-    splitHeads(s.vh, s.v, B, T, nh, hd);
-    for (let b = 0; b < B; b++) {
-      for (let h = 0; h < nh; h++) {
-        const at = (b * nh + h) * T * hd;
-        const qbh = s.qh.subarray(at, at + T * hd); // [T,hd]
-        const kbh = s.kh.subarray(at, at + T * hd); // [T,hd]
-        const vbh = s.vh.subarray(at, at + T * hd); // [T,hd]
-        // scores[i,j] = q[i]·k[j] / √hd + maskAdd[b,j]  (a padding key sits at float32's minimum: exp gives 0,
-        // and a row with no real key is uniform rather than NaN, exactly as in HF)
-        this.backend.matmulTransB(s.scores, qbh, kbh, T, hd, T);
-        for (let i = 0; i < T; i++) {
-          for (let j = 0; j < T; j++) s.scores[i * T + j] = s.scores[i * T + j]! / scale + maskAdd[b * T + j]!;
-        }
-        softmaxForward(s.probs, s.scores, T, T, null);
-        // ctxHead[T,hd] = probs[T,T]·v[T,hd], written back into ctx[b,:,h·hd:(h+1)·hd]
-        this.backend.matmul(s.ctxHead, s.probs, vbh, T, T, hd);
-        for (let t = 0; t < T; t++) {
-          const row = (b * T + t) * H + h * hd;
-          for (let d = 0; d < hd; d++) s.ctx[row + d] = s.ctxHead[t * hd + d]!;
-        }
-      }
-    }
-  }
-
-  // poolerOutput[B,H] = tanh(x[:,0,:]·Wpᵀ + bp)
-  private pooler(x: Float32Array, w: LinearWeights, B: number, T: number): Tensor {
+  // poolerOutput[B,H] = tanh(x[:,0,:]·Wpᵀ + bp), x the last hidden state on the host
+  private pooler(x: Float32Array, w: DeviceLinear, s: Scratch, B: number, T: number): Tensor {
     const H = this.config.hiddenSize;
     const first = new Float32Array(B * H);
     for (let b = 0; b < B; b++) first.set(x.subarray(b * T * H, b * T * H + H), b * H);
-    const dense = new Float32Array(B * H);
-    this.backend.linearForward(dense, first, w.weight.data, w.bias.data, B, H, H);
-    const out = tensor([B, H]);
-    tanhForward(out.data, dense, B * H);
-    return out;
+    const dense = s.alloc(B * H);
+    this.backend.linear(dense, s.upload(first), w.weight, w.bias, B);
+    this.backend.tanh(dense, dense, B * H);
+    return s.download(dense, [B, H]);
   }
 }
 
-// x[B,T,nh·hd] -> out[B,nh,T,hd], so that each (batch, head) block is contiguous for the matmuls
-function splitHeads(out: Float32Array, x: Float32Array, B: number, T: number, nh: number, hd: number): void {
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < nh; h++) {
-      for (let t = 0; t < T; t++) {
-        const src = (b * T + t) * nh * hd + h * hd;
-        const dst = ((b * nh + h) * T + t) * hd;
-        for (let d = 0; d < hd; d++) out[dst + d] = x[src + d]!;
-      }
-    }
-  }
-}
+/** The activations of one forward, allocated from the backend and freed when it ends. */
+class Scratch {
+  readonly x: DeviceArray; // [N,H], the hidden state, updated layer by layer
+  readonly qkv: DeviceArray; // [N,3H]
+  readonly ctx: DeviceArray; // [N,H]
+  readonly proj: DeviceArray; // [N,H], a dense output before its residual and LayerNorm
+  readonly a: DeviceArray; // [N,H], attention block output (in ctx's memory)
+  readonly inter: DeviceArray; // [N,I], GELU(a·W1ᵀ + b1)
+  private readonly owned: DeviceArray[] = [];
 
-/** Buffers one layer needs, allocated once per forward and reused by every layer. */
-class LayerScratch {
-  readonly q: Float32Array; // [N,H]
-  readonly k: Float32Array; // [N,H]
-  readonly v: Float32Array; // [N,H]
-  readonly qh: Float32Array; // [B,nh,T,hd]
-  readonly kh: Float32Array; // [B,nh,T,hd]
-  readonly vh: Float32Array; // [B,nh,T,hd]
-  readonly scores: Float32Array; // [T,T], one (batch, head) at a time
-  readonly probs: Float32Array; // [T,T]
-  readonly ctxHead: Float32Array; // [T,hd]
-  readonly ctx: Float32Array; // [N,H]
-  readonly proj: Float32Array; // [N,H], a dense output before its residual and LayerNorm
-  readonly a: Float32Array; // [N,H], attention block output
-  readonly inter: Float32Array; // [N,I]
-  readonly interAct: Float32Array; // [N,I]
-
-  constructor(B: number, T: number, H: number, I: number, hd: number) {
+  constructor(private readonly backend: Backend, B: number, T: number, H: number, I: number) {
     const N = B * T;
-    this.q = new Float32Array(N * H);
-    this.k = new Float32Array(N * H);
-    this.v = new Float32Array(N * H);
-    this.qh = new Float32Array(N * H);
-    this.kh = new Float32Array(N * H);
-    this.vh = new Float32Array(N * H);
-    this.scores = new Float32Array(T * T);
-    this.probs = new Float32Array(T * T);
-    this.ctxHead = new Float32Array(T * hd);
-    this.ctx = new Float32Array(N * H);
-    this.proj = new Float32Array(N * H);
-    this.a = new Float32Array(N * H);
-    this.inter = new Float32Array(N * I);
-    this.interAct = new Float32Array(N * I);
+    this.x = this.alloc(N * H);
+    // qkv is dead once attention has read it, ctx once it is projected: the intermediate activations
+    // and the attention block's output reuse their memory
+    const qkvOrInter = this.alloc(N * Math.max(3 * H, I));
+    this.qkv = backend.view(qkvOrInter, 0, N * 3 * H);
+    this.inter = backend.view(qkvOrInter, 0, N * I);
+    this.ctx = this.alloc(N * H);
+    this.a = this.ctx;
+    this.proj = this.alloc(N * H);
+  }
+
+  alloc(n: number): DeviceArray {
+    const a = this.backend.alloc(n);
+    this.owned.push(a);
+    return a;
+  }
+
+  upload(values: Float32Array): DeviceArray {
+    const a = this.backend.upload(values);
+    this.owned.push(a);
+    return a;
+  }
+
+  download(a: DeviceArray, shape: number[]): Tensor {
+    return tensor(shape, this.backend.download(a));
+  }
+
+  free(): void {
+    for (const a of this.owned) this.backend.free(a);
   }
 }

@@ -4,9 +4,13 @@
 //            "__metadata__": { string: string }
 //   the rest the data area, raw little-endian elements; offsets are relative to its start.
 // Every check names the file (`source`) and the tensor, so that a corrupt download is easy to find.
-// F16 and BF16 are widened to Float32 on load (the dtype is still reported as stored) and narrowed with
-// round-to-nearest-even when written from Float32.
+// Reading goes header first through a ByteSource — bytes in memory, viewed in place, or a file read by
+// range (src/io/file-source.ts) — so nothing large is read before the header is checked, and a model
+// loader fetches each tensor's bytes once (readSafetensorsHeader, tensorBytes). parseSafetensors reads a
+// whole file held in memory into independent arrays, F16 and BF16 widened to Float32 (the dtype is
+// still reported as stored); they are narrowed with round-to-nearest-even when written from Float32.
 import { NotSupportedError, SafetensorsError } from "../errors.js";
+import { narrowBF16, narrowF16, widenBF16, widenF16 } from "../tensor/ops/half.js";
 import { numel, shapeToString } from "../tensor/tensor.js";
 
 export type Dtype = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U64" | "U32" | "U16" | "U8" | "BOOL";
@@ -55,94 +59,6 @@ function isDtype(s: string): s is Dtype {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Half-precision conversions
-
-let f16Table: Float32Array | null = null;
-
-/** All 65536 half-precision values as Float32, built on first use (256 KB) so widening is a lookup. */
-function halfToFloatTable(): Float32Array {
-  if (f16Table !== null) return f16Table;
-  const table = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >> 10) & 0x1f;
-    const mant = h & 0x3ff;
-    // value = sign · 2^(exp-15) · (1 + mant/1024); subnormals sign · 2^-14 · mant/1024
-    if (exp === 0) table[h] = sign * mant * 2 ** -24;
-    else if (exp === 31) table[h] = mant === 0 ? sign * Infinity : NaN;
-    else table[h] = sign * 2 ** (exp - 15) * (1 + mant / 1024);
-  }
-  f16Table = table;
-  return table;
-}
-
-function widenF16(bits: Uint16Array): Float32Array {
-  const table = halfToFloatTable();
-  const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]!]!;
-  return out;
-}
-
-// A BF16 value is the top half of a Float32: shift it back into place.
-function widenBF16(bits: Uint16Array): Float32Array {
-  const out = new Uint32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = bits[i]! << 16;
-  return new Float32Array(out.buffer);
-}
-
-// Float32 -> BF16 keeps the top 16 bits, rounded to nearest even; NaN stays a quiet NaN.
-function narrowBF16(x: Float32Array): Uint16Array {
-  const bits = new Uint32Array(x.buffer, x.byteOffset, x.length);
-  const out = new Uint16Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const b = bits[i]!;
-    if ((b & 0x7fffffff) > 0x7f800000) out[i] = (b >>> 16) | 0x0040;
-    else out[i] = (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
-  }
-  return out;
-}
-
-// Float32 -> F16, round to nearest even; overflow becomes ±Infinity, tiny values become subnormals or ±0.
-function narrowF16(x: Float32Array): Uint16Array {
-  const bits = new Uint32Array(x.buffer, x.byteOffset, x.length);
-  const out = new Uint16Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const b = bits[i]!;
-    const sign = (b >>> 16) & 0x8000;
-    const exp = (b >>> 23) & 0xff;
-    const mant = b & 0x7fffff;
-    if (exp === 0xff) {
-      out[i] = sign | 0x7c00 | (mant !== 0 ? 0x200 : 0);
-      continue;
-    }
-    const e = exp - 127 + 15; // rebias
-    if (e >= 31) {
-      out[i] = sign | 0x7c00;
-    } else if (e <= 0) {
-      // subnormal half: value = m · 2^-24 with m = (1.mant) · 2^(e - 1 + 10) ... shift the 24-bit significand
-      if (e < -10) {
-        out[i] = sign;
-        continue;
-      }
-      const full = mant | 0x800000;
-      const shift = 14 - e;
-      const half = 1 << (shift - 1);
-      const rest = full & ((1 << shift) - 1);
-      let m = full >>> shift;
-      if (rest > half || (rest === half && (m & 1) === 1)) m += 1;
-      out[i] = sign | m;
-    } else {
-      // normal: keep 10 mantissa bits, round the dropped 13 to nearest even (a carry may bump the exponent)
-      let h = (e << 10) | (mant >>> 13);
-      const rest = mant & 0x1fff;
-      if (rest > 0x1000 || (rest === 0x1000 && (h & 1) === 1)) h += 1;
-      out[i] = sign | h;
-    }
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------------
 // Reading
 
 function fail(source: string, message: string): never {
@@ -153,18 +69,64 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function parseHeader(bytes: Uint8Array, source: string): { header: Record<string, unknown>; dataStart: number } {
-  if (bytes.length < 8) fail(source, `file is ${bytes.length} bytes, too short for the 8-byte header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getBigUint64(0, true);
-  if (headerLength > BigInt(bytes.length - 8)) {
-    fail(source, `header length ${headerLength} runs past the end of the file (${bytes.length} bytes): truncated or not a safetensors file`);
+/** Random access to the bytes of a safetensors file: a buffer in memory, or (Node) a file read by range. */
+export interface ByteSource {
+  /** Size in bytes. */
+  readonly byteLength: number;
+  /** Fills `dst` with bytes [position, position + dst.length); a source that ends early throws. */
+  read(dst: Uint8Array, position: number): void;
+  /** Bytes [position, position + length) without a copy where the source is in memory; null for a file. */
+  view(position: number, length: number): Uint8Array | null;
+}
+
+/**
+ * A ByteSource over bytes in memory: any Uint8Array view (a Node Buffer from the pool, a sub-view at any
+ * offset) or an ArrayBuffer. Positions are relative to the view, never to the buffer underneath it.
+ */
+export function bufferSource(bytes: Uint8Array | ArrayBuffer): ByteSource {
+  const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  return {
+    byteLength: data.byteLength,
+    read: (dst, position) => dst.set(data.subarray(position, position + dst.length)),
+    view: (position, length) => data.subarray(position, position + length),
+  };
+}
+
+/** One tensor of the header: its dtype, shape and byte range [begin, end) within the file. */
+export interface TensorInfo {
+  name: string;
+  dtype: Dtype;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/** A checked safetensors header, with the bytes it describes (not read yet). */
+export interface SafetensorsIndex {
+  source: string;
+  bytes: ByteSource;
+  tensors: Map<string, TensorInfo>;
+  metadata: Record<string, string>;
+}
+
+// 8 bytes of length, then the JSON: the length is checked against the cap and the file size before
+// the header itself is read, so a file claiming a huge header costs nothing.
+function readHeader(bytes: ByteSource, source: string): { header: Record<string, unknown>; dataStart: number } {
+  const size = bytes.byteLength;
+  if (size < 8) fail(source, `file is ${size} bytes, too short for the 8-byte header length`);
+  const prefix = new Uint8Array(8);
+  bytes.read(prefix, 0);
+  const headerLength = new DataView(prefix.buffer).getBigUint64(0, true);
+  if (headerLength > BigInt(size - 8)) {
+    fail(source, `header length ${headerLength} runs past the end of the file (${size} bytes): truncated or not a safetensors file`);
   }
   const n = Number(headerLength);
   if (n > MAX_HEADER_BYTES) fail(source, `header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  const headerBytes = new Uint8Array(n);
+  bytes.read(headerBytes, 8);
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(headerBytes);
   } catch {
     fail(source, "header is not valid UTF-8");
   }
@@ -188,15 +150,7 @@ function parseMetadata(value: unknown, source: string): Record<string, string> {
   return metadata;
 }
 
-interface Entry {
-  name: string;
-  dtype: Dtype;
-  shape: number[];
-  begin: number;
-  end: number;
-}
-
-function parseEntry(name: string, value: unknown, dataLength: number, source: string): Entry {
+function parseEntry(name: string, value: unknown, dataLength: number, source: string): TensorInfo {
   const where = `tensor "${name}"`;
   if (!isPlainObject(value)) fail(source, `${where}: header entry is not an object`);
   const { dtype, shape, data_offsets: offsets } = value;
@@ -223,10 +177,10 @@ function parseEntry(name: string, value: unknown, dataLength: number, source: st
 }
 
 // The data area must be tiled exactly: sorted by offset, each tensor starts where the previous one ended.
-function checkLayout(entries: Entry[], dataLength: number, source: string): void {
+function checkLayout(entries: TensorInfo[], dataLength: number, source: string): void {
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
-  let previous: Entry | null = null;
+  let previous: TensorInfo | null = null;
   for (const e of sorted) {
     if (previous !== null && e.begin < cursor) {
       fail(source, `tensor "${e.name}" bytes [${e.begin},${e.end}) overlap tensor "${previous.name}" bytes [${previous.begin},${previous.end})`);
@@ -238,51 +192,103 @@ function checkLayout(entries: Entry[], dataLength: number, source: string): void
   if (cursor !== dataLength) fail(source, `data area is ${dataLength} bytes but the tensors cover ${cursor}: trailing bytes`);
 }
 
-function decode(bytes: Uint8Array, e: Entry, source: string): SafeTensorData {
-  // slice() copies into a fresh, aligned buffer that the typed array may view directly
-  const buffer = bytes.slice(e.begin, e.end).buffer;
-  switch (e.dtype) {
-    case "F64": return new Float64Array(buffer);
-    case "F32": return new Float32Array(buffer);
-    case "F16": return widenF16(new Uint16Array(buffer));
-    case "BF16": return widenBF16(new Uint16Array(buffer));
-    case "I64": return new BigInt64Array(buffer);
-    case "I32": return new Int32Array(buffer);
-    case "I16": return new Int16Array(buffer);
-    case "I8": return new Int8Array(buffer);
-    case "U64": return new BigUint64Array(buffer);
-    case "U32": return new Uint32Array(buffer);
-    case "U16": return new Uint16Array(buffer);
-    case "U8": return new Uint8Array(buffer);
-    case "BOOL": {
-      const data = new Uint8Array(buffer);
-      const bad = data.findIndex((v) => v > 1);
-      if (bad >= 0) fail(source, `tensor "${e.name}": BOOL element ${bad} is ${data[bad]}, expected 0 or 1`);
-      return data;
-    }
-  }
-}
-
 /**
- * Parses a whole safetensors file. F16/BF16 tensors come back widened to Float32Array (dtype as stored).
- * `source` (normally the file name) starts every error message.
- * @example const { tensors } = parseSafetensors(bytes, "model.safetensors");
+ * Reads and checks the header of a safetensors file — the length (capped before anything large is read),
+ * the JSON, every entry's dtype, shape and byte length, and the exact tiling of the data area — and
+ * returns where each tensor's bytes are. No tensor is read.
+ * @example const index = readSafetensorsHeader(bufferSource(bytes), "model.safetensors");
  */
-export function parseSafetensors(bytes: Uint8Array, source: string): ParsedSafetensors {
+export function readSafetensorsHeader(bytes: ByteSource, source: string): SafetensorsIndex {
   if (!isLittleEndianHost()) throw new NotSupportedError("safetensors on a big-endian host");
-  const { header, dataStart } = parseHeader(bytes, source);
-  const dataLength = bytes.length - dataStart;
+  const { header, dataStart } = readHeader(bytes, source);
+  const dataLength = bytes.byteLength - dataStart;
   let metadata: Record<string, string> = {};
-  const entries: Entry[] = [];
+  const entries: TensorInfo[] = [];
   for (const [name, value] of Object.entries(header)) {
     if (name === "__metadata__") metadata = parseMetadata(value, source);
     else entries.push(parseEntry(name, value, dataLength, source));
   }
   checkLayout(entries, dataLength, source);
-  const data = bytes.subarray(dataStart);
+  const tensors = new Map<string, TensorInfo>();
+  for (const e of entries) tensors.set(e.name, { ...e, begin: dataStart + e.begin, end: dataStart + e.end });
+  return { source, bytes, tensors, metadata };
+}
+
+/**
+ * The bytes of elements [first, first + count) of a tensor: a view where the source is in memory, else
+ * read from the file into `scratch(length)` (a reusable buffer of at least that many bytes) or a fresh array.
+ */
+export function tensorBytes(
+  index: SafetensorsIndex, info: TensorInfo, first = 0, count = numel(info.shape), scratch?: (length: number) => Uint8Array,
+): Uint8Array {
+  const size = DTYPE_SIZE[info.dtype];
+  const position = info.begin + first * size;
+  const length = count * size;
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || position + length > info.end) {
+    fail(index.source, `tensor "${info.name}": elements [${first},${first + count}) are outside its ${numel(info.shape)}`);
+  }
+  const view = index.bytes.view(position, length);
+  if (view !== null) return view;
+  const out = scratch === undefined ? new Uint8Array(length) : scratch(length).subarray(0, length);
+  index.bytes.read(out, position);
+  return out;
+}
+
+/**
+ * The elements of `bytes` as the typed array of `dtype`, viewing them when they are aligned for it (a
+ * copy otherwise); the element count is checked against the tensor's shape (or `count`).
+ */
+export function typedElements(bytes: Uint8Array, dtype: Exclude<Dtype, "F16" | "BF16">, count: number, where: string): SafeTensorData;
+export function typedElements(bytes: Uint8Array, dtype: "F16" | "BF16", count: number, where: string): Uint16Array;
+export function typedElements(bytes: Uint8Array, dtype: Dtype, count: number, where: string): SafeTensorData {
+  const size = DTYPE_SIZE[dtype];
+  if (bytes.byteLength !== count * size) {
+    throw new SafetensorsError(`${where}: ${dtype} data holds ${bytes.byteLength} bytes, ${count} elements need ${count * size}`);
+  }
+  // new Uint8Array(view) copies; Buffer's slice() would not
+  const aligned = bytes.byteOffset % size === 0 ? bytes : new Uint8Array(bytes);
+  const { buffer, byteOffset } = aligned;
+  switch (dtype) {
+    case "F64": return new Float64Array(buffer, byteOffset, count);
+    case "F32": return new Float32Array(buffer, byteOffset, count);
+    case "F16": case "BF16": case "U16": return new Uint16Array(buffer, byteOffset, count);
+    case "I64": return new BigInt64Array(buffer, byteOffset, count);
+    case "I32": return new Int32Array(buffer, byteOffset, count);
+    case "I16": return new Int16Array(buffer, byteOffset, count);
+    case "I8": return new Int8Array(buffer, byteOffset, count);
+    case "U64": return new BigUint64Array(buffer, byteOffset, count);
+    case "U32": return new Uint32Array(buffer, byteOffset, count);
+    case "U8": case "BOOL": return new Uint8Array(buffer, byteOffset, count);
+  }
+}
+
+// One tensor as parseSafetensors returns it: its own copy of the data (never a view of the caller's
+// bytes, never the whole buffer under a view), F16/BF16 widened to Float32.
+function decode(index: SafetensorsIndex, e: TensorInfo): SafeTensorData {
+  const where = `${index.source}: tensor "${e.name}"`;
+  const count = numel(e.shape);
+  const copy = new Uint8Array(tensorBytes(index, e));
+  if (e.dtype === "F16") return widenF16(typedElements(copy, "F16", count, where));
+  if (e.dtype === "BF16") return widenBF16(typedElements(copy, "BF16", count, where));
+  const data = typedElements(copy, e.dtype as Exclude<Dtype, "F16" | "BF16">, count, where);
+  if (e.dtype === "BOOL") {
+    const bad = data.findIndex((v) => v > 1);
+    if (bad >= 0) fail(index.source, `tensor "${e.name}": BOOL element ${bad} is ${data[bad]}, expected 0 or 1`);
+  }
+  return data;
+}
+
+/**
+ * Parses a whole safetensors file held in memory (any Uint8Array view, a Node Buffer included, or an
+ * ArrayBuffer). Each tensor gets its own copy of the data; F16/BF16 come back widened to Float32Array
+ * (dtype as stored). `source` (normally the file name) starts every error message.
+ * @example const { tensors } = parseSafetensors(bytes, "model.safetensors");
+ */
+export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, source: string): ParsedSafetensors {
+  const index = readSafetensorsHeader(bufferSource(bytes), source);
   const tensors = new Map<string, SafeTensor>();
-  for (const e of entries) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: decode(data, e, source) });
-  return { tensors, metadata };
+  for (const e of index.tensors.values()) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: decode(index, e) });
+  return { tensors, metadata: index.metadata };
 }
 
 // ---------------------------------------------------------------------------------------------------

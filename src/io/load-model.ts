@@ -5,7 +5,8 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, EncoderPoolingError } from "../errors.js";
 import { loadModelFromBuffers, type EncoderModel, type LoadOptions } from "../pipeline/model.js";
-import { readBytes, readText } from "./files.js";
+import { openFileSource } from "./file-source.js";
+import { readText } from "./files.js";
 import { readFolderFiles, readTokenizerFiles } from "./model-folder.js";
 
 /** The folder of this package (where package.json and weights/ are), found from this file's location. */
@@ -28,9 +29,10 @@ export function defaultModelDir(): string {
  * Loads a Hugging Face model folder: config.json, model.safetensors and tokenizer.json or
  * vocab.json + merges.txt, with the folder's own settings (a sentence-transformers folder's pooling,
  * normalisation and token limit; tokenizer_config.json; see src/pipeline/folder-settings.ts). Without
- * `dir`, the shipped default model.
+ * `dir`, the shipped default model. Options choose the backend, its threads and the precision the
+ * weights are kept in (see LoadOptions).
  * @example
- * const model = await loadModel("./roberta-base");
+ * const model = await loadModel("./roberta-base", { backend: "auto", dtype: "f16" });
  * const { vectors } = await model.embed(["Hello world"], { pooling: "mean" });
  */
 export async function loadModel(dir: string = defaultModelDir(), options: LoadOptions = {}): Promise<EncoderModel> {
@@ -38,14 +40,20 @@ export async function loadModel(dir: string = defaultModelDir(), options: LoadOp
   const configPath = join(modelDir, "config.json");
   if (!existsSync(configPath)) throw new ConfigError(`${configPath}: missing (a model folder needs config.json)`);
   const tokenizerFiles = await readTokenizerFiles(modelDir, dir);
-  return loadModelFromBuffers(
-    {
-      source: dir,
-      config: await readText(configPath, "config"),
-      weights: await readBytes(join(modelDir, "model.safetensors"), "weights"),
-      ...tokenizerFiles,
-      folder,
-    },
-    options,
-  );
+  // model.safetensors is read by range, header first, each tensor straight into the backend's memory
+  const weights = openFileSource(join(modelDir, "model.safetensors"), "weights");
+  try {
+    return await loadModelFromBuffers(
+      {
+        source: dir,
+        config: await readText(configPath, "config"),
+        weights,
+        ...tokenizerFiles,
+        folder,
+      },
+      options,
+    );
+  } finally {
+    weights.close();
+  }
 }

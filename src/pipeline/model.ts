@@ -2,12 +2,14 @@
 // Core code: it takes strings and bytes, never paths, so it runs unchanged in browsers and workers.
 // Dimension legend: B batch, T tokens, H hidden, L layers, D pooled size, N texts.
 import { InputError, TokenizerError } from "../errors.js";
-import { RobertaModel } from "../encoder/roberta.js";
-import { maxSequenceLength, type RobertaConfig } from "../encoder/config.js";
+import { RobertaModel, weightPrecision } from "../encoder/roberta.js";
+import { maxSequenceLength, parseRobertaConfig, type RobertaConfig } from "../encoder/config.js";
 import { Tokenizer, type Encoding } from "../encoder/tokenizer/index.js";
 import { createPooler, poolingDims, type Pooler, type PoolingDims, type PoolingSpec } from "../pooling/index.js";
 import type { FloatArray, Tensor } from "../tensor/tensor.js";
 import type { Backend } from "../tensor/backend.js";
+import { checkBackendOptions, sharedBackend, type BackendChoice } from "../tensor/choose-backend.js";
+import { bufferSource, readSafetensorsHeader, type ByteSource } from "../encoder/safetensors.js";
 import { ModelTokenizer, type TokenizeOptions } from "./model-tokenizer.js";
 import { parseFolderSettings, plainFolderSettings, transformerPath, type FolderFiles, type FolderSettings } from "./folder-settings.js";
 
@@ -15,8 +17,9 @@ import { parseFolderSettings, plainFolderSettings, transformerPath, type FolderF
 export interface ModelBuffers {
   /** config.json, as text or parsed. */
   config: string | object;
-  /** model.safetensors bytes. */
-  weights: Uint8Array | ArrayBuffer;
+  /** model.safetensors: its bytes (any Uint8Array view, a Node Buffer included, or an ArrayBuffer; never
+   * modified, viewed rather than copied), or a ByteSource that reads them by range (loadModel's files). */
+  weights: Uint8Array | ArrayBuffer | ByteSource;
   /** vocab.json text (with `merges`), or … */
   vocab?: string;
   merges?: string;
@@ -32,7 +35,16 @@ export interface ModelBuffers {
 }
 
 export interface LoadOptions {
-  backend?: Backend;
+  /** Where the weights live and the kernels run: "auto" (default: wasm where WebAssembly SIMD works, else js),
+   * "wasm" or "js" — one backend per choice and thread count, shared by the models loaded with them — or a
+   * Backend made by createBackend. */
+  backend?: BackendChoice | Backend;
+  /** Threads of the wasm backend; default every core (1 where SharedArrayBuffer is unavailable). */
+  threads?: number;
+  /** Embedding tables and linear weights in Float32 (default) or half-size ("f16", "bf16"), widened in the kernels. */
+  dtype?: "f32" | "f16" | "bf16";
+  /** "int8": dynamic int8 quantization of the linear layers. */
+  quantize?: "int8";
   /** Receives debug messages, e.g. the checkpoint keys that were ignored (lm_head.*). */
   log?: (message: string) => void;
   /** Receives each folder file or key present but not understood (also kept in `model.folder.warnings`). */
@@ -147,6 +159,11 @@ export class EncoderModel {
     return this.encoder.config;
   }
 
+  /** Frees the weights from the backend's memory now (else when the model is garbage-collected). */
+  dispose(): void {
+    this.encoder.dispose();
+  }
+
   /** Tokenizes texts with this model's limits; warnings (truncation, replaced characters) go to `onWarning`. */
   tokenize(texts: string[], options: TokenizeOptions = {}): Encoding[] {
     return this.textTokenizer.tokenize(texts, options);
@@ -237,7 +254,7 @@ export class EncoderModel {
     let done = 0;
     for (const batch of this.batches(encodings, batchSize)) {
       // last: [B,T,H]; real tokens come first in each row (padding is on the right)
-      const last = this.encoder.forward(batch).lastHiddenState.data;
+      const last = this.encoder.forward(batch, { outputHiddenStates: false }).lastHiddenState.data;
       batch.indices.forEach((textIndex, b) => {
         const n = encodings[textIndex]!.inputIds.length;
         tokens[textIndex] = Float32Array.from(last.subarray(b * batch.seqLen * H, (b * batch.seqLen + n) * H));
@@ -295,19 +312,31 @@ export function l2Normalize(v: FloatArray): void {
 export async function loadModelFromBuffers(files: ModelBuffers, options: LoadOptions = {}): Promise<EncoderModel> {
   const source = files.source ?? "<buffers>";
   const configJson = typeof files.config === "string" ? files.config : JSON.stringify(files.config);
-  const weights = files.weights instanceof Uint8Array ? files.weights : new Uint8Array(files.weights);
+  weightPrecision(options, "loadModel"); // checked before a backend (and its threads) is started
   // an older sentence-transformers folder keeps the model in its Transformer module's folder (0_Transformer/)
   const inner = transformerPath(files.folder?.["modules.json"], `${source}/modules.json`);
   const modelSource = inner === "" ? source : `${source}/${inner}`;
-  const encoder = RobertaModel.load(configJson, weights, { ...options, source: modelSource });
-  const folder = parseFolderSettings(files.folder ?? {}, source, encoder.config.hiddenSize);
+  // the files in the order a reader meets them: config.json, the folder's settings, the tokenizer, then the (large) weights
+  const config = parseRobertaConfig(configJson, `${modelSource}/config.json`);
+  const folder = parseFolderSettings(files.folder ?? {}, source, config.hiddenSize);
   for (const warning of folder.warnings) options.onWarning?.(warning);
   const tokenizer = loadTokenizer(files, modelSource, folder);
-  const config = encoder.config;
+  const weights = files.weights instanceof Uint8Array || files.weights instanceof ArrayBuffer ? bufferSource(files.weights) : files.weights;
+  const index = readSafetensorsHeader(weights, `${modelSource}/model.safetensors`);
+  const encoder = RobertaModel.fromSafetensors(config, index, { ...options, source: modelSource, backend: await resolveBackend(options) });
   if (tokenizer.vocabSize > config.vocabSize) {
+    encoder.dispose();
     throw new InputError(`${source}: tokenizer has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${config.vocabSize}`);
   }
   return new EncoderModel(encoder, tokenizer, folder);
+}
+
+/** The backend the options name, checked (a Backend object is used as given). */
+async function resolveBackend(options: LoadOptions): Promise<Backend> {
+  const { backend = "auto", threads } = options;
+  if (typeof backend === "object" && backend !== null) return backend;
+  checkBackendOptions(backend, threads, "loadModel");
+  return sharedBackend(backend, threads === undefined ? {} : { threads });
 }
 
 /**

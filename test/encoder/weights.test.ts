@@ -3,7 +3,8 @@ import { SafetensorsError, WeightsError } from "../../src/errors.js";
 import { parseRobertaConfig } from "../../src/encoder/config.js";
 import { RobertaModel } from "../../src/encoder/roberta.js";
 import { parseSafetensors, serializeSafetensors, type SafeTensor } from "../../src/encoder/safetensors.js";
-import { loadRobertaWeights, robertaWeightShapes } from "../../src/encoder/weights.js";
+import { resolveRobertaTensors, robertaWeightShapes } from "../../src/encoder/weights.js";
+import { jsBackend } from "../../src/tensor/js-backend.js";
 import { readCase } from "./fixtures.js";
 
 const c = readCase("f32-pooler"); // H 32, I 64, L 2, V 64, max positions 20, with pooler
@@ -13,23 +14,26 @@ const SRC = "m/model.safetensors";
 
 function refused(tensors: Map<string, SafeTensor>): string {
   try {
-    loadRobertaWeights(config, tensors, SRC);
+    resolveRobertaTensors(config, tensors, SRC);
   } catch (err) {
     expect(err).toBeInstanceOf(WeightsError);
     return (err as Error).message;
   }
-  throw new Error("expected loadRobertaWeights to throw");
+  throw new Error("expected resolveRobertaTensors to throw");
 }
 
-describe("loadRobertaWeights", () => {
-  it("knows every parameter of the fixture and arranges it by layer", () => {
+describe("resolveRobertaTensors and loading", () => {
+  it("knows every parameter of the fixture; the model arranges it by layer with q, k, v fused", () => {
     const shapes = robertaWeightShapes(config, true);
     expect([...shapes.keys()].sort()).toEqual([...stored().keys()].sort());
     expect(shapes.get("encoder.layer.1.intermediate.dense.weight")).toEqual([64, 32]);
-    const w = loadRobertaWeights(config, stored(), SRC);
+    expect(resolveRobertaTensors(config, stored(), SRC).get("pooler.dense.bias")).toBe("pooler.dense.bias");
+    const w = RobertaModel.load(c.configText, c.modelBytes, { backend: jsBackend }).weights;
     expect(w.layers.length).toBe(2);
-    expect(w.layers[1]!.output.weight.shape).toEqual([32, 64]);
-    expect(w.pooler!.weight.shape).toEqual([32, 32]);
+    expect([w.layers[0]!.qkv.weight.rows, w.layers[0]!.qkv.weight.cols, w.layers[0]!.qkv.bias.length]).toEqual([96, 32, 96]);
+    expect([w.layers[1]!.output.weight.rows, w.layers[1]!.output.weight.cols]).toEqual([32, 64]);
+    expect([w.pooler!.weight.rows, w.pooler!.weight.cols]).toEqual([32, 32]);
+    expect([w.wordEmbeddings.rows, w.wordEmbeddings.cols, w.wordEmbeddings.dtype]).toEqual([64, 32, "f32"]);
   });
   it("a missing tensor is named with its shape", () => {
     const t = stored();
@@ -56,7 +60,7 @@ describe("loadRobertaWeights", () => {
     heads.set("classifier.out_proj.weight", { dtype: "F32", shape: [2, 32], data: new Float32Array(64) });
     heads.set("lm_head.bias", { dtype: "F32", shape: [64], data: new Float32Array(64) });
     const logs: string[] = [];
-    expect(loadRobertaWeights(config, heads, SRC, (m) => logs.push(m)).layers.length).toBe(2);
+    expect(resolveRobertaTensors(config, heads, SRC, (m) => logs.push(m)).size).toBe(robertaWeightShapes(config, true).size);
     expect(logs).toEqual([`${SRC}: ignoring 2 tensors not used by the encoder: classifier.out_proj.weight, lm_head.bias`]);
   });
   it("one pooler tensor without the other is a missing tensor, not a silent pooler-less model", () => {
@@ -73,6 +77,13 @@ describe("loadRobertaWeights", () => {
     const t = stored();
     t.set("embeddings.LayerNorm.bias", { dtype: "I32", shape: [32], data: new Int32Array(32) });
     expect(refused(t)).toMatch(/embeddings\.LayerNorm\.bias: expected floating-point weights \(F32, F16, BF16\), got I32/);
+  });
+  it("a refused checkpoint allocates nothing in the backend", () => {
+    const t = stored();
+    t.delete("pooler.dense.bias");
+    const before = jsBackend.memoryInUse();
+    expect(() => RobertaModel.load(c.configText, serializeSafetensors(t), { backend: jsBackend })).toThrow(WeightsError);
+    expect(jsBackend.memoryInUse()).toBe(before);
   });
   it("RobertaModel.load names the folder's files in errors", () => {
     const t = stored();

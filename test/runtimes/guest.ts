@@ -1,7 +1,7 @@
 // The parity case that every runtime runs (bundled with the core by esbuild, see harness.ts): load the
 // shipped model, embed the same texts with several poolers, and return the vectors as plain arrays.
 // JSON carries them exactly: a float32 widened to a double prints and parses back to the same value.
-import { loadModelFromBuffers, loadModelFromUrl, type EmbedOptions, type EncoderModel, type ModelBuffers } from "../../src/index.js";
+import { loadModelFromBuffers, loadModelFromUrl, type EmbedOptions, type EncoderModel, type LoadOptions, type ModelBuffers } from "../../src/index.js";
 
 export const TEXTS = [
   "The cat sat on the mat.",
@@ -27,24 +27,30 @@ export const CASES: Record<string, EmbedOptions> = {
 /** Case label → one vector (as a plain array) per text. */
 export type Vectors = Record<string, number[][]>;
 
-/** What a host sends back: which runtime it is, and the vectors. */
-export interface ParityReport {
-  runtime: string;
+/** What a runtime computed: the vectors, and the backend "auto" chose there (`wasm×2`, `js×1`). */
+export interface ParityResult {
+  backend: string;
   vectors: Vectors;
 }
 
-export async function embedCases(model: EncoderModel): Promise<Vectors> {
-  const out: Vectors = {};
+/** What a host sends back: which runtime it is, the backend, and the vectors. */
+export interface ParityReport extends ParityResult {
+  runtime: string;
+}
+
+export async function embedCases(model: EncoderModel): Promise<ParityResult> {
+  const vectors: Vectors = {};
   for (const [label, options] of Object.entries(CASES)) {
-    const { vectors } = await model.embed(TEXTS, { ...options, batchSize: 2 });
-    out[label] = vectors.map((v) => Array.from(v));
+    const { vectors: got } = await model.embed(TEXTS, { ...options, batchSize: 2 });
+    vectors[label] = got.map((v) => Array.from(v));
   }
-  return out;
+  const { backend } = model.encoder;
+  return { backend: `${backend.name}×${backend.threads}`, vectors };
 }
 
 /** The case through `loadModelFromBuffers`: the files already in memory. */
-export async function parityFromBuffers(files: ModelBuffers): Promise<Vectors> {
-  return embedCases(await loadModelFromBuffers({ source: "weights/default", ...files }));
+export async function parityFromBuffers(files: ModelBuffers, options: LoadOptions = {}): Promise<ParityResult> {
+  return embedCases(await loadModelFromBuffers({ source: "weights/default", ...files }, options));
 }
 
 /** The model's files fetched into memory by the runtime itself (a page or a worker), for `parityFromBuffers`. */
@@ -64,6 +70,6 @@ export async function fetchModelBuffers(baseUrl: string): Promise<ModelBuffers> 
 }
 
 /** The case through `loadModelFromUrl`: the runtime fetches the folder itself. */
-export async function parityFromUrl(baseUrl: string): Promise<Vectors> {
+export async function parityFromUrl(baseUrl: string): Promise<ParityResult> {
   return embedCases(await loadModelFromUrl(baseUrl, { tokenizer: "vocab.json+merges.txt" }));
 }

@@ -2,11 +2,11 @@
 // so that a wrong size throws a readable InputError instead of reading `undefined` (NaN) deep in a kernel.
 import { InputError } from "../../errors.js";
 
-/** Throws unless `array` holds exactly `dims` elements, e.g. `checkSize("matmul", "a", a, [M, K], "[M,K]")`. */
+/** Throws unless `array` (a typed array or a backend's DeviceArray) holds exactly `dims` elements, e.g. `checkSize("matmul", "a", a, [M, K], "[M,K]")`. */
 export function checkSize(
   fn: string,
   name: string,
-  array: ArrayLike<number>,
+  array: { readonly length: number },
   dims: readonly number[],
   legend: string,
 ): void {

@@ -12,20 +12,20 @@ import { checkSize } from "./check.js";
 const INV_SQRT_PI = 1 / Math.sqrt(Math.PI);
 const INV_SQRT2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-const SERIES_LIMIT = 0.75;
-const POLYNOMIAL_LIMIT = 6;
+export const SERIES_LIMIT = 0.75;
+export const POLYNOMIAL_LIMIT = 6;
 /** Depth of the erfc continued fraction: 40 terms reach double precision for every x ≥ 6. */
-const CF_DEPTH = 40;
+export const CF_DEPTH = 40;
 
 /** Taylor coefficients of erf(x)/x in powers of x²: cₖ = (2/√π) · (−1)ᵏ / (k! · (2k+1)). */
-const ERF_SERIES = Array.from({ length: 11 }, (_, k) => {
+export const ERF_SERIES = Array.from({ length: 11 }, (_, k) => {
   let factorial = 1;
   for (let i = 2; i <= k; i++) factorial *= i;
   return ((2 / Math.sqrt(Math.PI)) * (k % 2 === 0 ? 1 : -1)) / (factorial * (2 * k + 1));
 });
 
 /** erfcx(x) = e^(x²) · erfc(x) ≈ Σᵢ aᵢ (x − center)ⁱ on [previous `to`, `to`). */
-const ERFCX_PIECES: readonly { to: number; center: number; coefficients: number[] }[] = [
+export const ERFCX_PIECES: readonly { to: number; center: number; coefficients: number[] }[] = [
 { to: 1.5, center: 1.125, coefficients: [0.3956980795530905, -0.2380584881178991, 0.12788228041042937, -0.06279394602084575, 0.02861954542047334, -0.012238879821166415, 0.004950295580806224, -0.0019040745549419133, 0.0007014395918380823, -0.0002590583986682194, 8.711044867058855e-05] },
   { to: 2.5, center: 2.0, coefficients: [0.2553956763105956, -0.10679646186727326, 0.041802752589230885, -0.015460636654347786, 0.005440738816940778, -0.0018316892143449186, 0.0005924702142984222, -0.00018455048948493583, 5.569672714163395e-05, -1.7199021748635278e-05, 4.824215337537982e-06] },
   { to: 4.0, center: 3.25, coefficients: [0.16633534842701975, -0.04719940234295594, 0.0129372908700447, -0.0034354705215606605, 0.0008860046617245581, -0.0002223903438884644, 5.4420826176841686e-05, -1.2973133657685288e-05, 3.0346012205866198e-06, -7.505868245796972e-07, 1.6600075302330639e-07] },

@@ -8,11 +8,11 @@ declare const Bun: {
 };
 
 const dir = Bun.argv[2]!;
-const vectors = await parityFromBuffers({
+const result = await parityFromBuffers({
   config: await Bun.file(`${dir}/config.json`).text(),
   weights: await Bun.file(`${dir}/model.safetensors`).arrayBuffer(),
   vocab: await Bun.file(`${dir}/vocab.json`).text(),
   merges: await Bun.file(`${dir}/merges.txt`).text(),
 });
-const report: ParityReport = { runtime: `bun ${Bun.version}`, vectors };
+const report: ParityReport = { runtime: `bun ${Bun.version}`, ...result };
 console.log(JSON.stringify(report));

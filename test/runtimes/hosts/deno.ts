@@ -10,11 +10,11 @@ declare const Deno: {
 };
 
 const dir = Deno.args[0]!;
-const vectors = await parityFromBuffers({
+const result = await parityFromBuffers({
   config: await Deno.readTextFile(`${dir}/config.json`),
   weights: await Deno.readFile(`${dir}/model.safetensors`),
   vocab: await Deno.readTextFile(`${dir}/vocab.json`),
   merges: await Deno.readTextFile(`${dir}/merges.txt`),
 });
-const report: ParityReport = { runtime: `deno ${Deno.version.deno}`, vectors };
+const report: ParityReport = { runtime: `deno ${Deno.version.deno}`, ...result };
 console.log(JSON.stringify(report));

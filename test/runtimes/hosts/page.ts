@@ -2,7 +2,7 @@
 // files fetched into buffers), in the page through loadModelFromUrl (`url`), in a module worker
 // (`worker`), or all three (`all`). The results, by mode, are the promise `globalThis.parity` (for
 // Playwright) and, with `?report`, a POST to /result (for a browser started from its command line).
-import { fetchModelBuffers, parityFromBuffers, parityFromUrl, type ParityReport, type Vectors } from "../guest.js";
+import { fetchModelBuffers, parityFromBuffers, parityFromUrl, type ParityReport, type ParityResult } from "../guest.js";
 
 declare const location: { href: string };
 declare const navigator: { userAgent: string };
@@ -15,24 +15,24 @@ declare class Worker {
 }
 
 /** What worker.ts posts back. */
-export type WorkerReply = { vectors: Vectors } | { error: string };
+export type WorkerReply = { result: ParityResult } | { error: string };
 /** By mode: the report, or the error's stack. */
 export type PageResults = Record<string, ParityReport | { error: string }>;
 
 const browser = /(HeadlessChrome|Chrome|Firefox)\/[\d.]+/.exec(navigator.userAgent)?.[0] ?? navigator.userAgent;
 const modelUrl = new URL("model", location.href).href;
 
-function inWorker(): Promise<Vectors> {
+function inWorker(): Promise<ParityResult> {
   const worker = new Worker(new URL("worker.js", location.href), { type: "module" });
-  return new Promise<Vectors>((resolve, reject) => {
-    worker.onmessage = ({ data }) => ("error" in data ? reject(new Error(data.error)) : resolve(data.vectors));
+  return new Promise<ParityResult>((resolve, reject) => {
+    worker.onmessage = ({ data }) => ("error" in data ? reject(new Error(data.error)) : resolve(data.result));
     worker.onerror = (event) => reject(new Error(`worker failed to start: ${event.message ?? "(no message)"}`));
     worker.postMessage(modelUrl);
   }).finally(() => worker.terminate());
 }
 
 /** Each mode: where it runs (for the report) and how. */
-const modes: Record<string, { where: string; run: () => Promise<Vectors> }> = {
+const modes: Record<string, { where: string; run: () => Promise<ParityResult> }> = {
   page: { where: `${browser} page, buffers`, run: async () => parityFromBuffers(await fetchModelBuffers(modelUrl)) },
   url: { where: `${browser} page, loadModelFromUrl`, run: () => parityFromUrl(modelUrl) },
   worker: { where: `${browser} module worker`, run: inWorker },
@@ -46,7 +46,7 @@ async function run(): Promise<PageResults> {
     const mode = modes[name];
     try {
       if (mode === undefined) throw new Error(`unknown mode ${name}`);
-      results[name] = { runtime: mode.where, vectors: await mode.run() };
+      results[name] = { runtime: mode.where, ...(await mode.run()) };
     } catch (err) {
       results[name] = { error: String((err as Error).stack ?? err) };
     }

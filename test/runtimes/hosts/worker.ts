@@ -10,7 +10,7 @@ declare const self: {
 
 self.onmessage = async ({ data: modelUrl }) => {
   try {
-    self.postMessage({ vectors: await parityFromBuffers(await fetchModelBuffers(modelUrl)) });
+    self.postMessage({ result: await parityFromBuffers(await fetchModelBuffers(modelUrl)) });
   } catch (err) {
     self.postMessage({ error: String((err as Error).stack ?? err) });
   }

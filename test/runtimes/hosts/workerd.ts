@@ -12,8 +12,8 @@ interface Env {
 export default {
   async fetch(_request: Request, env: Env): Promise<Response> {
     try {
-      const vectors = await parityFromBuffers({ config: env.config, weights: env.weights, vocab: env.vocab, merges: env.merges });
-      const report: ParityReport = { runtime: "workerd", vectors };
+      const result = await parityFromBuffers({ config: env.config, weights: env.weights, vocab: env.vocab, merges: env.merges });
+      const report: ParityReport = { runtime: "workerd", ...result };
       return new Response(JSON.stringify(report), { headers: { "content-type": "application/json" } });
     } catch (err) {
       return new Response(String((err as Error).stack ?? err), { status: 500 });

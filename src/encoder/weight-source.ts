@@ -1,0 +1,50 @@
+// Where the loader's tensor values come from: a safetensors file (a view of a buffer in memory, or ranged
+// reads of a file into one reused scratch buffer) or tensors already in memory (initRobertaWeights).
+// Either way, a value handed out is copied into backend memory before the next one is read.
+import { WeightsError } from "../errors.js";
+import type { HostValues } from "../tensor/backend.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { tensorBytes, typedElements, type SafetensorsIndex, type TensorInfo } from "./safetensors.js";
+import type { StoredTensorInfo, WeightSource } from "./weights.js";
+
+/** Dtype and shape of every tensor of a safetensors header, as resolveRobertaTensors takes them. */
+export function storedInfo(index: SafetensorsIndex): Map<string, StoredTensorInfo> {
+  return new Map([...index.tensors].map(([k, t]) => [k, { dtype: t.dtype, shape: t.shape }]));
+}
+
+/**
+ * Values of a safetensors file's floating tensors by HF name (`keys`: name -> stored key). F32 values are
+ * viewed in place where aligned, F16/BF16 handed over as bits, F64 rounded to Float32.
+ */
+export function safetensorsWeightSource(index: SafetensorsIndex, keys: Map<string, string>): WeightSource {
+  // one buffer for every ranged read of a file, grown to the largest request
+  let scratch = new Uint8Array(0);
+  const grow = (length: number): Uint8Array => {
+    if (scratch.byteLength < length) scratch = new Uint8Array(length);
+    return scratch;
+  };
+  const info = (name: string): TensorInfo => {
+    const t = index.tensors.get(keys.get(name) ?? name);
+    if (t === undefined) throw new WeightsError(`${index.source}: no tensor ${name}`);
+    return t;
+  };
+  return {
+    values(name, first, count): HostValues {
+      const t = info(name);
+      const where = `${index.source}: tensor "${t.name}"`;
+      const bytes = tensorBytes(index, t, first, count, grow);
+      if (t.dtype === "F16" || t.dtype === "BF16") {
+        return { bits: typedElements(bytes, t.dtype, count, where), format: t.dtype === "F16" ? "f16" : "bf16" };
+      }
+      if (t.dtype === "F64") return Float32Array.from(typedElements(bytes, "F64", count, where) as Float64Array);
+      return typedElements(bytes, "F32", count, where) as Float32Array;
+    },
+  };
+}
+
+/** Values of Float32 tensors held in memory, by HF name. */
+export function tensorMapWeightSource(tensors: Map<string, Tensor>): WeightSource {
+  return {
+    values: (name, first, count) => tensors.get(name)!.data.subarray(first, first + count),
+  };
+}
