@@ -15,3 +15,21 @@ export function secondsPerCall(name: string, fn: () => void, options: Benchmark.
 export async function runIfEntryPoint(moduleUrl: string, suite: () => Promise<void>): Promise<void> {
   if (isEntryPoint(moduleUrl)) await suite();
 }
+
+/**
+ * Seconds per call of an async `fn` (mean over the samples), measured by benchmark.js in deferred mode:
+ * each call is awaited before the next one starts.
+ */
+export function secondsPerCallAsync(name: string, fn: () => Promise<unknown>, options: Benchmark.Options): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const bench = new Benchmark(name, {
+      ...options,
+      defer: true,
+      fn: (deferred: { resolve(): void }) => {
+        fn().then(() => deferred.resolve(), (err: unknown) => reject(err));
+      },
+      onComplete: () => (bench.error !== undefined ? reject(bench.error) : resolve(bench.stats.mean)),
+    });
+    bench.run({ async: true });
+  });
+}

@@ -21,6 +21,7 @@ export * from "./tensor/index.js";
 // The encoder: safetensors, Hugging Face config, weights, RoBERTa forward, tokenizer.
 export * from "./encoder/safetensors.js";
 export * from "./encoder/config.js";
+export { MAX_JSON_DEPTH, parseJson } from "./encoder/json.js";
 export * from "./encoder/weights.js";
 export * from "./encoder/roberta.js";
 export * from "./encoder/init.js";

@@ -5,6 +5,7 @@ import { outputFlags, parseFlags, requirePathFlag } from "./args.js";
 import type { Command } from "./command.js";
 import { embedSetupFlags, embedSetupUsage, readEmbedSetup } from "./embed-setup.js";
 import { inputFlags, readInputTexts, warnAt } from "./inputs.js";
+import { allowNonFiniteFlag } from "./finite.js";
 import { progressBar } from "./progress.js";
 
 const usage = `Usage: encoder-pooling embed [--model DIR] (--input FILE | --text "…") [--pooling P | --head DIR] --output FILE
@@ -19,6 +20,8 @@ ${embedSetupUsage}
   --token-embeddings   write every token's last-layer vector instead (<s> and </s> included; no pooling):
                        .jsonl {"text", "tokens", "input_ids", "token_embeddings"} or .safetensors
                        (token_embeddings [ΣT,H], input_ids [ΣT], lengths [N])
+  --allow-nonfinite    load weights and --params holding NaN/Infinity and write vectors holding them (to
+                       inspect a broken checkpoint); without it either is an error and nothing is written
   --output FILE        .safetensors (tensor "embeddings" [N,D]), .jsonl (one line per text) or .npy
   --force              overwrite an existing output file
 `;
@@ -28,7 +31,9 @@ export const embedCommand: Command = {
   summary: "embed texts into vectors with a chosen pooling or a trained head",
   usage,
   async run(argv, ctx) {
-    const values = parseFlags("embed", argv, { ...inputFlags, ...embedSetupFlags, "token-embeddings": { type: "boolean" }, ...outputFlags });
+    const values = parseFlags("embed", argv, {
+      ...inputFlags, ...embedSetupFlags, "token-embeddings": { type: "boolean" }, ...allowNonFiniteFlag, ...outputFlags,
+    });
     const output = requirePathFlag("embed", values, "output", ctx.cwd);
     const format = formatFromOutputPath(output);
     const force = values["force"] === true;
@@ -44,6 +49,7 @@ export const embedCommand: Command = {
     const texts = records.map((r) => r.text);
     const bar = progressBar(ctx, "embed", texts.length);
     const reading = {
+      allowNonFinite: values["allow-nonfinite"] === true,
       describeText: (i: number) => `${source}:${records[i]?.line ?? i + 1}`,
       onWarning: (message: string, i: number) => warnAt(ctx, source, records, i, message),
       onProgress: (done: number) => bar.update(done),

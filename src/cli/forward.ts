@@ -7,6 +7,7 @@ import {
   serializeSafetensors, shapeToString, toInt32Array, UsageError, writeFileAtomic, type SafeTensor,
 } from "../node.js";
 import { outputFlags, parseFlags, positiveIntFlag, requirePathFlag, stringFlag, type FlagValues } from "./args.js";
+import { allowNonFiniteFlag, checkFiniteOutputs } from "./finite.js";
 import type { Command } from "./command.js";
 import type { CliContext } from "./context.js";
 import { inputFlags, readInputTexts, warnAt } from "./inputs.js";
@@ -27,6 +28,8 @@ pooler_output [B,H], and the input_ids and attention_mask [B,T] (I64) it ran on,
   --output FILE     where to write the hidden states (safetensors)
   --force           overwrite an existing output file
   --verbose         list the checkpoint tensors that are ignored (lm_head.*, classifier.*)
+  --allow-nonfinite load weights holding NaN/Infinity and write hidden states holding them; without
+                    it either is an error and nothing is written
 `;
 
 const INPUT_NAMES = ["input_ids", "attention_mask"];
@@ -59,7 +62,10 @@ type Inputs = ReturnType<typeof readInputs>;
 /** The ids of --text / --input, tokenized by the model's tokenizer and padded on the right in input order. */
 async function tokenizeInputs(values: FlagValues, dir: string, ctx: CliContext): Promise<{ model: RobertaModel; inputs: Inputs }> {
   const { records, source } = await readInputTexts("forward", values, ctx);
-  const model = await loadModel(dir, { onWarning: (message) => void ctx.stderr.write(`warning: ${message}\n`) });
+  const model = await loadModel(dir, {
+    allowNonFinite: values["allow-nonfinite"] === true,
+    onWarning: (message) => void ctx.stderr.write(`warning: ${message}\n`),
+  });
   const maxLength = stringFlag(values, "max-length");
   if (maxLength !== undefined && (positiveIntFlag("forward", "max-length", maxLength, 0) < 3 || Number(maxLength) > model.maxLength)) {
     throw new UsageError(`forward: --max-length must be from 3 to ${model.maxLength} (the model's position table), got ${maxLength}`);
@@ -87,7 +93,9 @@ export const forwardCommand: Command = {
       "max-length": { type: "string" },
       ...outputFlags,
       verbose: { type: "boolean" },
+      ...allowNonFiniteFlag,
     });
+    const allowNonFinite = values["allow-nonfinite"] === true;
     const modelFlag = stringFlag(values, "model");
     const dir = modelFlag === undefined ? defaultModelDir() : resolve(ctx.cwd, modelFlag);
     const inputsFlag = stringFlag(values, "inputs");
@@ -106,7 +114,7 @@ export const forwardCommand: Command = {
       const configText = await readText(join(modelDir, "config.json"), "forward: model config");
       const weightBytes = await readBytes(join(modelDir, "model.safetensors"), "forward: model weights");
       const log = values["verbose"] === true ? (msg: string) => void ctx.stderr.write(`forward: ${msg}\n`) : undefined;
-      model = RobertaModel.load(configText, weightBytes, { source: modelDir, ...(log === undefined ? {} : { log }) });
+      model = RobertaModel.load(configText, weightBytes, { source: modelDir, allowNonFinite, ...(log === undefined ? {} : { log }) });
       const inputsPath = resolve(ctx.cwd, inputsFlag);
       inputs = readInputs(parseSafetensors(await readBytes(inputsPath, "forward: inputs"), inputsPath).tensors, inputsPath);
     }
@@ -120,6 +128,7 @@ export const forwardCommand: Command = {
     if (result.poolerOutput !== null) {
       out.set("pooler_output", { dtype: "F32", shape: result.poolerOutput.shape, data: result.poolerOutput.data });
     }
+    if (!allowNonFinite) checkFiniteOutputs("forward", out, output);
     await writeFileAtomic(output, serializeSafetensors(out, { format: "pt" }), force);
     const pooled = result.poolerOutput === null ? "no pooler" : "pooler_output";
     ctx.stderr.write(

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
-  InputError, loadModel, parseStateDict, poolerParameters, poolingFromJson, PoolingError, POOLING_TYPES, readBytes, readRecords, readText, UsageError,
+  InputError, loadModel, parseJson, parseStateDict, poolerParameters, poolingFromJson, PoolingError, POOLING_TYPES, readBytes, readRecords, readText, UsageError,
   type EncoderModel, type FloatArray, type Tensor, type TextRecord,
 } from "../node.js";
 import { stringFlag, type FlagValues } from "./args.js";
@@ -20,7 +20,10 @@ export const inputFlags = {
 /** Loads `--model DIR`, or the shipped default model when the flag is absent; warnings about the folder's files are printed. */
 export async function loadModelFlag(values: FlagValues, ctx: CliContext): Promise<EncoderModel> {
   const dir = stringFlag(values, "model");
-  const options = { onWarning: (message: string) => void ctx.stderr.write(`warning: ${message}\n`) };
+  const options = {
+    allowNonFinite: values["allow-nonfinite"] === true,
+    onWarning: (message: string) => void ctx.stderr.write(`warning: ${message}\n`),
+  };
   return dir === undefined ? loadModel(undefined, options) : loadModel(resolve(ctx.cwd, dir), options);
 }
 
@@ -58,13 +61,7 @@ export async function readPoolingFlag(value: string, ctx: CliContext): Promise<s
 }
 
 function parseSpecJson(text: string, source: string): string | object {
-  let spec: unknown;
-  try {
-    spec = JSON.parse(text);
-  } catch (err) {
-    throw new PoolingError(`${source}: not a pooling spec: ${(err as Error).message}`);
-  }
-  return poolingFromJson(spec, source);
+  return poolingFromJson(parseJson(text, `${source}: not a pooling spec`, PoolingError), source);
 }
 
 /**

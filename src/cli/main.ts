@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The encoder-pooling command line: a table of commands, each a thin shell over the public API.
-import { didYouMean, EncoderPoolingError, isEntryPoint, packageVersion, UsageError } from "../node.js";
+import { didYouMean, EncoderPoolingError, isEntryPoint, packageVersion, type ErrorCode } from "../node.js";
 import type { Command } from "./command.js";
 import { processContext, type CliContext } from "./context.js";
 import { embedCommand } from "./embed.js";
@@ -31,6 +31,10 @@ function help(): string {
   return `encoder-pooling: text to vectors with a RoBERTa-family encoder and every well-known pooling.
 
 Usage: encoder-pooling <command> [flags]      (encoder-pooling help <command> for its flags)
+       --debug with any command prints the stack of an error
+
+Exit status: 0 ok, 1 bad input, 2 bad command line, 3 a documented limit exceeded, 4 NaN or Infinity,
+5 not supported, 6 a file cannot be read or written, 70 internal error (a bug). See docs/limits.md.
 
 Commands:
 ${rows}
@@ -47,9 +51,24 @@ function errorLine(command: string, message: string): string {
   return `encoder-pooling ${own}${message.startsWith(own) ? message.slice(own.length) : message}\n`;
 }
 
-/** Runs one command line; returns the process exit code (0 ok, 1 error, 2 usage error). */
+/**
+ * The exit status of each kind of failure (docs/limits.md). 1 is a bad input file or value, 2 a wrong
+ * command line; the others let a script tell a limit, a NaN, an unsupported feature or a file-system
+ * problem apart without reading the message. 70 (EX_SOFTWARE) is an internal error: always a bug.
+ */
+export const EXIT_STATUS: Readonly<Record<ErrorCode, number>> = {
+  EP_ERROR: 1, EP_SAFETENSORS: 1, EP_CONFIG: 1, EP_WEIGHTS: 1, EP_TOKENIZER: 1, EP_INPUT: 1, EP_POOLING: 1, EP_TRAINING: 1,
+  EP_USAGE: 2, EP_LIMIT: 3, EP_NONFINITE: 4, EP_NOT_SUPPORTED: 5, EP_IO: 6,
+};
+export const INTERNAL_ERROR_STATUS = 70;
+
+/**
+ * Runs one command line; returns the process exit status (0 ok, else EXIT_STATUS of the error's code).
+ * `--debug` anywhere adds the stack (and the cause) to the message of a typed error.
+ */
 export async function main(argv: string[], ctx: CliContext = processContext()): Promise<number> {
-  const [first, ...rest] = argv;
+  const debug = argv.includes("--debug");
+  const [first, ...rest] = argv.filter((a) => a !== "--debug");
   if (first === "--version" || first === "-V" || first === "version") {
     ctx.stdout.write(`encoder-pooling ${packageVersion()}\n`);
     return 0;
@@ -65,7 +84,7 @@ export async function main(argv: string[], ctx: CliContext = processContext()): 
   if (command === undefined) {
     const hint = didYouMean(name, commands.map((c) => c.name));
     ctx.stderr.write(`encoder-pooling: unknown command "${name}"${hint}\n\n${help()}`);
-    return 2;
+    return EXIT_STATUS.EP_USAGE;
   }
   if (asksHelp || rest.includes("--help") || rest.includes("-h")) {
     ctx.stdout.write(usageOf(command));
@@ -75,11 +94,14 @@ export async function main(argv: string[], ctx: CliContext = processContext()): 
     await command.run(rest, ctx);
     return 0;
   } catch (err) {
-    if (err instanceof EncoderPoolingError) {
-      ctx.stderr.write(errorLine(name, err.message));
-      return err instanceof UsageError ? 2 : 1;
+    if (!(err instanceof EncoderPoolingError)) {
+      const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      ctx.stderr.write(`encoder-pooling ${name}: internal error (a bug: please report it with this output): ${stack}\n`);
+      return INTERNAL_ERROR_STATUS;
     }
-    throw err;
+    ctx.stderr.write(errorLine(name, err.message));
+    if (debug) ctx.stderr.write(`[${err.code}] ${err.stack ?? ""}${err.cause === undefined ? "" : `\ncaused by: ${String((err.cause as Error).stack ?? err.cause)}`}\n`);
+    return EXIT_STATUS[err.code];
   }
 }
 
@@ -90,7 +112,7 @@ if (isEntryPoint(import.meta.url)) {
     },
     (err: unknown) => {
       process.stderr.write(`encoder-pooling: internal error: ${(err as Error).stack ?? String(err)}\n`);
-      process.exitCode = 70;
+      process.exitCode = INTERNAL_ERROR_STATUS;
     },
   );
 }

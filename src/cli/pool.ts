@@ -7,6 +7,7 @@ import {
 } from "../node.js";
 import { outputFlags, parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
+import { allowNonFiniteFlag, checkFiniteOutputs } from "./finite.js";
 import { readParamsFile, readPoolingFlag } from "./inputs.js";
 
 const usage = `Usage: encoder-pooling pool --spec SPEC.json [--params P.safetensors] --inputs IN.safetensors --output OUT.safetensors [--backward]
@@ -23,6 +24,8 @@ Pools stored hidden states into one vector per row, and with --backward runs the
   --output FILE   pooled [B,D]; with --backward also grad.<parameter> for every parameter and
                   grad.hidden_states.<i> for every layer (zeros where the pooler did not read it)
   --backward      also compute the gradients of sum(pooled · grad_output)
+  --allow-nonfinite  load --params holding NaN/Infinity and write outputs holding them; without it
+                  either is an error and nothing is written
   --force         overwrite an existing output file
 `;
 
@@ -102,6 +105,7 @@ export const poolCommand: Command = {
       seed: { type: "string" },
       inputs: { type: "string" },
       backward: { type: "boolean" },
+      ...allowNonFiniteFlag,
       ...outputFlags,
     });
     const specFlag = requireFlag("pool", "spec", stringFlag(values, "spec"));
@@ -119,9 +123,11 @@ export const poolCommand: Command = {
     const inputs = readInputs(await readBytes(inputsPath, "pool --inputs"), inputsPath);
     const dims = { numLayers: inputs.hiddenStates.length - 1, hiddenSize: inputs.H };
     const dtype: DType = inputs.hiddenStates.every((h) => h.dtype === "F64") ? "float64" : "float32";
-    const pooler = createPooler(spec, dims, { seed, dtype, ...(parameters === undefined ? {} : { parameters }) });
+    const allowNonFinite = values["allow-nonfinite"] === true;
+    const pooler = createPooler(spec, dims, { seed, dtype, allowNonFinite, ...(parameters === undefined ? {} : { parameters }) });
     const backward = values["backward"] === true;
     const tensors = runPooler(pooler, inputs, backward, inputsPath);
+    if (!allowNonFinite) checkFiniteOutputs("pool", tensors, output);
     await writeFileAtomic(output, serializeSafetensors(tensors), force);
     const pooled = tensors.get("pooled")!;
     ctx.stderr.write(`pool: ${shapeToString(pooled.shape)} pooled${backward ? " + gradients" : ""} written to ${output}\n`);

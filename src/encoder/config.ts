@@ -1,7 +1,8 @@
 // A Hugging Face config.json of the RoBERTa family, parsed strictly into a typed, camelCase object.
 // Only what the forward pass needs is read; anything that would change the computation into one we do
 // not implement (another activation, relative positions, a decoder) is refused, not approximated.
-import { ConfigError } from "../errors.js";
+import { ConfigError, describeValue } from "../errors.js";
+import { parseJson } from "./json.js";
 
 export interface RobertaConfig {
   /** model_type: "roberta", "xlm-roberta" or "camembert" (same architecture); "roberta" when absent. */
@@ -32,12 +33,32 @@ export interface RobertaConfig {
 
 const FAMILY = ["roberta", "xlm-roberta", "camembert"];
 
-function positiveInt(raw: Record<string, unknown>, field: string, source: string): number {
+/**
+ * The largest sizes a config.json may ask for, checked before anything is sized by them: a few bytes
+ * of config must not buy gigabytes or hours. Each is far above any RoBERTa-family checkpoint
+ * (xlm-roberta-xxl: 48 layers, hidden 4096, intermediate 16384, vocabulary 250,880; long-context
+ * variants: 4,098 to 32,770 positions). Documented in docs/limits.md.
+ */
+export const CONFIG_LIMITS = {
+  num_hidden_layers: 256,
+  hidden_size: 16_384,
+  num_attention_heads: 256,
+  intermediate_size: 65_536,
+  vocab_size: 2 ** 24,
+  max_position_embeddings: 65_536,
+  type_vocab_size: 1_024,
+} as const;
+
+type LimitedField = keyof typeof CONFIG_LIMITS;
+
+function positiveInt(raw: Record<string, unknown>, field: LimitedField, source: string): number {
   const v = raw[field];
   if (v === undefined) throw new ConfigError(`${source}: missing field "${field}"`);
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0) {
-    throw new ConfigError(`${source}: "${field}" must be a positive integer, got ${JSON.stringify(v)}`);
+    throw new ConfigError(`${source}: "${field}" must be a positive integer, got ${describeValue(v)}`);
   }
+  const limit = CONFIG_LIMITS[field];
+  if (v > limit) throw new ConfigError(`${source}: "${field}" is ${v}, above the limit of ${limit}`, { code: "EP_LIMIT" });
   return v;
 }
 
@@ -46,20 +67,13 @@ function positiveInt(raw: Record<string, unknown>, field: string, source: string
  * @example const config = parseRobertaConfig(await readText("model/config.json"), "model/config.json");
  */
 export function parseRobertaConfig(json: string | object, source: string): RobertaConfig {
-  let raw: unknown = json;
-  if (typeof json === "string") {
-    try {
-      raw = JSON.parse(json);
-    } catch (err) {
-      throw new ConfigError(`${source}: not valid JSON (${(err as Error).message})`);
-    }
-  }
+  const raw: unknown = typeof json === "string" ? parseJson(json, source, ConfigError) : json;
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError(`${source}: not a JSON object`);
   const r = raw as Record<string, unknown>;
 
   const modelType = r["model_type"] ?? "roberta";
   if (typeof modelType !== "string" || !FAMILY.includes(modelType)) {
-    throw new ConfigError(`${source}: model_type ${JSON.stringify(modelType)} is not supported (only ${FAMILY.join(", ")})`);
+    throw new ConfigError(`${source}: model_type ${describeValue(modelType)} is not supported (only ${FAMILY.join(", ")})`);
   }
   const hiddenSize = positiveInt(r, "hidden_size", source);
   const numHiddenLayers = positiveInt(r, "num_hidden_layers", source);
@@ -75,17 +89,17 @@ export function parseRobertaConfig(json: string | object, source: string): Rober
   const hiddenAct = r["hidden_act"];
   if (hiddenAct === undefined) throw new ConfigError(`${source}: missing field "hidden_act"`);
   if (hiddenAct !== "gelu") {
-    throw new ConfigError(`${source}: hidden_act ${JSON.stringify(hiddenAct)} is not supported (only "gelu", the exact erf GELU)`);
+    throw new ConfigError(`${source}: hidden_act ${describeValue(hiddenAct)} is not supported (only "gelu", the exact erf GELU)`);
   }
   const eps = r["layer_norm_eps"];
   if (eps === undefined) throw new ConfigError(`${source}: missing field "layer_norm_eps"`);
   if (typeof eps !== "number" || !(eps > 0) || !Number.isFinite(eps)) {
-    throw new ConfigError(`${source}: "layer_norm_eps" must be a positive number, got ${JSON.stringify(eps)}`);
+    throw new ConfigError(`${source}: "layer_norm_eps" must be a positive number, got ${describeValue(eps)}`);
   }
   const pad = r["pad_token_id"];
   if (pad === undefined) throw new ConfigError(`${source}: missing field "pad_token_id"`);
   if (typeof pad !== "number" || !Number.isSafeInteger(pad) || pad < 0 || pad >= vocabSize) {
-    throw new ConfigError(`${source}: "pad_token_id" must be an integer in [0, vocab_size = ${vocabSize}), got ${JSON.stringify(pad)}`);
+    throw new ConfigError(`${source}: "pad_token_id" must be an integer in [0, vocab_size = ${vocabSize}), got ${describeValue(pad)}`);
   }
   if (maxPositionEmbeddings <= pad + 1) {
     throw new ConfigError(
@@ -94,7 +108,7 @@ export function parseRobertaConfig(json: string | object, source: string): Rober
   }
   const positionType = r["position_embedding_type"] ?? "absolute";
   if (positionType !== "absolute") {
-    throw new ConfigError(`${source}: position_embedding_type ${JSON.stringify(positionType)} is not supported (only "absolute")`);
+    throw new ConfigError(`${source}: position_embedding_type ${describeValue(positionType)} is not supported (only "absolute")`);
   }
   if (r["is_decoder"] === true || r["add_cross_attention"] === true) {
     throw new ConfigError(`${source}: decoder configurations (is_decoder / add_cross_attention) are not supported`);

@@ -61,6 +61,8 @@ export interface RobertaLoadOptions {
   quantize?: "int8";
   /** Debug messages, e.g. the list of ignored lm_head.* tensors. */
   log?: (msg: string) => void;
+  /** Load weights holding NaN or ±Infinity (default false: an error naming the tensor, code EP_NONFINITE). */
+  allowNonFinite?: boolean;
 }
 
 /** float32's most negative finite value: HF's additive mask for padding keys (finfo(float32).min). */
@@ -161,7 +163,7 @@ export class RobertaModel {
   static fromSafetensors(config: RobertaConfig, index: SafetensorsIndex, options: RobertaLoadOptions = {}): RobertaModel {
     const precision = weightPrecision(options);
     const keys = resolveRobertaTensors(config, storedInfo(index), index.source, options.log);
-    return RobertaModel.fromSource(config, safetensorsWeightSource(index, keys), keys.has("pooler.dense.weight"), precision, options);
+    return RobertaModel.fromSource(config, safetensorsWeightSource(index, keys, { allowNonFinite: options.allowNonFinite === true }), keys.has("pooler.dense.weight"), precision, options);
   }
 
   /** A model from HF-named Float32 tensors held in memory (e.g. initRobertaWeights). */

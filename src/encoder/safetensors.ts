@@ -9,7 +9,8 @@
 // loader fetches each tensor's bytes once (readSafetensorsHeader, tensorBytes). parseSafetensors reads a
 // whole file held in memory into independent arrays, F16 and BF16 widened to Float32 (the dtype is
 // still reported as stored); they are narrowed with round-to-nearest-even when written from Float32.
-import { NotSupportedError, SafetensorsError } from "../errors.js";
+import { describeValue, NotSupportedError, SafetensorsError } from "../errors.js";
+import { parseJson } from "./json.js";
 import { narrowBF16, narrowF16, widenBF16, widenF16 } from "../tensor/ops/half.js";
 import { numel, shapeToString } from "../tensor/tensor.js";
 
@@ -48,7 +49,7 @@ export const DTYPE_SIZE: Readonly<Record<Dtype, number>> = {
 const UNSUPPORTED_DTYPES = new Set(["F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4", "C64"]);
 
 /** The header length we accept; the reference implementation refuses more than 100 MB as well. */
-const MAX_HEADER_BYTES = 100_000_000;
+export const MAX_HEADER_BYTES = 100_000_000;
 
 function isLittleEndianHost(): boolean {
   return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -121,7 +122,9 @@ function readHeader(bytes: ByteSource, source: string): { header: Record<string,
     fail(source, `header length ${headerLength} runs past the end of the file (${size} bytes): truncated or not a safetensors file`);
   }
   const n = Number(headerLength);
-  if (n > MAX_HEADER_BYTES) fail(source, `header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  if (n > MAX_HEADER_BYTES) {
+    throw new SafetensorsError(`${source}: header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`, { code: "EP_LIMIT" });
+  }
   const headerBytes = new Uint8Array(n);
   bytes.read(headerBytes, 8);
   let text: string;
@@ -130,24 +133,18 @@ function readHeader(bytes: ByteSource, source: string): { header: Record<string,
   } catch {
     fail(source, "header is not valid UTF-8");
   }
-  let header: unknown;
-  try {
-    header = JSON.parse(text);
-  } catch (err) {
-    fail(source, `header is not valid JSON (${(err as Error).message})`);
-  }
+  const header = parseJson(text, `${source}: header`, SafetensorsError);
   if (!isPlainObject(header)) fail(source, "header is not a JSON object");
   return { header, dataStart: 8 + n };
 }
 
 function parseMetadata(value: unknown, source: string): Record<string, string> {
   if (!isPlainObject(value)) fail(source, `"__metadata__" is not an object of strings`);
-  const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) {
     if (typeof v !== "string") fail(source, `"__metadata__" entry "${k}" is not a string`);
-    metadata[k] = v;
   }
-  return metadata;
+  // fromEntries defines each key, so that "__proto__" stays a key instead of setting the prototype
+  return Object.fromEntries(Object.entries(value)) as Record<string, string>;
 }
 
 function parseEntry(name: string, value: unknown, dataLength: number, source: string): TensorInfo {
@@ -158,10 +155,10 @@ function parseEntry(name: string, value: unknown, dataLength: number, source: st
   if (UNSUPPORTED_DTYPES.has(dtype)) throw new NotSupportedError(`${source}: ${where}: dtype ${dtype}`);
   if (!isDtype(dtype)) fail(source, `${where}: unknown dtype "${dtype}"`);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    fail(source, `${where}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+    fail(source, `${where}: shape ${describeValue(shape)} is not a list of non-negative integers`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-    fail(source, `${where}: data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`);
+    fail(source, `${where}: data_offsets ${describeValue(offsets)} is not a pair of non-negative integers`);
   }
   const [begin, end] = offsets as [number, number];
   if (begin > end) fail(source, `${where}: data_offsets [${begin},${end}] end before they begin`);
@@ -326,23 +323,25 @@ export function serializeSafetensors(
 ): Uint8Array {
   if (!isLittleEndianHost()) throw new NotSupportedError("safetensors on a big-endian host");
   const items = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
-  const header: Record<string, unknown> = {};
+  // A Map, not an object: a tensor named "__proto__" must stay a tensor (header["__proto__"] = … would
+  // set the prototype and drop it).
+  const header = new Map<string, unknown>();
   if (metadata !== undefined) {
     for (const [k, v] of Object.entries(metadata)) {
       if (typeof v !== "string") throw new SafetensorsError(`serializeSafetensors: metadata "${k}" is not a string`);
     }
-    header["__metadata__"] = metadata;
+    header.set("__metadata__", metadata);
   }
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of items) {
     if (name === "__metadata__") throw new SafetensorsError(`serializeSafetensors: "__metadata__" is reserved, not a tensor name`);
     const raw = encode(name, t);
-    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + raw.length] };
+    header.set(name, { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + raw.length] });
     chunks.push(raw);
     offset += raw.length;
   }
-  let json = JSON.stringify(header);
+  let json = JSON.stringify(Object.fromEntries(header));
   // pad the header with spaces so that the data area starts 8-byte aligned
   json += " ".repeat((8 - (new TextEncoder().encode(json).length % 8)) % 8);
   const headerBytes = new TextEncoder().encode(json);

@@ -1,9 +1,10 @@
 // The pure core of the input readers: bytes of a .txt, .jsonl or .csv file in, texts (and labels) out,
 // in file order, each with the line it came from. The Node side (src/io/readers.ts) only fetches the bytes.
 import { replaceLoneSurrogates } from "../encoder/tokenizer/index.js";
-import { InputError } from "../errors.js";
+import { MAX_JSON_DEPTH, nestingBeyond } from "../encoder/json.js";
+import { describeValue, InputError } from "../errors.js";
 import { parseCsv } from "./csv.js";
-import { decodeUtf8, lineWarnings, refuseBinary } from "./utf8.js";
+import { decodeLines, decodeUtf8, lineWarnings, refuseBinary } from "./utf8.js";
 
 export type InputFormat = "txt" | "jsonl" | "csv";
 
@@ -31,6 +32,8 @@ export interface ParseOptions {
   textField?: string;
   /** JSONL field or CSV column holding the label; .txt files cannot carry labels. */
   labelField?: string;
+  /** .txt and .jsonl are decoded this many bytes at a time, in whole lines (default 32 MiB). */
+  blockBytes?: number;
 }
 
 /**
@@ -46,31 +49,77 @@ export interface ParseOptions {
  */
 export function parseRecords(bytes: Uint8Array, options: ParseOptions): ParsedRecords {
   refuseBinary(bytes, options.source);
-  const { text, warnings } = decodeUtf8(bytes, options.source);
   const textField = options.textField ?? "text";
+  const { source } = options;
   switch (options.format) {
     case "txt":
       if (options.labelField !== undefined) {
-        throw new InputError(`${options.source}: a .txt file has no labels; use .jsonl or .csv with a label field`);
+        throw new InputError(`${source}: a .txt file has no labels; use .jsonl or .csv with a label field`);
       }
-      return parseTxt(text, options.source, warnings);
+      return parseTxt(bytes, source, options.blockBytes);
     case "jsonl":
-      return parseJsonl(text, options.source, textField, options.labelField, warnings);
-    case "csv":
-      return parseCsvRecords(text, options.source, textField, options.labelField, warnings);
+      return parseJsonl(bytes, source, textField, options.labelField, options.blockBytes);
+    case "csv": {
+      // A record may span lines, so CSV is decoded whole: up to what one string can hold.
+      if (bytes.length > MAX_CSV_BYTES) {
+        throw new InputError(`${source}: a CSV file of ${bytes.length} bytes is above the limit of ${MAX_CSV_BYTES}; use .jsonl or .txt`, { code: "EP_LIMIT" });
+      }
+      const { text, warnings } = decodeUtf8(bytes, source);
+      return parseCsvRecords(text, source, textField, options.labelField, warnings);
+    }
   }
 }
 
-function splitLines(text: string): string[] {
-  const lines = text.split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
-  return lines.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+/** Text is decoded this much at a time, in whole lines: one JS string holds at most ~512 M characters. */
+const BLOCK_BYTES = 32 * 1024 * 1024;
+
+/** The longest line of a .txt or .jsonl file, in bytes; longer is an InputError (code EP_LIMIT). */
+export const MAX_LINE_BYTES = 256 * 1024 * 1024;
+
+/** The largest .csv file, in bytes (it is decoded as one string). */
+export const MAX_CSV_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Calls `onLine(text, lineNumber)` for every line of `bytes` (LF or CRLF; a final line break adds no
+ * line), decoding a block of whole lines at a time, so that a 600 MB file never becomes one string
+ * ("RangeError: Invalid string length"). Returns the warnings about damaged UTF-8.
+ */
+function forEachLine(bytes: Uint8Array, source: string, onLine: (text: string, line: number) => void, blockBytes = BLOCK_BYTES): string[] {
+  const badLines: number[] = [];
+  let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  let line = 1;
+  while (start < bytes.length) {
+    let end = Math.min(bytes.length, start + blockBytes);
+    if (end < bytes.length) {
+      const newline = bytes.lastIndexOf(0x0a, end - 1);
+      if (newline >= start) {
+        end = newline + 1;
+      } else {
+        // one line longer than a block: it is one string, up to the line limit
+        const next = bytes.indexOf(0x0a, end);
+        end = next < 0 ? bytes.length : next + 1;
+        if (end - start > MAX_LINE_BYTES) {
+          throw new InputError(`${source}:${line}: a line of ${end - start} bytes is above the limit of ${MAX_LINE_BYTES}`, { code: "EP_LIMIT" });
+        }
+      }
+    }
+    const block = decodeLines(bytes.subarray(start, end), line);
+    for (const bad of block.badLines) badLines.push(bad);
+    const lines = block.text.split("\n");
+    if (lines[lines.length - 1] === "") lines.pop();
+    for (const raw of lines) onLine(raw.endsWith("\r") ? raw.slice(0, -1) : raw, line++);
+    start = end;
+  }
+  return lineWarnings(source, badLines, "invalid UTF-8 replaced with U+FFFD");
 }
 
-function parseTxt(text: string, source: string, warnings: string[]): ParsedRecords {
-  const lines = splitLines(text);
-  const records = lines.map((line, i) => ({ text: line, line: i + 1 }));
-  const blank = records.filter((r) => r.text === "").map((r) => r.line);
+function parseTxt(bytes: Uint8Array, source: string, blockBytes: number | undefined): ParsedRecords {
+  const records: TextRecord[] = [];
+  const blank: number[] = [];
+  const warnings = forEachLine(bytes, source, (text, line) => {
+    records.push({ text, line });
+    if (text === "") blank.push(line);
+  }, blockBytes);
   if (blank.length > 0) {
     const list = blank.length <= 10 ? blank.join(", ") : `${blank.slice(0, 10).join(", ")}, ...`;
     const s = blank.length === 1 ? "" : "s";
@@ -80,17 +129,19 @@ function parseTxt(text: string, source: string, warnings: string[]): ParsedRecor
 }
 
 function parseJsonl(
-  text: string,
+  bytes: Uint8Array,
   source: string,
   textField: string,
   labelField: string | undefined,
-  warnings: string[],
+  blockBytes: number | undefined,
 ): ParsedRecords {
   const records: TextRecord[] = [];
   const surrogateLines: number[] = [];
-  splitLines(text).forEach((raw, i) => {
-    const line = i + 1;
+  const warnings = forEachLine(bytes, source, (raw, line) => {
     if (raw.trim() === "") return;
+    if (nestingBeyond(raw, MAX_JSON_DEPTH) >= 0) {
+      throw new InputError(`${source}:${line}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`, { code: "EP_LIMIT" });
+    }
     let value: unknown;
     try {
       value = JSON.parse(raw);
@@ -116,7 +167,7 @@ function parseJsonl(
       record.label = label;
     }
     records.push(record);
-  });
+  }, blockBytes);
   warnings.push(...lineWarnings(source, surrogateLines, `lone surrogate in field "${textField}" replaced with U+FFFD`));
   return { records, warnings };
 }
@@ -151,10 +202,14 @@ function parseCsvRecords(
   return { records, warnings };
 }
 
+/** How many column names an error lists before it only counts them. */
+const MAX_COLUMNS_LISTED = 20;
+
 /** Index of `name` in the header; an unknown or repeated name is an error listing the columns. */
 function columnIndex(header: string[], name: string, source: string, role: string): number {
   const index = header.indexOf(name);
-  const columns = header.map((c) => JSON.stringify(c)).join(", ");
+  const shown = header.slice(0, MAX_COLUMNS_LISTED).map((c) => describeValue(c)).join(", ");
+  const columns = header.length > MAX_COLUMNS_LISTED ? `${shown}, … (${header.length} columns)` : shown;
   if (index < 0) throw new InputError(`${source}: no ${role} column "${name}"; the header has ${columns}`);
   if (header.indexOf(name, index + 1) >= 0) {
     throw new InputError(`${source}: the ${role} column "${name}" appears more than once in the header (${columns})`);

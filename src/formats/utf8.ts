@@ -24,31 +24,53 @@ export interface DecodedText {
  */
 export function decodeUtf8(bytes: Uint8Array, source: string): DecodedText {
   const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  const body = bytes.subarray(start);
+  const { text, badLines } = decodeLines(bytes.subarray(start), 1);
+  return { text, warnings: lineWarnings(source, badLines, "invalid UTF-8 replaced with U+FFFD") };
+}
+
+/**
+ * Decodes `bytes` (no BOM handling) and lists the damaged lines, numbered from `firstLine`. The
+ * readers call it on blocks of whole lines, so that no single string has to hold a whole big file.
+ */
+export function decodeLines(bytes: Uint8Array, firstLine: number): { text: string; badLines: number[] } {
   try {
-    return { text: fatalDecoder.decode(body), warnings: [] };
+    return { text: fatalDecoder.decode(bytes), badLines: [] };
   } catch {
     // Some bytes are invalid: decode line by line to find which. Splitting at 0x0A is safe because
     // that byte never occurs inside a multi-byte UTF-8 sequence.
   }
+  // A line was damaged when its text holds more U+FFFD than its bytes spelled out (EF BF BD). No
+  // exception per line: a file of 100,000 damaged lines took 9 s when each line's decode threw.
   const parts: string[] = [];
   const badLines: number[] = [];
   let lineStart = 0;
-  let line = 1;
-  while (lineStart < body.length) {
-    const newline = body.indexOf(0x0a, lineStart);
-    const lineEnd = newline < 0 ? body.length : newline + 1;
-    const segment = body.subarray(lineStart, lineEnd);
-    try {
-      parts.push(fatalDecoder.decode(segment));
-    } catch {
-      parts.push(lenientDecoder.decode(segment));
-      badLines.push(line);
-    }
+  let line = firstLine;
+  while (lineStart < bytes.length) {
+    const newline = bytes.indexOf(0x0a, lineStart);
+    const lineEnd = newline < 0 ? bytes.length : newline + 1;
+    const segment = bytes.subarray(lineStart, lineEnd);
+    const decoded = lenientDecoder.decode(segment);
+    if (countReplacements(decoded) > countEncodedReplacements(segment)) badLines.push(line);
+    parts.push(decoded);
     lineStart = lineEnd;
     line++;
   }
-  return { text: parts.join(""), warnings: lineWarnings(source, badLines, "invalid UTF-8 replaced with U+FFFD") };
+  return { text: parts.join(""), badLines };
+}
+
+function countReplacements(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf("\uFFFD"); i !== -1; i = text.indexOf("\uFFFD", i + 1)) count++;
+  return count;
+}
+
+/** How many times the bytes EF BF BD (U+FFFD written in UTF-8) occur. */
+function countEncodedReplacements(bytes: Uint8Array): number {
+  let count = 0;
+  for (let i = bytes.indexOf(0xef); i !== -1 && i + 2 < bytes.length; i = bytes.indexOf(0xef, i + 1)) {
+    if (bytes[i + 1] === 0xbf && bytes[i + 2] === 0xbd) count++;
+  }
+  return count;
 }
 
 /**

@@ -1,6 +1,6 @@
 // Node-only file helpers: reading with errors that name the file, and atomic writes that never
 // leave a partial file behind and never overwrite without being asked.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { EncoderPoolingError, UsageError } from "../errors.js";
@@ -11,9 +11,9 @@ export async function readBytes(path: string, what: string): Promise<Uint8Array>
     return new Uint8Array(await readFile(path));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new EncoderPoolingError(`${what}: file not found: ${path}`);
-    if (code === "EISDIR") throw new EncoderPoolingError(`${what}: ${path} is a directory, expected a file`);
-    throw new EncoderPoolingError(`${what}: cannot read ${path}: ${(err as Error).message}`);
+    if (code === "ENOENT") throw new EncoderPoolingError(`${what}: file not found: ${path}`, { code: "EP_IO" });
+    if (code === "EISDIR") throw new EncoderPoolingError(`${what}: ${path} is a directory, expected a file`, { code: "EP_IO" });
+    throw new EncoderPoolingError(`${what}: cannot read ${path}: ${(err as Error).message}`, { code: "EP_IO", cause: err });
   }
 }
 
@@ -27,8 +27,13 @@ export function assertWritable(path: string, force: boolean): void {
   if (!force && existsSync(path)) {
     throw new UsageError(`${path} already exists; pass --force to overwrite it`);
   }
-  if (!existsSync(dirname(path))) {
-    throw new EncoderPoolingError(`cannot write ${path}: folder ${dirname(path)} does not exist`);
+  const folder = dirname(path);
+  if (!existsSync(folder)) {
+    throw new EncoderPoolingError(`cannot write ${path}: folder ${folder} does not exist`, { code: "EP_IO" });
+  }
+  // `--output notes.txt/x.npy`: the "folder" is a file (writing gave ENOTDIR, and its cleanup hid it)
+  if (!statSync(folder).isDirectory()) {
+    throw new EncoderPoolingError(`cannot write ${path}: ${folder} is a file, not a folder`, { code: "EP_IO" });
   }
 }
 
@@ -37,13 +42,29 @@ export function assertWritable(path: string, force: boolean): void {
  * or interrupted run leaves either the old file or the complete new one, never a partial one.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string, force: boolean): Promise<void> {
-  assertWritable(path, force);
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  await writeFilesAtomic([[path, data]], force);
+}
+
+/**
+ * Writes several files as a unit: every one to a temporary file first, and only when all are written
+ * (a full disk fails here, with the old files untouched) renamed into place, in the order given.
+ */
+export async function writeFilesAtomic(files: readonly [string, Uint8Array | string][], force: boolean): Promise<void> {
+  for (const [path] of files) assertWritable(path, force);
+  const temps = files.map(([path]) => join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`));
+  let current = files[0]?.[0] ?? "";
   try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
+    for (const [i, [path, data]] of files.entries()) {
+      current = path;
+      await writeFile(temps[i]!, data);
+    }
+    for (const [i, [path]] of files.entries()) {
+      current = path;
+      await rename(temps[i]!, path);
+    }
   } catch (err) {
-    await rm(tmp, { force: true });
-    throw new EncoderPoolingError(`cannot write ${path}: ${(err as Error).message}`);
+    // the cleanup's own failure must not hide why the write failed
+    for (const tmp of temps) await rm(tmp, { force: true }).catch(() => undefined);
+    throw new EncoderPoolingError(`cannot write ${current}: ${(err as Error).message}`, { code: "EP_IO", cause: err });
   }
 }

@@ -1,12 +1,12 @@
-// Node-only: a trained head's folder on disk (the format is src/train/head-folder.ts). Each file is
-// written atomically; pooling.json last, so a folder with pooling.json is complete.
+// Node-only: a trained head's folder on disk (the format is src/train/head-folder.ts). The files are
+// written as a unit (temporary files first, then renamed, pooling.json last).
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { TrainingError, UsageError } from "../errors.js";
 import { HEAD_FILES, parseHeadConfig, type HeadFolder } from "../train/head-folder.js";
 import { TrainedHead } from "../train/trained-head.js";
-import { readBytes, readText, writeFileAtomic } from "./files.js";
+import { readBytes, readText, writeFilesAtomic } from "./files.js";
 import { defaultModelDir, loadModel } from "./load-model.js";
 
 /** Refuses to go on when `dir` already holds a head file and `force` is false. Call before training. */
@@ -17,13 +17,16 @@ export function assertHeadFolderWritable(dir: string, force: boolean): void {
   }
 }
 
-/** Writes the files of a head folder (creating it), each through a temporary file and a rename. */
+/**
+ * Writes the files of a head folder (creating it) as a unit: all three to temporary files, then renamed
+ * into place, pooling.json last. A failure while writing (a full disk) leaves the old head as it was;
+ * the manifest in pooling.json makes the loader refuse any folder whose files were not written together.
+ */
 export async function writeHeadFolder(dir: string, folder: Required<HeadFolder>, force: boolean): Promise<void> {
   assertHeadFolderWritable(dir, force);
   await mkdir(dir, { recursive: true });
-  for (const name of ["head.safetensors", "training.json", "pooling.json"] as const) {
-    await writeFileAtomic(join(dir, name), folder[name], true);
-  }
+  const names = ["head.safetensors", "training.json", "pooling.json"] as const;
+  await writeFilesAtomic(names.map((name) => [join(dir, name), folder[name]] as [string, Uint8Array | string]), true);
 }
 
 async function readConfig(dir: string): Promise<string> {

@@ -9,7 +9,8 @@
 //   config_sentence_transformers.json   versions, prompts and the similarity function
 // Pure: it reads texts the caller fetched (src/io/load-model.ts from disk), keyed by their path in the
 // folder. Anything present but not understood is a warning that names the file and the key.
-import { ConfigError } from "../errors.js";
+import { parseJson } from "../encoder/json.js";
+import { ConfigError, describeValue } from "../errors.js";
 import type { TokenizerOverrides } from "../encoder/tokenizer/index.js";
 
 /** Texts of a model folder's settings files, by path relative to the folder ("1_Pooling/config.json"). */
@@ -71,12 +72,7 @@ const POOLING_MODES: readonly [flag: string, mode: string, ours: string][] = [
 const NO_LIMIT = 1_000_000;
 
 function parseObject(text: string, source: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`${source}: not valid JSON (${(err as Error).message})`);
-  }
+  const value = parseJson(text, source, ConfigError);
   if (value === null || typeof value !== "object" || Array.isArray(value)) throw new ConfigError(`${source}: expected a JSON object`);
   return value as Record<string, unknown>;
 }
@@ -85,19 +81,14 @@ const join = (dir: string, file: string): string => (dir === "" ? file : `${dir.
 
 /** Parses modules.json: a list of { idx, name, path, type }. */
 export function parseModules(text: string, source = MODULES): FolderModule[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`${source}: not valid JSON (${(err as Error).message})`);
-  }
+  const value = parseJson(text, source, ConfigError);
   if (!Array.isArray(value)) throw new ConfigError(`${source}: expected a list of modules`);
   return value.map((entry: unknown, i): FolderModule => {
     const m = (entry ?? {}) as Record<string, unknown>;
     const type = m["type"];
-    if (typeof type !== "string" || type === "") throw new ConfigError(`${source}: module ${i}: "type" must be a class name, got ${JSON.stringify(type)}`);
+    if (typeof type !== "string" || type === "") throw new ConfigError(`${source}: module ${i}: "type" must be a class name, got ${describeValue(type)}`);
     const path = m["path"] ?? "";
-    if (typeof path !== "string" || path.split("/").includes("..")) throw new ConfigError(`${source}: module ${i}: "path" must be a folder inside the model folder, got ${JSON.stringify(path)}`);
+    if (typeof path !== "string" || path.split("/").includes("..")) throw new ConfigError(`${source}: module ${i}: "path" must be a folder inside the model folder, got ${describeValue(path)}`);
     return { idx: typeof m["idx"] === "number" ? m["idx"] : i, name: String(m["name"] ?? i), path, kind: type.split(".").pop()! };
   });
 }
@@ -183,18 +174,18 @@ function poolingFromConfig(config: Record<string, unknown>, path: string, warn: 
   for (const key of Object.keys(config)) if (!known.has(key)) warn(path, `unknown key "${key}" is ignored`);
   const dim = config["word_embedding_dimension"];
   if (dim !== undefined && hiddenSize !== undefined && dim !== hiddenSize) {
-    throw new ConfigError(`${where(path)}: word_embedding_dimension is ${JSON.stringify(dim)} but the model's hidden size is ${hiddenSize}`);
+    throw new ConfigError(`${where(path)}: word_embedding_dimension is ${describeValue(dim)} but the model's hidden size is ${hiddenSize}`);
   }
   const mode = config["pooling_mode"];
   let chosen: string[];
   if (mode !== undefined && mode !== null) {
     const entry = POOLING_MODES.find(([, m]) => m === String(mode).toLowerCase());
-    if (entry === undefined) throw new ConfigError(`${where(path)}: pooling_mode ${JSON.stringify(mode)} is not one of ${POOLING_MODES.map(([, m]) => m).join(", ")}`);
+    if (entry === undefined) throw new ConfigError(`${where(path)}: pooling_mode ${describeValue(mode)} is not one of ${POOLING_MODES.map(([, m]) => m).join(", ")}`);
     chosen = [entry[2]];
   } else {
     for (const [flag] of POOLING_MODES) {
       const v = config[flag];
-      if (v !== undefined && typeof v !== "boolean") throw new ConfigError(`${where(path)}: ${flag} must be true or false, got ${JSON.stringify(v)}`);
+      if (v !== undefined && typeof v !== "boolean") throw new ConfigError(`${where(path)}: ${flag} must be true or false, got ${describeValue(v)}`);
     }
     chosen = POOLING_MODES.filter(([flag]) => config[flag] === true).map(([, , ours]) => ours);
   }
@@ -209,11 +200,11 @@ function readSentenceBertConfig(path: string, config: Record<string, unknown>, s
   for (const [key, value] of Object.entries(config)) {
     if (key === "max_seq_length") {
       if (value === null) continue;
-      if (typeof value !== "number" || !Number.isInteger(value) || value < 3) throw new ConfigError(`${where(path)}: max_seq_length must be an integer >= 3, got ${JSON.stringify(value)}`);
+      if (typeof value !== "number" || !Number.isInteger(value) || value < 3) throw new ConfigError(`${where(path)}: max_seq_length must be an integer >= 3, got ${describeValue(value)}`);
       settings.maxLength = value;
       settings.sources.maxLength = `${path} max_seq_length`;
     } else if (key === "do_lower_case") {
-      if (typeof value !== "boolean") throw new ConfigError(`${where(path)}: do_lower_case must be true or false, got ${JSON.stringify(value)}`);
+      if (typeof value !== "boolean") throw new ConfigError(`${where(path)}: do_lower_case must be true or false, got ${describeValue(value)}`);
       settings.lowercase = value;
       if (value) settings.sources.lowercase = `${path} do_lower_case`;
     } else if (key === "transformer_task" && value === "feature-extraction") {
@@ -221,7 +212,7 @@ function readSentenceBertConfig(path: string, config: Record<string, unknown>, s
     } else if (key === "module_output_name" && value === "token_embeddings") {
       continue;
     } else {
-      warn(path, `"${key}": ${JSON.stringify(value)} is not understood and is ignored`);
+      warn(path, `"${key}": ${describeValue(value)} is not understood and is ignored`);
     }
   }
 }
@@ -247,7 +238,7 @@ function readTokenizerConfig(path: string, config: Record<string, unknown>, sett
   if (typeof prefix === "boolean") settings.tokenizer.addPrefixSpace = prefix;
   const tokenizerClass = config["tokenizer_class"];
   if (typeof tokenizerClass === "string" && !/^(Roberta|GPT2|Bart|Longformer|Camembert|XLMRoberta)Tokenizer(Fast)?$/.test(tokenizerClass)) {
-    warn(path, `tokenizer_class ${JSON.stringify(tokenizerClass)}: only RoBERTa's byte-level BPE is implemented; the tokenizer files are read as one`);
+    warn(path, `tokenizer_class ${describeValue(tokenizerClass)}: only RoBERTa's byte-level BPE is implemented; the tokenizer files are read as one`);
   }
   if (config["do_lower_case"] === true) warn(path, "do_lower_case is ignored here, as RobertaTokenizer ignores it (sentence_bert_config.json's do_lower_case is honoured)");
   if (config["truncation_side"] === "left") warn(path, `truncation_side "left" is not supported: over-long texts keep their beginning`);
@@ -272,7 +263,7 @@ function readSpecialTokens(path: string, config: Record<string, unknown>, settin
     const role = roles[key];
     if (role !== undefined) {
       const content = tokenContent(value);
-      if (content === undefined) warn(path, `${key} ${JSON.stringify(value)} is not a token and is ignored`);
+      if (content === undefined) warn(path, `${key} ${describeValue(value)} is not a token and is ignored`);
       else (settings.tokenizer as Record<string, unknown>)[role] = content;
     } else if (key === "additional_special_tokens") {
       if (Array.isArray(value) && value.length > 0) warn(path, "additional_special_tokens are not added: a text holding one is tokenized as plain text");
@@ -291,9 +282,9 @@ function readSentenceTransformersConfig(config: Record<string, unknown>, warn: W
         warn(path, `prompts ${Object.keys(value).join(", ")} are not applied: prepend the one you want to your texts`);
       }
     } else if (key === "default_prompt_name") {
-      if (value !== null) warn(path, `default_prompt_name ${JSON.stringify(value)}: sentence-transformers prepends that prompt to every text, encoder-pooling does not`);
+      if (value !== null) warn(path, `default_prompt_name ${describeValue(value)}: sentence-transformers prepends that prompt to every text, encoder-pooling does not`);
     } else if (key === "similarity_fn_name") {
-      if (value !== null && value !== "cosine") warn(path, `similarity_fn_name ${JSON.stringify(value)}: \`similar\` ranks by cosine similarity`);
+      if (value !== null && value !== "cosine") warn(path, `similarity_fn_name ${describeValue(value)}: \`similar\` ranks by cosine similarity`);
     } else {
       warn(path, `"${key}" is not understood and is ignored`);
     }

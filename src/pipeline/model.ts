@@ -1,12 +1,12 @@
 // The text-to-vector pipeline: tokenizer → RoBERTa → pooler → (optional) L2 normalisation.
 // Core code: it takes strings and bytes, never paths, so it runs unchanged in browsers and workers.
 // Dimension legend: B batch, T tokens, H hidden, L layers, D pooled size, N texts.
-import { InputError, TokenizerError } from "../errors.js";
+import { EncoderPoolingError, InputError, TokenizerError } from "../errors.js";
 import { RobertaModel, weightPrecision } from "../encoder/roberta.js";
 import { maxSequenceLength, parseRobertaConfig, type RobertaConfig } from "../encoder/config.js";
 import { Tokenizer, type Encoding } from "../encoder/tokenizer/index.js";
 import { createPooler, poolingDims, type Pooler, type PoolingDims, type PoolingSpec } from "../pooling/index.js";
-import type { FloatArray, Tensor } from "../tensor/tensor.js";
+import { firstNonFinite, type FloatArray, type Tensor } from "../tensor/tensor.js";
 import type { Backend } from "../tensor/backend.js";
 import { checkBackendOptions, sharedBackend, type BackendChoice } from "../tensor/choose-backend.js";
 import { bufferSource, readSafetensorsHeader, type ByteSource } from "../encoder/safetensors.js";
@@ -49,6 +49,8 @@ export interface LoadOptions {
   log?: (message: string) => void;
   /** Receives each folder file or key present but not understood (also kept in `model.folder.warnings`). */
   onWarning?: (message: string) => void;
+  /** Load weights holding NaN or ±Infinity, to inspect a broken checkpoint (default false: an error naming the tensor). */
+  allowNonFinite?: boolean;
 }
 
 /**
@@ -102,6 +104,11 @@ export interface EmbedOptions {
    * `output_value="token_embeddings"`; no pooling, head or normalisation applies.
    */
   output?: "sentence_embedding" | "token_embeddings";
+  /**
+   * Keep vectors holding NaN or ±Infinity, and load `params` that hold them (for inspecting a broken
+   * checkpoint). Default false: such a vector is an error (code EP_NONFINITE) naming the text.
+   */
+  allowNonFinite?: boolean;
 }
 
 /** Per text, the last layer's vectors of its real tokens: `tokens[i]` is [lengths[i], dim] row-major. */
@@ -177,7 +184,9 @@ export class EncoderModel {
     const order = encodings.map((_, i) => i).sort((a, b) => encodings[b]!.inputIds.length - encodings[a]!.inputIds.length);
     for (let start = 0; start < order.length; start += batchSize) {
       const indices = order.slice(start, start + batchSize);
-      const seqLen = Math.max(...indices.map((i) => encodings[i]!.inputIds.length));
+      // a loop, not Math.max(...spread): a batch of 1,000,000 texts overflowed the stack
+      let seqLen = 0;
+      for (const i of indices) seqLen = Math.max(seqLen, encodings[i]!.inputIds.length);
       const inputIds = new Int32Array(indices.length * seqLen).fill(this.tokenizer.padTokenId);
       const attentionMask = new Int32Array(indices.length * seqLen);
       indices.forEach((textIndex, b) => {
@@ -192,8 +201,8 @@ export class EncoderModel {
   }
 
   /** Builds the pooler a spec names, sized for this encoder. */
-  createPooler(pooling: string | object = "mean", params?: Map<string, Tensor<FloatArray>>): Pooler<PoolingSpec> {
-    return createPooler(pooling, this.dims, params === undefined ? {} : { parameters: params });
+  createPooler(pooling: string | object = "mean", params?: Map<string, Tensor<FloatArray>>, options: { allowNonFinite?: boolean } = {}): Pooler<PoolingSpec> {
+    return createPooler(pooling, this.dims, params === undefined ? {} : { parameters: params, allowNonFinite: options.allowNonFinite === true });
   }
 
   /**
@@ -226,6 +235,7 @@ export class EncoderModel {
       const { pooled } = pooler.forward({ hiddenStates, attentionMask: batch.attentionMask });
       batch.indices.forEach((textIndex, b) => {
         const row = pooled.data.subarray(b * dim, (b + 1) * dim);
+        if (options.allowNonFinite !== true) checkFiniteRow(row, textIndex, options);
         if (normalize) l2Normalize(row);
         data.set(row, textIndex * dim);
       });
@@ -257,7 +267,9 @@ export class EncoderModel {
       const last = this.encoder.forward(batch, { outputHiddenStates: false }).lastHiddenState.data;
       batch.indices.forEach((textIndex, b) => {
         const n = encodings[textIndex]!.inputIds.length;
-        tokens[textIndex] = Float32Array.from(last.subarray(b * batch.seqLen * H, (b * batch.seqLen + n) * H));
+        const vectors = Float32Array.from(last.subarray(b * batch.seqLen * H, (b * batch.seqLen + n) * H));
+        if (options.allowNonFinite !== true) checkFiniteRow(vectors, textIndex, options, "its token embeddings hold");
+        tokens[textIndex] = vectors;
       });
       done += batch.batchSize;
       options.onProgress?.(done, texts.length);
@@ -268,7 +280,9 @@ export class EncoderModel {
   /** The pooler `embed` uses: the head's, or the one `pooling` (default: the folder's) names with `params`. */
   private poolerFor(options: EmbedOptions): Pooler<PoolingSpec> | Pooler {
     const head = options.head;
-    if (head === undefined) return this.createPooler(options.pooling ?? this.folder.pooling ?? "mean", options.params);
+    if (head === undefined) {
+      return this.createPooler(options.pooling ?? this.folder.pooling ?? "mean", options.params, { allowNonFinite: options.allowNonFinite === true });
+    }
     if (options.pooling !== undefined || options.params !== undefined) throw new InputError("embed: give a head or a pooling (with its params), not both");
     if (head.dims.numLayers !== this.dims.numLayers || head.dims.hiddenSize !== this.dims.hiddenSize) {
       throw new InputError(
@@ -293,6 +307,18 @@ function textList(input: string | string[]): string[] {
 function checkBatchSize(batchSize = 32): number {
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new InputError(`embed: batchSize must be a positive integer, got ${batchSize}`);
   return batchSize;
+}
+
+/** A pooled vector (or a text's token vectors) with NaN or ±Infinity is caught here, before anything is written. */
+function checkFiniteRow(row: FloatArray, textIndex: number, options: EmbedOptions, what = "the pooled vector holds"): void {
+  const bad = firstNonFinite(row);
+  if (bad < 0) return;
+  const name = options.describeText?.(textIndex) ?? `text ${textIndex + 1}`;
+  throw new EncoderPoolingError(
+    `${name}: ${what} ${row[bad]} (element ${bad}): the model's weights, the pooler's parameters or this ` +
+      "text's activations are not finite; nothing was written (allowNonFinite, or --allow-nonfinite, keeps such vectors)",
+    { code: "EP_NONFINITE" },
+  );
 }
 
 /** v ← v / ‖v‖₂ in place (a zero vector stays zero). */

@@ -2,11 +2,11 @@
 // parameters, forward pass and hand-written backward pass. One file per technique in poolers/, listed
 // in registry.ts; this file is the loop that builds them.
 // Legend: B batch, T tokens, H hidden, L layers, D output size.
-import { PoolingError } from "../errors.js";
+import { describeValue, PoolingError } from "../errors.js";
 import { Rng } from "../tensor/random.js";
 import { shapeToString } from "../tensor/tensor.js";
 import { wrapPooler, type BuildContext, type PoolerCore } from "./core.js";
-import { allocate, DTYPES, ParameterStore, type DType, type StateDict, type StateDictErrors } from "./module.js";
+import { allocate, DTYPES, nonFiniteMessage, ParameterStore, type DType, type StateDict, type StateDictErrors } from "./module.js";
 import type { NormalisedSpec, Pooler, PoolingDims } from "./pooler.js";
 import { poolerDefinition, type PoolingSpec } from "./registry.js";
 import { parsePoolingSpec } from "./spec.js";
@@ -15,7 +15,7 @@ export type { Pooler, PoolerGradients, PoolerInput, PoolerOutput, PoolerReads, P
 export { poolingDims } from "./pooler.js";
 export { POOLERS, POOLING_TYPES, poolerDefinition, type PoolingSpec, type PoolingType } from "./registry.js";
 export { parsePoolingSpec } from "./spec.js";
-export { resolveLayer } from "./options.js";
+export { POOLING_LIMITS, resolveLayer } from "./options.js";
 export type { TokenChoice } from "./token-summary.js";
 export type { PoolerCore, PoolerDefinition, RegisteredPooler, BuildContext, Batch, PoolerGrads } from "./core.js";
 export {
@@ -30,6 +30,8 @@ export interface CreatePoolerOptions {
   seed?: number;
   /** Element type of the pooler's parameters, outputs and gradients (default "float32"). */
   dtype?: DType;
+  /** Load `parameters` even when they hold NaN or ±Infinity (default false: an error naming the tensor). */
+  allowNonFinite?: boolean;
 }
 
 function stateDictErrors(type: string): StateDictErrors {
@@ -42,6 +44,7 @@ function stateDictErrors(type: string): StateDictErrors {
         `pooling params: unexpected tensor(s) ${names.map((n) => `"${n}"`).join(", ")} for ${type} pooling ` +
           `(it expects ${expected.length === 0 ? "no parameters" : expected.join(", ")})`,
       ),
+    nonFinite: (name, index, value) => new PoolingError(`pooling params: ${nonFiniteMessage(name, index, value)}`, { code: "EP_NONFINITE" }),
   };
 }
 
@@ -71,8 +74,8 @@ export function createPooler(spec: unknown, dims: PoolingDims, options: CreatePo
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new PoolingError(`createPooler: seed must be an integer, got ${seed}`);
   const dtype = options.dtype ?? "float32";
-  if (!DTYPES.includes(dtype)) throw new PoolingError(`createPooler: dtype must be "float32" or "float64", got ${JSON.stringify(options.dtype)}`);
-  const store = new ParameterStore(dtype, new Rng(seed), options.parameters, stateDictErrors(normalised.type));
+  if (!DTYPES.includes(dtype)) throw new PoolingError(`createPooler: dtype must be "float32" or "float64", got ${describeValue(options.dtype)}`);
+  const store = new ParameterStore(dtype, new Rng(seed), options.parameters, stateDictErrors(normalised.type), options.allowNonFinite === true);
   const core = buildCore(normalised, buildContext(store, dims, "", normalised.type));
   store.load();
   return wrapPooler(normalised, core, dims, dtype, store.parameters);

@@ -9,7 +9,7 @@
 //   module's wrapper allocates (zeroed) for each call and hands back to the caller.
 // Legend: n elements.
 import type { Rng } from "../tensor/random.js";
-import { numel, sameShape, type FloatArray, type Tensor } from "../tensor/tensor.js";
+import { firstNonFinite, numel, sameShape, type FloatArray, type Tensor } from "../tensor/tensor.js";
 
 /** The element type of a module's parameters, activations and gradients. */
 export type DType = "float32" | "float64";
@@ -63,6 +63,13 @@ export interface StateDictErrors {
   missing(name: string, shape: number[], owner: string): Error;
   wrongShape(name: string, expected: number[], got: number[], owner: string): Error;
   unexpected(names: string[], expected: string[]): Error;
+  /** Element `index` of tensor `name` is NaN or ±Infinity (code EP_NONFINITE). */
+  nonFinite(name: string, index: number, value: number): Error;
+}
+
+/** The message of a loaded tensor that holds NaN or ±Infinity, with the way to load it anyway. */
+export function nonFiniteMessage(name: string, index: number, value: number): string {
+  return `tensor "${name}": element ${index} is ${value}; a broken checkpoint? (allowNonFinite, or --allow-nonfinite, loads it anyway)`;
 }
 
 interface Declared {
@@ -84,6 +91,8 @@ export class ParameterStore {
     private readonly rng: Rng,
     private readonly given: StateDict | undefined,
     private readonly errors: StateDictErrors,
+    /** Accept given tensors that hold NaN or ±Infinity (for inspecting broken checkpoints). */
+    private readonly allowNonFinite = false,
   ) {}
 
   /** Declares parameter `name` of `shape`; its values are filled by `load`. */
@@ -114,6 +123,8 @@ export class ParameterStore {
       if (!sameShape(src.shape, parameter.shape) || src.data.length !== parameter.data.length) {
         throw this.errors.wrongShape(parameter.name, parameter.shape, src.shape, owner);
       }
+      const bad = this.allowNonFinite ? -1 : firstNonFinite(src.data);
+      if (bad >= 0) throw this.errors.nonFinite(parameter.name, bad, src.data[bad]!);
       parameter.data.set(src.data);
     }
   }

@@ -2,15 +2,34 @@
 // checks it, and returns it or the default. A pooler file lists its options as readers, so the option
 // names, their defaults and their checks are written in one place: `{ hiddenSize: positiveInt(256) }`.
 // Errors name the field with its path: `pooling spec: combine.parts[1].lstm.hiddenSize must be …`.
-import { PoolingError } from "../errors.js";
+import { describeValue, PoolingError, type ErrorCode } from "../errors.js";
 import type { NormalisedSpec, PoolingDims } from "./pooler.js";
+
+/**
+ * The largest pooling a spec may ask for, checked before any parameter is allocated: a 60-byte spec
+ * (or a head folder's pooling.json) must not buy gigabytes. Documented in docs/limits.md.
+ */
+export const POOLING_LIMITS = {
+  /** hiddenSize of lstm, attention and layer-attention (an LSTM of 2048 over H = 768: 23 M parameters). */
+  hiddenSize: 2048,
+  /** combine inside combine inside … */
+  combineDepth: 8,
+  /** poolers in one spec, all combine levels together */
+  poolers: 64,
+  /** entries of concat's layers list (repeats allowed) */
+  concatLayers: 64,
+  /** GeM's p: beyond these, z^p and S^(1/p) leave the doubles (p = 1e-300 gave NaN, p = 1000 Infinity) */
+  gemP: { min: 0.1, max: 32 },
+  /** GeM's clamp: eps^p must stay a normal double for every allowed p */
+  gemEps: { min: 1e-8, max: 1 },
+} as const;
 
 /** Where an option is read: its full name for errors, the encoder's dims, and a parser for nested specs. */
 export interface OptionContext {
   /** e.g. `combine.parts[1].lstm.hiddenSize` */
   where: string;
   dims: PoolingDims;
-  /** Parses a nested spec (combine's parts); `path` prefixes its field names in errors. */
+  /** Parses a nested spec (combine's parts) one level deeper; `path` prefixes its field names in errors. */
   parseSpec(spec: unknown, path: string): NormalisedSpec;
 }
 
@@ -20,30 +39,33 @@ export type OptionReader<T> = (value: unknown, at: OptionContext) => T;
 /** The readers of every option of a spec type. */
 export type OptionReaders<S extends NormalisedSpec> = { readonly [K in Exclude<keyof S, "type">]: OptionReader<S[K]> };
 
-/** Throws the PoolingError of a bad spec. */
-export function fail(message: string): never {
-  throw new PoolingError(`pooling spec: ${message}`);
+/** Throws the PoolingError of a bad spec (code EP_LIMIT for a value past POOLING_LIMITS). */
+export function fail(message: string, code?: ErrorCode): never {
+  throw new PoolingError(`pooling spec: ${message}`, { code });
 }
 
-/** A value as it appears in an error message. */
+/** A value as it appears in an error message: short, whatever its size or depth. */
 export function show(value: unknown): string {
-  return value === undefined ? "undefined" : JSON.stringify(value);
+  return describeValue(value);
 }
 
-/** A positive integer, e.g. a hidden size. */
-export function positiveInt(fallback: number): OptionReader<number> {
+/** A positive integer up to `max`, e.g. a hidden size. */
+export function positiveInt(fallback: number, max: number): OptionReader<number> {
   return (value, at) => {
     const v = value ?? fallback;
     if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) fail(`${at.where} must be a positive integer, got ${show(value)}`);
+    if (v > max) fail(`${at.where} is ${v}, above the limit of ${max}`, "EP_LIMIT");
     return v;
   };
 }
 
-/** A positive finite number, e.g. GeM's p. */
-export function positiveNumber(fallback: number): OptionReader<number> {
+/** A finite number in [min, max], e.g. GeM's p. */
+export function numberInRange(fallback: number, range: { min: number; max: number }): OptionReader<number> {
   return (value, at) => {
     const v = value ?? fallback;
-    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) fail(`${at.where} must be a positive number, got ${show(value)}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v < range.min || v > range.max) {
+      fail(`${at.where} must be a number from ${range.min} to ${range.max}, got ${show(value)}`, typeof v === "number" ? "EP_LIMIT" : undefined);
+    }
     return v;
   };
 }

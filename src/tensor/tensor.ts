@@ -18,6 +18,16 @@ export function numel(shape: readonly number[]): number {
   return n;
 }
 
+/** Index of the first NaN or ±Infinity in `data`, or -1 when every element is finite. */
+export function firstNonFinite(data: ArrayLike<number>): number {
+  for (let i = 0; i < data.length; i++) {
+    // x - x is 0 for a finite x and NaN for NaN and ±Infinity: one comparison per element
+    const x = data[i]!;
+    if (x - x !== 0) return i;
+  }
+  return -1;
+}
+
 /** `[2,3,4]` -> `"[2,3,4]"`, for error messages. */
 export function shapeToString(shape: readonly number[]): string {
   return `[${shape.join(",")}]`;

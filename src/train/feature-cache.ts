@@ -4,7 +4,9 @@
 // through safetensors bytes for a cache file; the file I/O itself lives in src/io and src/cli.
 // Legend: N examples, B batch, T tokens, H hidden, L layers.
 import { parseSafetensors, serializeSafetensors, toFloat32Array, toInt32Array, type SafeTensor } from "../encoder/safetensors.js";
-import { TrainingError } from "../errors.js";
+import { CONFIG_LIMITS } from "../encoder/config.js";
+import { parseJson } from "../encoder/json.js";
+import { describeValue, TrainingError } from "../errors.js";
 import { allocate, type DType } from "../pooling/module.js";
 import type { PoolerInput, PoolerReads, PoolingDims } from "../pooling/pooler.js";
 import { shapeToString, type FloatArray, type Tensor } from "../tensor/tensor.js";
@@ -153,21 +155,41 @@ export function serializeFeatureCache(cache: FeatureCache, metadata: Record<stri
   });
 }
 
+/** A metadata field that must be an integer string from 1 to `max`. */
+function metadataInt(metadata: Record<string, string>, field: string, max: number, source: string): number {
+  const text = metadata[field];
+  const n = text !== undefined && /^[0-9]{1,9}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= max)) {
+    throw new TrainingError(`${source}: metadata "${field}" must be an integer from 1 to ${max}, got ${describeValue(text)}`, { code: n > max ? "EP_LIMIT" : undefined });
+  }
+  return n;
+}
+
 /** Reads bytes written by serializeFeatureCache; `source` (a file name) appears in every error. */
 export function parseFeatureCache(bytes: Uint8Array, source: string): { cache: FeatureCache; metadata: Record<string, string> } {
   const { tensors, metadata } = parseSafetensors(bytes, source);
   if (metadata["format"] !== CACHE_FORMAT) {
-    throw new TrainingError(`${source}: not a feature cache (metadata format is ${JSON.stringify(metadata["format"] ?? null)}, expected "${CACHE_FORMAT}")`);
+    throw new TrainingError(`${source}: not a feature cache (metadata format is ${describeValue(metadata["format"] ?? null)}, expected "${CACHE_FORMAT}")`);
   }
-  const dims = { numLayers: Number(metadata["numLayers"]), hiddenSize: Number(metadata["hiddenSize"]) };
-  const layers = JSON.parse(metadata["layers"] ?? "null") as unknown;
-  if (!Array.isArray(layers) || !Number.isInteger(dims.numLayers) || !Number.isInteger(dims.hiddenSize)) {
-    throw new TrainingError(`${source}: feature cache metadata is malformed`);
+  // The metadata is checked before anything is sized by it: "numLayers": "1e9" used to be accepted.
+  const dims = {
+    numLayers: metadataInt(metadata, "numLayers", CONFIG_LIMITS.num_hidden_layers, source),
+    hiddenSize: metadataInt(metadata, "hiddenSize", CONFIG_LIMITS.hidden_size, source),
+  };
+  const layers = parseJson(metadata["layers"] ?? "null", `${source}: metadata "layers"`, TrainingError);
+  if (!Array.isArray(layers) || layers.length > dims.numLayers + 1 || !layers.every((l) => Number.isInteger(l) && l >= 0 && l <= dims.numLayers)) {
+    throw new TrainingError(`${source}: metadata "layers" must list layer indices 0..${dims.numLayers}, got ${describeValue(layers)}`);
   }
-  const cache = createFeatureCache({ layers: layers as number[], firstTokenOnly: metadata["firstTokenOnly"] === "true" }, dims);
+  const firstTokenOnly = metadata["firstTokenOnly"];
+  if (firstTokenOnly !== "true" && firstTokenOnly !== "false") {
+    throw new TrainingError(`${source}: metadata "firstTokenOnly" must be "true" or "false", got ${describeValue(firstTokenOnly)}`);
+  }
+  const cache = createFeatureCache({ layers: layers as number[], firstTokenOnly: firstTokenOnly === "true" }, dims);
   const lengthsTensor = tensors.get("lengths");
   if (lengthsTensor === undefined) throw new TrainingError(`${source}: feature cache has no "lengths" tensor`);
   const lengths = toInt32Array(lengthsTensor, source, "lengths");
+  const negative = lengths.findIndex((n) => n < 0);
+  if (negative >= 0) throw new TrainingError(`${source}: lengths[${negative}] is ${lengths[negative]}, a token count`);
   const total = lengths.reduce((s, n) => s + n, 0);
   const H = dims.hiddenSize;
   const data = cache.layers.map((l) => {

@@ -6,9 +6,12 @@
 //   training.json     the options and per-epoch history of the run
 // This module turns a trained head into those files' contents and back, in memory (so that browsers and
 // workers can fetch a head); src/io/head-folder.ts reads and writes them as a folder.
-import { PoolingError, TrainingError } from "../errors.js";
+import { parseJson } from "../encoder/json.js";
+import { CONFIG_LIMITS } from "../encoder/config.js";
+import { describeValue, PoolingError, TrainingError } from "../errors.js";
+import { crc32 } from "../formats/crc32.js";
 import { parseStateDict, serializeStateDict } from "../formats/state-dict.js";
-import { createPooler } from "../pooling/index.js";
+import { createPooler, parsePoolingSpec } from "../pooling/index.js";
 import type { Pooler, PoolingDims } from "../pooling/pooler.js";
 import type { PoolingSpec } from "../pooling/registry.js";
 import type { FloatArray, Tensor } from "../tensor/tensor.js";
@@ -33,6 +36,22 @@ export interface HeadConfig {
   maxLength: number;
   textField: string;
   labelField: string;
+  /**
+   * The other files as written with this pooling.json (bytes and CRC-32): a folder whose files were not
+   * written together (a `train --force` that failed half-way) is refused instead of loaded mixed.
+   * Absent in folders written before it existed.
+   */
+  files?: Partial<Record<"head.safetensors" | "training.json", FileStamp>>;
+}
+
+/** Size and checksum of one file of a head folder. */
+export interface FileStamp {
+  bytes: number;
+  crc32: string;
+}
+
+function stamp(bytes: Uint8Array): FileStamp {
+  return { bytes: bytes.length, crc32: crc32(bytes) };
 }
 
 /** The files of a head folder, in memory. training.json is a record for people; loading does not need it. */
@@ -48,15 +67,37 @@ export interface HeadFolder {
  * @example const folder = headFiles(config, result.state, { history }); // then writeHeadFolder(dir, folder, force) in Node
  */
 export function headFiles(config: HeadConfig, state: Map<string, Tensor<FloatArray>>, training: object): Required<HeadFolder> {
+  const weights = serializeStateDict(state, { format: HEAD_FORMAT });
+  const record = `${JSON.stringify(training, null, 2)}\n`;
+  const files = { "head.safetensors": stamp(weights), "training.json": stamp(new TextEncoder().encode(record)) };
   return {
-    "head.safetensors": serializeStateDict(state, { format: HEAD_FORMAT }),
-    "training.json": `${JSON.stringify(training, null, 2)}\n`,
-    "pooling.json": `${JSON.stringify(config, null, 2)}\n`,
+    "head.safetensors": weights,
+    "training.json": record,
+    "pooling.json": `${JSON.stringify({ ...config, files }, null, 2)}\n`,
   };
 }
 
+/** Refuses a folder whose files do not match the manifest in its pooling.json. */
+export function checkHeadFiles(config: HeadConfig, folder: HeadFolder, dir: string): void {
+  const present: [keyof NonNullable<HeadConfig["files"]>, Uint8Array | undefined][] = [
+    ["head.safetensors", folder["head.safetensors"]],
+    ["training.json", folder["training.json"] === undefined ? undefined : new TextEncoder().encode(folder["training.json"])],
+  ];
+  for (const [name, bytes] of present) {
+    const expected = config.files?.[name];
+    if (expected === undefined || bytes === undefined) continue;
+    const got = stamp(bytes);
+    if (got.bytes !== expected.bytes || got.crc32 !== expected.crc32) {
+      throw new TrainingError(
+        `${dir}: ${name} (${got.bytes} bytes, crc32 ${got.crc32}) was not written with pooling.json (which expects ${expected.bytes} bytes, ` +
+          `crc32 ${expected.crc32}): a mixed folder, perhaps from an interrupted \`train --force\`; train again`,
+      );
+    }
+  }
+}
+
 function field<T>(ok: boolean, value: unknown, source: string, name: string, expected: string): T {
-  if (!ok) throw new TrainingError(`${source}: field "${name}" must be ${expected}, got ${JSON.stringify(value) ?? "nothing"}`);
+  if (!ok) throw new TrainingError(`${source}: field "${name}" must be ${expected}, got ${value === undefined ? "nothing" : describeValue(value)}`);
   return value as T;
 }
 
@@ -127,18 +168,13 @@ export function poolerParameters<T>(tensors: Map<string, T>, source: string): Ma
 
 /** Reads and checks the text of pooling.json; every error names `source` and the field. */
 export function parseHeadConfig(text: string, source: string): HeadConfig {
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(text) as Record<string, unknown>;
-  } catch (err) {
-    throw new TrainingError(`${source}: not valid JSON (${(err as Error).message})`);
-  }
-  if (raw === null || typeof raw !== "object") throw new TrainingError(`${source}: expected a JSON object`);
+  const raw = parseJson(text, source, TrainingError) as Record<string, unknown>;
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new TrainingError(`${source}: expected a JSON object`);
   const head = (raw["head"] ?? {}) as Record<string, unknown>;
   const labels = (raw["labels"] ?? {}) as Record<string, unknown>;
   const encoder = (raw["encoder"] ?? {}) as Record<string, unknown>;
   const task = field<Task>(TASKS.includes(raw["task"] as Task), raw["task"], source, "task", TASKS.join(" | "));
-  return {
+  const config: HeadConfig = {
     format: field(raw["format"] === HEAD_FORMAT, raw["format"], source, "format", `"${HEAD_FORMAT}"`),
     pooling: field(typeof raw["pooling"] === "object" && raw["pooling"] !== null, raw["pooling"], source, "pooling", "a pooling spec object"),
     head: {
@@ -164,7 +200,42 @@ export function parseHeadConfig(text: string, source: string): HeadConfig {
     maxLength: field(isPositiveInt(raw["maxLength"]), raw["maxLength"], source, "maxLength", "a positive integer"),
     textField: field(typeof raw["textField"] === "string", raw["textField"], source, "textField", "a string"),
     labelField: field(typeof raw["labelField"] === "string", raw["labelField"], source, "labelField", "a string"),
+    ...(raw["files"] === undefined ? {} : { files: field(isManifest(raw["files"]), raw["files"], source, "files", "{ file: { bytes, crc32 } }") }),
   };
+  checkHeadConfig(config, source);
+  return config;
+}
+
+function isManifest(v: unknown): boolean {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  return Object.entries(v).every(([name, s]) => {
+    const { bytes, crc32: sum } = (s ?? {}) as Record<string, unknown>;
+    return (name === "head.safetensors" || name === "training.json") && Number.isSafeInteger(bytes) && typeof sum === "string" && /^[0-9a-f]{8}$/.test(sum);
+  });
+}
+
+/**
+ * What the fields must say together, checked before head.safetensors is read: the classes match the
+ * head's outputs (a shorter list made `predict` write rows with no label), and the pooling spec is
+ * valid for the encoder, within POOLING_LIMITS (a 60-byte pooling.json asked for 6.4 GB).
+ */
+function checkHeadConfig(config: HeadConfig, source: string): void {
+  const { labels, task } = config;
+  const expected = task === "regression" ? 0 : labels.numOutputs;
+  if (labels.classes.length !== expected) {
+    const what = task === "regression" ? "no classes (regression)" : `one class per output (labels.numOutputs = ${labels.numOutputs})`;
+    throw new TrainingError(`${source}: labels.classes lists ${labels.classes.length} names, expected ${what}`);
+  }
+  const limits = [["encoder.numLayers", config.encoder.numLayers, CONFIG_LIMITS.num_hidden_layers], ["encoder.hiddenSize", config.encoder.hiddenSize, CONFIG_LIMITS.hidden_size]] as const;
+  for (const [name, value, max] of limits) {
+    if (value > max) throw new TrainingError(`${source}: ${name} is ${value}, above the limit of ${max}`, { code: "EP_LIMIT" });
+  }
+  try {
+    parsePoolingSpec(config.pooling, config.encoder);
+  } catch (err) {
+    if (!(err instanceof PoolingError)) throw err;
+    throw new TrainingError(`${source}: ${err.message}`, { code: err.code });
+  }
 }
 
 /**
@@ -214,6 +285,7 @@ export function loadHeadFiles(folder: HeadFolder, dims: PoolingDims, where: { di
   const { dir } = where;
   const config = parseHeadConfig(folder["pooling.json"], `${dir}/pooling.json`);
   checkEncoderDims(config.encoder, dims, `${dir} (with the model ${where.model})`);
+  checkHeadFiles(config, folder, dir);
   const source = `${dir}/head.safetensors`;
   const { pooler: poolerParams, head: headParams } = splitStateDict(parseStateDict(folder["head.safetensors"], source), source);
   const pooler = createPooler(config.pooling, dims, { parameters: poolerParams });

@@ -227,19 +227,20 @@ describe("embed: --force and failures", () => {
     expect(readdirSync(dir)).toEqual(["out.jsonl"]);
   });
 
-  const failures: { name: string; files: Record<string, string>; argv: string[]; message: RegExp }[] = [
-    { name: "a JSONL line that is not JSON", files: { "in.jsonl": '{"text": "ok"}\n{"text": "fine"}\n{not json}\n' }, argv: ["--input", "in.jsonl"], message: /in\.jsonl:3: not valid JSON/ },
-    { name: "an unknown pooling name", files: { "in.txt": "a\n" }, argv: ["--input", "in.txt", "--pooling", "average"], message: /average/ },
-    { name: "a missing input file", files: {}, argv: ["--input", "missing.txt"], message: /file not found: .*missing\.txt/ },
-    { name: "an over-long text with --no-truncate", files: { "in.txt": `short\nfine\n${LONG}\n` }, argv: ["--input", "in.txt", "--no-truncate"], message: /in\.txt:3: longer than 38 tokens/ },
+  // exit 1: bad input; 6: a file that cannot be read (docs/limits.md)
+  const failures: { name: string; files: Record<string, string>; argv: string[]; message: RegExp; code: number }[] = [
+    { name: "a JSONL line that is not JSON", files: { "in.jsonl": '{"text": "ok"}\n{"text": "fine"}\n{not json}\n' }, argv: ["--input", "in.jsonl"], message: /in\.jsonl:3: not valid JSON/, code: 1 },
+    { name: "an unknown pooling name", files: { "in.txt": "a\n" }, argv: ["--input", "in.txt", "--pooling", "average"], message: /average/, code: 1 },
+    { name: "a missing input file", files: {}, argv: ["--input", "missing.txt"], message: /file not found: .*missing\.txt/, code: 6 },
+    { name: "an over-long text with --no-truncate", files: { "in.txt": `short\nfine\n${LONG}\n` }, argv: ["--input", "in.txt", "--no-truncate"], message: /in\.txt:3: longer than 38 tokens/, code: 1 },
   ];
   for (const f of failures) {
     for (const output of ["out.jsonl", "out.safetensors"]) {
-      it(`${f.name} exits 1 naming the file/line, and leaves no ${output} and no temp file`, async () => {
+      it(`${f.name} exits ${f.code} naming the file/line, and leaves no ${output} and no temp file`, async () => {
         const dir = freshDir();
         for (const [name, text] of Object.entries(f.files)) writeFileSync(join(dir, name), text);
         const run = await embed(dir, [...f.argv, "--output", output]);
-        expect(run.code).toBe(1);
+        expect(run.code).toBe(f.code);
         expect(run.stderr).toMatch(/^encoder-pooling embed: /m);
         expect(run.stderr).toMatch(f.message);
         expect(existsSync(join(dir, output))).toBe(false);
@@ -251,7 +252,7 @@ describe("embed: --force and failures", () => {
   it("an output folder that does not exist is an error naming the output, before any work", async () => {
     const dir = freshDir();
     const run = await embed(dir, ["--text", "a", "--output", join("nodir", "out.npy")]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(6);
     expect(run.stderr).toMatch(/cannot write .*nodir[\\/]out\.npy: folder .*nodir does not exist/);
     expect(readdirSync(dir)).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors.js";
-import { maxSequenceLength, parseRobertaConfig, robertaConfigToJson } from "../../src/encoder/config.js";
+import { CONFIG_LIMITS, maxSequenceLength, parseRobertaConfig, robertaConfigToJson } from "../../src/encoder/config.js";
 
 const SRC = "m/config.json";
 
@@ -83,5 +83,41 @@ describe("parseRobertaConfig", () => {
     expect(refused({ position_embedding_type: "relative_key" })).toMatch(/position_embedding_type "relative_key" is not supported/);
     expect(refused({ model_type: "bert" })).toMatch(/model_type "bert" is not supported/);
     expect(refused({ is_decoder: true })).toMatch(/decoder configurations .* are not supported/);
+  });
+});
+
+describe("config limits (issue 10: num_hidden_layers 1e5 took 8.5 s and 957 MB, 1e9 ran to 2.8 GB)", () => {
+  function code(change: Record<string, unknown>): string | undefined {
+    try {
+      parseRobertaConfig({ ...ROBERTA_BASE, ...change }, SRC);
+    } catch (err) {
+      return (err as ConfigError).code;
+    }
+    return undefined;
+  }
+
+  it("refuses each size above its cap at once, with code EP_LIMIT and a short message", () => {
+    const started = performance.now();
+    expect(refused({ num_hidden_layers: 1e5 })).toBe(`${SRC}: "num_hidden_layers" is 100000, above the limit of 256`);
+    expect(refused({ num_hidden_layers: 1e9 })).toBe(`${SRC}: "num_hidden_layers" is 1000000000, above the limit of 256`);
+    expect(code({ num_hidden_layers: 1e9 })).toBe("EP_LIMIT");
+    for (const [field, limit] of Object.entries(CONFIG_LIMITS)) {
+      expect(refused({ [field]: limit + 1 })).toBe(`${SRC}: "${field}" is ${limit + 1}, above the limit of ${limit}`);
+    }
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it("accepts every cap itself (where the other fields allow it) and the largest real checkpoints", () => {
+    const xxl = { hidden_size: 4096, num_hidden_layers: 48, num_attention_heads: 32, intermediate_size: 16384, vocab_size: 250880, max_position_embeddings: 514 };
+    expect(parseRobertaConfig({ ...ROBERTA_BASE, ...xxl }, SRC).numHiddenLayers).toBe(48);
+    expect(parseRobertaConfig({ ...ROBERTA_BASE, num_hidden_layers: CONFIG_LIMITS.num_hidden_layers }, SRC).numHiddenLayers).toBe(256);
+    expect(parseRobertaConfig({ ...ROBERTA_BASE, max_position_embeddings: 32770 }, SRC).maxPositionEmbeddings).toBe(32770);
+  });
+
+  it("a deep or huge value in a field is described in a few characters", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(refused({ hidden_size: deep })).toBe(`${SRC}: "hidden_size" must be a positive integer, got [[…]]`);
+    expect(refused({ model_type: "r".repeat(1e6) }).length).toBeLessThan(200);
   });
 });

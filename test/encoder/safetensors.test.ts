@@ -126,7 +126,7 @@ describe("strict validation: every error names the file (and the tensor)", () =>
     expect(parseError(bytes)).toMatch(/tensor "b": data_offsets \[8,12\] run past the end of the data \(9 bytes\)/);
   });
   it("corrupt header: not JSON, not UTF-8, not an object", () => {
-    expect(parseError(rawFile('{"a": {', 0))).toMatch(/header is not valid JSON/);
+    expect(parseError(rawFile('{"a": {', 0))).toMatch(/header: not valid JSON at line 1, column 8/);
     const bad = rawFile("{}", 0);
     bad[8] = 0xff;
     expect(parseError(bad)).toMatch(/not valid UTF-8/);
@@ -179,5 +179,16 @@ describe("toInt32Array", () => {
       `${SRC}: tensor "ids": element 0 = 1099511627776 does not fit in 32 bits`,
     );
     expect(() => toInt32Array({ dtype: "F32", shape: [1], data: new Float32Array(1) }, SRC, "ids")).toThrow(/expected an integer dtype/);
+  });
+});
+
+describe("a tensor or metadata key named __proto__ (found by the fuzzer's round-trip property)", () => {
+  it("stays a key through serialize and parse", () => {
+    const tensors = new Map([["__proto__", { dtype: "U8" as const, shape: [1], data: new Uint8Array([7]) }]]);
+    const metadata = JSON.parse('{"__proto__": "x", "format": "pt"}') as Record<string, string>;
+    const back = parseSafetensors(serializeSafetensors(tensors, metadata), "p.safetensors");
+    expect([...back.tensors.keys()]).toEqual(["__proto__"]);
+    expect(back.tensors.get("__proto__")!.data).toEqual(new Uint8Array([7]));
+    expect(Object.entries(back.metadata)).toEqual([["__proto__", "x"], ["format", "pt"]]);
   });
 });

@@ -161,3 +161,44 @@ describe("bytes that are not text are refused before anything is parsed", () => 
     expect(warnings).toEqual(["in.txt:1: invalid UTF-8 replaced with U+FFFD"]);
   });
 });
+
+describe("decodeUtf8 on hostile bytes (issue 10, found by the fuzzer)", () => {
+  it("a line holding a real U+FFFD beside invalid bytes is named; one holding only a real U+FFFD is not", () => {
+    const bytes = new Uint8Array([...utf8("ok\uFFFD\n"), ...utf8("bad\uFFFD"), 0xff, 0x0a, 0xfe]);
+    const { text, warnings } = decodeUtf8(bytes, "f.txt");
+    expect(text).toBe("ok\uFFFD\nbad\uFFFD\uFFFD\n\uFFFD");
+    expect(warnings).toEqual(["f.txt:2: invalid UTF-8 replaced with U+FFFD", "f.txt:3: invalid UTF-8 replaced with U+FFFD"]);
+  });
+
+  it("100,000 damaged lines decode in one pass (each line's decode used to throw: 9 s)", () => {
+    const bytes = new Uint8Array(100_000 * 5);
+    for (let i = 0; i < 100_000; i++) bytes.set([0x0a, 0x0a, 0xff, 0xfe, 0xfd], i * 5);
+    const { text, warnings } = decodeUtf8(bytes, "t.txt");
+    expect(text.length).toBe(100_000 * 5);
+    expect(warnings).toHaveLength(11);
+    expect(warnings[0]).toBe("t.txt:3: invalid UTF-8 replaced with U+FFFD");
+  });
+});
+
+describe("txt and jsonl are decoded a block of whole lines at a time (issue 10: a 600 MB .txt gave 'Invalid string length')", () => {
+  const inputs: [string, Uint8Array][] = [
+    ["txt", utf8("\uFEFFfirst\r\nsecond line é😀\n\nfourth\nno final newline")],
+    ["txt", new Uint8Array([0x61, 0xff, 0x0a, 0x0a, 0x62, 0xed, 0xa0, 0x80, 0x0d, 0x0a, ...utf8("a much longer line than any block here\n")])],
+    ["jsonl", utf8('{"text": "a"}\n\n{"text": "b\\ud800", "n": [1, 2]}\r\n{"text": "ccccccccccccccccccccc"}\n')],
+  ];
+  it("gives the same records and warnings with any block size", () => {
+    for (const [format, bytes] of inputs) {
+      const whole = parse(bytes, { format: format as "txt" | "jsonl" });
+      for (const blockBytes of [1, 2, 3, 7, 16, 1000]) {
+        expect(parse(bytes, { format: format as "txt" | "jsonl", blockBytes }), `${format}, blocks of ${blockBytes}`).toEqual(whole);
+      }
+    }
+  });
+
+  it("numbers lines across blocks", () => {
+    const bytes = utf8(Array.from({ length: 50 }, (_, i) => `line ${i + 1}`).join("\n"));
+    const { records } = parse(bytes, { format: "txt", blockBytes: 16 });
+    expect(records).toHaveLength(50);
+    expect(records.every((r, i) => r.line === i + 1 && r.text === `line ${i + 1}`)).toBe(true);
+  });
+});

@@ -1,7 +1,7 @@
 // Pooling specs: the seed's defaults for a bare name, and a clear error for every kind of bad spec.
 import { describe, expect, it } from "vitest";
 import { PoolingError } from "../../src/errors.js";
-import { createPooler, parsePoolingSpec, POOLING_TYPES } from "../../src/pooling/index.js";
+import { createPooler, parsePoolingSpec, POOLING_LIMITS, POOLING_TYPES } from "../../src/pooling/index.js";
 
 const dims = { numLayers: 12, hiddenSize: 8 };
 
@@ -70,13 +70,63 @@ describe("bad pooling specs", () => {
     ["bad token", { type: "concat", token: "first" }, /concat.token must be one of "cls", "mean", "max", got "first"/],
     ["max token for weighted-layer", { type: "weighted-layer", token: "max" }, /weighted-layer.token must be one of "cls", "mean"/],
     ["layerStart out of range", { type: "weighted-layer", layerStart: 13 }, /weighted-layer.layerStart must be an integer in 0..12/],
-    ["gem p = 0", { type: "gem", p: 0 }, /gem.p must be a positive number, got 0/],
-    ["gem eps negative", { type: "gem", eps: -1 }, /gem.eps must be a positive number, got -1/],
+    ["gem p = 0", { type: "gem", p: 0 }, /gem.p must be a number from 0.1 to 32, got 0/],
+    ["gem eps negative", { type: "gem", eps: -1 }, /gem.eps must be a number from 1e-8 to 1, got -1/],
     ["combine without parts", { type: "combine" }, /combine.parts must be a non-empty array of pooling specs, got undefined/],
     ["bad nested part", { type: "combine", parts: ["cls", { type: "lstm", hiddenSize: 0 }] }, /pooling spec: combine.parts\[1\].lstm.hiddenSize must be a positive integer, got 0/],
   ];
   it.each(bad)("%s", (_label, spec, message) => {
     expect(() => createPooler(spec, dims)).toThrow(PoolingError);
     expect(() => createPooler(spec, dims)).toThrow(message);
+  });
+});
+
+describe("pooling limits (issue 10: hiddenSize 16777215 grew past 6.4 GB; 8 KB of nesting overflowed the stack)", () => {
+  const dims = { numLayers: 4, hiddenSize: 6 };
+  function refusal(spec: unknown): PoolingError {
+    try {
+      createPooler(spec, dims);
+    } catch (err) {
+      expect(err).toBeInstanceOf(PoolingError);
+      return err as PoolingError;
+    }
+    throw new Error("expected a PoolingError");
+  }
+
+  it("pooler hidden sizes above the cap are refused before any parameter is allocated", () => {
+    for (const type of ["lstm", "attention", "layer-attention"]) {
+      for (const hiddenSize of [16_777_215, 1e5, POOLING_LIMITS.hiddenSize + 1]) {
+        const error = refusal({ type, hiddenSize });
+        expect(error.code).toBe("EP_LIMIT");
+        expect(error.message).toBe(`pooling spec: ${type}.hiddenSize is ${hiddenSize}, above the limit of ${POOLING_LIMITS.hiddenSize}`);
+      }
+    }
+    expect(createPooler({ type: "lstm", hiddenSize: POOLING_LIMITS.hiddenSize }, { numLayers: 1, hiddenSize: 2 }).outputSize).toBe(POOLING_LIMITS.hiddenSize);
+  });
+
+  it("gem's p and eps stay where the doubles hold (p = 1e-300 gave NaN, p = 1000 Infinity)", () => {
+    for (const p of [1e-300, 1000, 0.05, 33]) expect(refusal({ type: "gem", p }).code).toBe("EP_LIMIT");
+    for (const eps of [1e-300, 2]) expect(refusal({ type: "gem", eps }).code).toBe("EP_LIMIT");
+    expect(refusal({ type: "gem", p: "3" }).code).toBe("EP_POOLING");
+    expect(createPooler({ type: "gem", p: 32, eps: 1e-8 }, dims).spec).toEqual({ type: "gem", p: 32, eps: 1e-8 });
+  });
+
+  it("combine nesting and the number of poolers are capped: 10,000 levels end in a PoolingError", () => {
+    let deep: unknown = "mean";
+    for (let i = 0; i < 10_000; i++) deep = { type: "combine", parts: [deep] };
+    const error = refusal(deep);
+    expect(error.code).toBe("EP_LIMIT");
+    expect(error.message).toMatch(/combine nests deeper than 8 levels$/);
+    const many = { type: "combine", parts: Array.from({ length: 1000 }, () => "mean") };
+    expect(refusal(many).message).toMatch(/combine\.parts\[63\]\.is pooler number 65, above the limit of 64 in one spec$/);
+    const concat = { type: "concat", layers: Array.from({ length: 65 }, () => -1) };
+    expect(refusal(concat).message).toBe("pooling spec: concat.layers lists 65 layers, above the limit of 64");
+  });
+
+  it("a deep or huge value is described in a few characters", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(refusal({ type: "lstm", hiddenSize: deep }).message).toBe("pooling spec: lstm.hiddenSize must be a positive integer, got [[…]]");
+    expect(refusal("x".repeat(1e6)).message.length).toBeLessThan(300);
   });
 });

@@ -1,7 +1,8 @@
 // The frozen-encoder cache: only what the pooler reads, the same entries for either padding side,
 // exact pooling from a rebuilt batch, a round trip through safetensors bytes, and its refusals.
 import { describe, expect, it } from "vitest";
-import { serializeSafetensors } from "../../src/encoder/safetensors.js";
+import { parseSafetensors, serializeSafetensors } from "../../src/encoder/safetensors.js";
+import { TrainingError } from "../../src/errors.js";
 import { createPooler } from "../../src/pooling/index.js";
 import { predictLogits } from "../../src/train/evaluate.js";
 import { appendToCache, assembleBatch, createFeatureCache, parseFeatureCache, serializeFeatureCache } from "../../src/train/feature-cache.js";
@@ -84,5 +85,35 @@ describe("feature cache", () => {
     expect(() => appendToCache(cache, { ...batch, attentionMask: new Int32Array(10) })).toThrow(/row 0 of the batch has no real token/);
     expect(() => appendToCache(cache, { ...batch, hiddenStates: batch.hiddenStates.slice(1) })).toThrow(/expected 3 hidden states/);
     expect(() => createFeatureCache({ layers: [3], firstTokenOnly: false }, dims)).toThrow(/layer 3 outside hiddenStates 0..2/);
+  });
+});
+
+describe("a feature cache's metadata is checked before anything is sized by it (issue 10)", () => {
+  const pooler = createPooler({ type: "lstm", hiddenSize: 3 }, dims);
+  const good = serializeFeatureCache(cacheFor(pooler, trainSet), { model: "tiny" });
+  /** The good cache with one metadata field replaced (the tensors kept). */
+  function withMetadata(field: string, value: string): Uint8Array {
+    const header = JSON.parse(new TextDecoder().decode(good.subarray(8, 8 + Number(new DataView(good.buffer, good.byteOffset).getBigUint64(0, true))))) as Record<string, unknown>;
+    const metadata = { ...(header["__metadata__"] as Record<string, string>), [field]: value };
+    const { tensors } = parseSafetensors(good, "c");
+    return serializeSafetensors(tensors, metadata);
+  }
+  const refusal = (bytes: Uint8Array): string => {
+    try {
+      parseFeatureCache(bytes, "cache.safetensors");
+    } catch (err) {
+      expect(err).toBeInstanceOf(TrainingError);
+      return (err as Error).message;
+    }
+    throw new Error("expected a refusal");
+  };
+
+  it("numLayers \"1e9\", hiddenSize past its cap, layers that are not JSON or out of range, firstTokenOnly not a boolean", () => {
+    expect(refusal(withMetadata("numLayers", "1e9"))).toBe('cache.safetensors: metadata "numLayers" must be an integer from 1 to 256, got "1e9"');
+    expect(refusal(withMetadata("hiddenSize", "99999999"))).toBe('cache.safetensors: metadata "hiddenSize" must be an integer from 1 to 16384, got "99999999"');
+    expect(refusal(withMetadata("layers", "[[[["))).toMatch(/^cache\.safetensors: metadata "layers": not valid JSON/);
+    expect(refusal(withMetadata("layers", "[".repeat(8192)))).toMatch(/JSON nested deeper than 64 levels/);
+    expect(refusal(withMetadata("layers", "[1, 99]"))).toBe('cache.safetensors: metadata "layers" must list layer indices 0..2, got [1, 99]');
+    expect(refusal(withMetadata("firstTokenOnly", "yes"))).toBe('cache.safetensors: metadata "firstTokenOnly" must be "true" or "false", got "yes"');
   });
 });

@@ -48,3 +48,31 @@ describe("bad labels", () => {
     expect([...LabelEncoder.fromJSON(JSON.parse(JSON.stringify(enc))).encode([9, "10"], "test").values]).toEqual([1, 2]);
   });
 });
+
+describe("hostile labels (issue 10)", () => {
+  it("a multi-label label that is not a list is a TrainingError (it was 'TypeError: label.map is not a function')", () => {
+    const enc = LabelEncoder.fit("multilabel", [["a"], ["b"]]);
+    expect(() => enc.encode([["a"], "b"], "test")).toThrow('test example 1: multi-label targets must be lists of label names, got "b"');
+    expect(() => enc.encode([["a"], { x: [[1]] }], "test")).toThrow('test example 1: multi-label targets must be lists of label names, got {"x": […]}');
+  });
+
+  it("a deep label is described in a few characters", () => {
+    let deep: unknown = "x";
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const enc = LabelEncoder.fit("classification", ["a", "b"]);
+    expect(() => enc.encode([{ deep }], "test")).toThrow('test example 0: label {"deep": […]} is not a class name (string or number)');
+  });
+
+  it("40,000 unseen classes are gathered in linear time and listed briefly (the bookkeeping was quadratic: 60 s)", () => {
+    const enc = LabelEncoder.fit("classification", ["a", "b"]);
+    const labels = Array.from({ length: 40_000 }, (_, i) => `new${i % 20_000}`);
+    let message = "";
+    try {
+      enc.encode(labels, "test");
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^test split has classes never seen in training: "new0" \(examples 0, 20000\), .* and 19990 more; known: a, b$/);
+    expect(message.length).toBeLessThan(1000);
+  });
+});

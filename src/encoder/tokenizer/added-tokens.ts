@@ -24,8 +24,10 @@ export interface Segment {
 const WHITESPACE = /\p{White_Space}/u;
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
 
+// Under the `u` flag only syntax characters and "/" may be escaped: "\-" is an "Invalid escape", so
+// the dash of <|im-start|> stays as it is (outside a class it means itself).
 function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
 
 export class AddedTokenMatcher {
@@ -40,10 +42,10 @@ export class AddedTokenMatcher {
     this.pattern = contents.length === 0 ? null : new RegExp(contents.map(escapeRegExp).join("|"), "gu");
   }
 
-  /** Cuts `text` into plain-text segments and added-token segments that tile it. */
-  split(text: string): Segment[] {
-    const segments: Segment[] = [];
+  /** Cuts `text` into plain-text segments and added-token segments that tile it, one at a time. */
+  *segments(text: string): Generator<Segment> {
     let cursor = 0; // end of the last added token (its stripped whitespace included)
+    let count = 0;
     if (this.pattern !== null) {
       const pattern = this.pattern;
       pattern.lastIndex = 0;
@@ -57,14 +59,17 @@ export class AddedTokenMatcher {
         }
         if (token.lstrip) while (start > cursor && WHITESPACE.test(text[start - 1]!)) start--;
         if (token.rstrip) while (end < text.length && WHITESPACE.test(text[end]!)) end++;
-        if (start > cursor) segments.push({ start: cursor, end: start, token: null });
-        segments.push({ start, end, token });
+        if (start > cursor) {
+          yield { start: cursor, end: start, token: null };
+          count++;
+        }
+        yield { start, end, token };
+        count++;
         cursor = end;
         pattern.lastIndex = end;
       }
     }
-    if (cursor < text.length || segments.length === 0) segments.push({ start: cursor, end: text.length, token: null });
-    return segments;
+    if (cursor < text.length || count === 0) yield { start: cursor, end: text.length, token: null };
   }
 }
 

@@ -2,13 +2,14 @@
 // with byte-level pre-tokenisation. Merges may be stored as "a b" strings (tokenizers < 0.20) or as
 // ["a", "b"] pairs (newer files). Anything else is refused as "not supported" rather than approximated.
 
-import { NotSupportedError, TokenizerError } from "../../errors.js";
+import { describeValue, NotSupportedError, TokenizerError } from "../../errors.js";
+import { parseJson } from "../json.js";
 import type { AddedToken } from "./added-tokens.js";
-import { addVocabEntry, checkUniqueIds, isObject, parseJsonText, type MergeRule, type TokenizerSpec } from "./spec.js";
+import { addVocabEntry, checkUniqueIds, isObject, MAX_TOKEN_ID, type MergeRule, type TokenizerSpec } from "./spec.js";
 
 /** Parses tokenizer.json text into a TokenizerSpec; `source` names the file in errors. */
 export function specFromTokenizerJson(text: string, source: string): TokenizerSpec {
-  const json = parseJsonText(text, source);
+  const json = parseJson(text, source, TokenizerError);
   if (!isObject(json)) throw new TokenizerError(`${source}: expected a JSON object`);
   const model = json["model"];
   if (!isObject(model)) throw new TokenizerError(`${source}: model: expected an object`);
@@ -16,7 +17,7 @@ export function specFromTokenizerJson(text: string, source: string): TokenizerSp
   const vocab = parseModelVocab(model["vocab"], source);
   const merges = parseModelMerges(model["merges"], source);
   checkPipeline(json, source);
-  const addedTokens = parseAddedTokens(json["added_tokens"], source);
+  const addedTokens = parseAddedTokens(json["added_tokens"], vocab, source);
   const [bosToken, eosToken] = specialsFromPostProcessor(json["post_processor"], source);
   const preTokenizer = json["pre_tokenizer"] as Record<string, unknown>;
   return {
@@ -33,11 +34,11 @@ export function specFromTokenizerJson(text: string, source: string): TokenizerSp
 }
 
 function checkModel(model: Record<string, unknown>, source: string): void {
-  if (model["type"] !== undefined && model["type"] !== "BPE") throw new NotSupportedError(`${source}: model.type ${JSON.stringify(model["type"])} (only BPE)`);
+  if (model["type"] !== undefined && model["type"] !== "BPE") throw new NotSupportedError(`${source}: model.type ${describeValue(model["type"])} (only BPE)`);
   if (model["dropout"] !== undefined && model["dropout"] !== null) throw new NotSupportedError(`${source}: model.dropout (BPE dropout)`);
   for (const field of ["continuing_subword_prefix", "end_of_word_suffix"]) {
     const value = model[field];
-    if (value !== undefined && value !== null && value !== "") throw new NotSupportedError(`${source}: model.${field} ${JSON.stringify(value)}`);
+    if (value !== undefined && value !== null && value !== "") throw new NotSupportedError(`${source}: model.${field} ${describeValue(value)}`);
   }
   for (const field of ["byte_fallback", "ignore_merges"]) {
     if (model[field] === true) throw new NotSupportedError(`${source}: model.${field}`);
@@ -62,7 +63,7 @@ function parseModelMerges(value: unknown, source: string): MergeRule[] {
     else if (Array.isArray(entry)) parts = entry;
     const [left, right] = parts ?? [];
     if (parts === null || parts.length !== 2 || typeof left !== "string" || typeof right !== "string" || left === "" || right === "") {
-      throw new TokenizerError(`${where}: expected "left right" or ["left", "right"], got ${JSON.stringify(entry)}`);
+      throw new TokenizerError(`${where}: expected "left right" or ["left", "right"], got ${describeValue(entry)}`);
     }
     return { left, right, where };
   });
@@ -72,28 +73,60 @@ function parseModelMerges(value: unknown, source: string): MergeRule[] {
 function checkPipeline(json: Record<string, unknown>, source: string): void {
   const normalizer = json["normalizer"];
   if (normalizer !== null && normalizer !== undefined) {
-    throw new NotSupportedError(`${source}: normalizer ${JSON.stringify(isObject(normalizer) ? normalizer["type"] : normalizer)}`);
+    throw new NotSupportedError(`${source}: normalizer ${describeValue(isObject(normalizer) ? normalizer["type"] : normalizer)}`);
   }
   const pre = json["pre_tokenizer"];
   if (!isObject(pre) || pre["type"] !== "ByteLevel") {
-    throw new NotSupportedError(`${source}: pre_tokenizer ${JSON.stringify(isObject(pre) ? pre["type"] : pre)} (only ByteLevel)`);
+    throw new NotSupportedError(`${source}: pre_tokenizer ${describeValue(isObject(pre) ? pre["type"] : pre)} (only ByteLevel)`);
   }
   if (pre["use_regex"] === false) throw new NotSupportedError(`${source}: pre_tokenizer.use_regex false`);
   const decoder = json["decoder"];
   if (decoder !== null && decoder !== undefined && (!isObject(decoder) || decoder["type"] !== "ByteLevel")) {
-    throw new NotSupportedError(`${source}: decoder ${JSON.stringify(isObject(decoder) ? decoder["type"] : decoder)} (only ByteLevel)`);
+    throw new NotSupportedError(`${source}: decoder ${describeValue(isObject(decoder) ? decoder["type"] : decoder)} (only ByteLevel)`);
   }
 }
 
-function parseAddedTokens(value: unknown, source: string): AddedToken[] {
+/**
+ * The added tokens, each with an id of its own. Hugging Face does not trust the ids written here: it
+ * gives a token that is in model.vocab its vocabulary id and numbers the others after the vocabulary,
+ * warning when that differs from the file. Files it wrote always agree; one that does not (an added
+ * token claiming the id of another token, one token listed with two ids) is refused plainly, instead
+ * of being renumbered behind the user's back or silently corrupting tokenization.
+ */
+function parseAddedTokens(value: unknown, vocab: Map<string, number>, source: string): AddedToken[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new TokenizerError(`${source}: added_tokens: expected an array`);
+  const tokenOfVocabId = new Map<number, string>();
+  for (const [token, id] of vocab) tokenOfVocabId.set(id, token);
+  const byId = new Map<number, string>();
+  const byContent = new Map<string, number>();
   return value.map((entry: unknown, i) => {
     const where = `${source} added_tokens[${i}]`;
     if (!isObject(entry)) throw new TokenizerError(`${where}: expected an object`);
     const { id, content } = entry;
-    if (typeof id !== "number" || !Number.isInteger(id) || id < 0) throw new TokenizerError(`${where}: id must be a non-negative integer, got ${JSON.stringify(id)}`);
-    if (typeof content !== "string" || content === "") throw new TokenizerError(`${where}: content must be a non-empty string, got ${JSON.stringify(content)}`);
+    if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id > MAX_TOKEN_ID) {
+      const code = typeof id === "number" && id > MAX_TOKEN_ID ? "EP_LIMIT" : undefined;
+      throw new TokenizerError(`${where}: id must be a non-negative integer up to ${MAX_TOKEN_ID}, got ${describeValue(id)}`, { code });
+    }
+    if (typeof content !== "string" || content === "") throw new TokenizerError(`${where}: content must be a non-empty string, got ${describeValue(content)}`);
+    const vocabId = vocab.get(content);
+    if (vocabId !== undefined && vocabId !== id) {
+      throw new TokenizerError(`${where}: ${describeValue(content)} has id ${id}, but model.vocab gives it id ${vocabId}`);
+    }
+    const owner = tokenOfVocabId.get(id);
+    if (owner !== undefined && owner !== content) {
+      throw new TokenizerError(`${where}: ${describeValue(content)} has id ${id}, which model.vocab gives to ${describeValue(owner)}; an added token needs an id of its own`);
+    }
+    const twin = byId.get(id);
+    if (twin !== undefined && twin !== content) {
+      throw new TokenizerError(`${where}: ${describeValue(content)} has id ${id}, like the added token ${describeValue(twin)}`);
+    }
+    const other = byContent.get(content);
+    if (other !== undefined && other !== id) {
+      throw new TokenizerError(`${where}: ${describeValue(content)} is listed twice, with ids ${other} and ${id}`);
+    }
+    byId.set(id, content);
+    byContent.set(content, id);
     return {
       id,
       content,
@@ -111,7 +144,7 @@ function specialsFromPostProcessor(value: unknown, source: string): [string, str
   if (!isObject(value)) throw new TokenizerError(`${source}: post_processor: expected an object`);
   if (value["type"] === "ByteLevel") return ["<s>", "</s>"];
   if (value["type"] !== "RobertaProcessing") {
-    throw new NotSupportedError(`${source}: post_processor ${JSON.stringify(value["type"])} (only RobertaProcessing)`);
+    throw new NotSupportedError(`${source}: post_processor ${describeValue(value["type"])} (only RobertaProcessing)`);
   }
   const tokenOf = (field: "cls" | "sep"): string => {
     const pair = value[field];

@@ -1,13 +1,14 @@
 // Loader for the two-file form of a GPT-2/RoBERTa tokenizer: vocab.json (token -> id) and merges.txt
 // (one merge rule "left right" per line, by rank, after an optional "#version: 0.2" line).
 
-import { TokenizerError } from "../../errors.js";
+import { describeValue, TokenizerError } from "../../errors.js";
+import { parseJson } from "../json.js";
 import type { AddedToken } from "./added-tokens.js";
-import { addVocabEntry, checkUniqueIds, isObject, parseJsonText, type MergeRule, type TokenizerSpec } from "./spec.js";
+import { addVocabEntry, checkUniqueIds, isObject, type MergeRule, type TokenizerSpec } from "./spec.js";
 
 /** Parses vocab.json; `source` names the file in errors. */
 export function parseVocabJson(text: string, source: string): Map<string, number> {
-  const json = parseJsonText(text, source);
+  const json = parseJson(text, source, TokenizerError);
   if (!isObject(json)) throw new TokenizerError(`${source}: expected a JSON object mapping tokens to ids`);
   const vocab = new Map<string, number>();
   for (const [token, id] of Object.entries(json)) addVocabEntry(vocab, token, id, source);
@@ -25,7 +26,7 @@ export function parseMergesTxt(text: string, source: string): MergeRule[] {
     if (line === "" || (index === 0 && line.startsWith("#version"))) return;
     const parts = line.split(" ");
     if (parts.length !== 2 || parts[0] === "" || parts[1] === "") {
-      throw new TokenizerError(`${source} line ${index + 1}: expected two symbols separated by one space, got ${JSON.stringify(line)}`);
+      throw new TokenizerError(`${source} line ${index + 1}: expected two symbols separated by one space, got ${describeValue(line)}`);
     }
     merges.push({ left: parts[0]!, right: parts[1]!, where: `${source} line ${index + 1}` });
   });

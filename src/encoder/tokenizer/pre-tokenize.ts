@@ -15,21 +15,23 @@ export const GPT2_PATTERN_SOURCE =
 const pattern = new RegExp(GPT2_PATTERN_SOURCE, "gu");
 
 /**
- * Calls `onWord(start, end)` for each GPT-2 word of `text[from, to)`, in order. The words tile the
- * range exactly: every code unit belongs to one word.
+ * Calls `onWord(start, end)` for each GPT-2 word of `text[from, to)`, in order, until it returns false.
+ * The words tile the range exactly: every code unit belongs to one word.
  * @example forEachWord("Hello world", 0, 11, (s, e) => ...) // (0,5) "Hello", (5,11) " world"
  */
-export function forEachWord(text: string, from: number, to: number, onWord: (start: number, end: number) => void): void {
+export function forEachWord(text: string, from: number, to: number, onWord: (start: number, end: number) => boolean | void): void {
   const slice = from === 0 && to === text.length ? text : text.slice(from, to);
   pattern.lastIndex = 0;
   for (let m = pattern.exec(slice); m !== null; m = pattern.exec(slice)) {
-    onWord(from + m.index, from + m.index + m[0].length);
+    if (onWord(from + m.index, from + m.index + m[0].length) === false) return;
   }
 }
 
 /** The GPT-2 words of `text` as strings (for tests and for the BPE trainer). */
 export function preTokenize(text: string): string[] {
   const words: string[] = [];
-  forEachWord(text, 0, text.length, (start, end) => words.push(text.slice(start, end)));
+  forEachWord(text, 0, text.length, (start, end) => {
+    words.push(text.slice(start, end));
+  });
   return words;
 }

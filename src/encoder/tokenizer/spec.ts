@@ -1,11 +1,10 @@
 // What a loader hands to the Tokenizer: the vocabulary, the merges with where each came from (for
 // error messages), the added tokens and the defaults read from the files.
 
-import { TokenizerError } from "../../errors.js";
+import { describeValue, TokenizerError } from "../../errors.js";
 import type { AddedToken } from "./added-tokens.js";
 import { BYTE_TO_CHAR } from "./byte-unicode.js";
 import type { MergeTable } from "./bpe.js";
-import { jsonErrorIndex } from "./json-error.js";
 
 /** One merge rule `left right`, with `where` naming its file and line or entry. */
 export interface MergeRule {
@@ -61,10 +60,18 @@ export function applyOverrides(spec: TokenizerSpec, overrides: TokenizerOverride
 /** Largest id we accept; the BPE pair keys need ids below 2^24. */
 export const MAX_TOKEN_ID = 2 ** 24 - 1;
 
+/**
+ * How far ids may run past the number of tokens: the tokenizer keeps a table indexed by id, so a few
+ * bytes claiming id 16,000,000 must not buy a 16-million-entry table. Hugging Face numbers the tokens
+ * densely from 0; a gap this large means a damaged file.
+ */
+export const MAX_UNUSED_IDS = 65_536;
+
 /** Checks one vocabulary entry and adds it to `vocab`; `where` names the file and field. */
 export function addVocabEntry(vocab: Map<string, number>, token: string, id: unknown, where: string): void {
   if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id > MAX_TOKEN_ID) {
-    throw new TokenizerError(`${where}: entry ${JSON.stringify(token)}: id must be an integer in [0, ${MAX_TOKEN_ID}], got ${JSON.stringify(id)}`);
+    const code = typeof id === "number" && id > MAX_TOKEN_ID ? "EP_LIMIT" : undefined;
+    throw new TokenizerError(`${where}: entry ${describeValue(token)}: id must be an integer in [0, ${MAX_TOKEN_ID}], got ${describeValue(id)}`, { code });
   }
   vocab.set(token, id);
 }
@@ -75,10 +82,34 @@ export function checkUniqueIds(vocab: Map<string, number>, where: string): void 
   for (const [token, id] of vocab) {
     const other = tokenOfId.get(id);
     if (other !== undefined) {
-      throw new TokenizerError(`${where}: entries ${JSON.stringify(other)} and ${JSON.stringify(token)} share id ${id}`);
+      throw new TokenizerError(`${where}: entries ${describeValue(other)} and ${describeValue(token)} share id ${id}`);
     }
     tokenOfId.set(id, token);
   }
+}
+
+/**
+ * Every id of the vocabulary and the added tokens must be below the number of distinct tokens plus
+ * MAX_UNUSED_IDS; checked before the tokenizer sizes its tables by the largest id.
+ */
+export function checkIdRange(spec: TokenizerSpec): void {
+  const tokens = new Set(spec.vocab.keys());
+  for (const token of spec.addedTokens) tokens.add(token.content);
+  const limit = tokens.size + MAX_UNUSED_IDS;
+  const tooLarge = (id: number): boolean => id >= limit;
+  for (const [token, id] of spec.vocab) {
+    if (tooLarge(id)) throw idRangeError(spec.vocabSource, `entry ${describeValue(token)}`, id, tokens.size, limit);
+  }
+  for (const token of spec.addedTokens) {
+    if (tooLarge(token.id)) throw idRangeError(spec.vocabSource, `added token ${describeValue(token.content)}`, token.id, tokens.size, limit);
+  }
+}
+
+function idRangeError(source: string, what: string, id: number, count: number, limit: number): TokenizerError {
+  return new TokenizerError(
+    `${source}: ${what} has id ${id}, but ${count} tokens allow ids up to ${limit - 1} (tokens + ${MAX_UNUSED_IDS}): the ids are not dense`,
+    { code: "EP_LIMIT" },
+  );
 }
 
 /** Resolves merge rules to ids; every symbol and every merged result must be in the vocabulary. */
@@ -89,7 +120,7 @@ export function buildMergeTable(spec: TokenizerSpec): MergeTable {
     const id = vocab.get(BYTE_TO_CHAR[b]!);
     if (id === undefined) {
       throw new TokenizerError(
-        `${spec.vocabSource}: byte 0x${b.toString(16).padStart(2, "0")} has no token ${JSON.stringify(BYTE_TO_CHAR[b])}; a byte-level BPE vocabulary needs all 256`,
+        `${spec.vocabSource}: byte 0x${b.toString(16).padStart(2, "0")} has no token ${describeValue(BYTE_TO_CHAR[b])}; a byte-level BPE vocabulary needs all 256`,
       );
     }
     byteIds[b] = id;
@@ -100,7 +131,7 @@ export function buildMergeTable(spec: TokenizerSpec): MergeTable {
   merges.forEach((merge, rank) => {
     const lookup = (symbol: string): number => {
       const id = vocab.get(symbol);
-      if (id === undefined) throw new TokenizerError(`${merge.where}: ${JSON.stringify(symbol)} is not in the vocabulary (${spec.vocabSource})`);
+      if (id === undefined) throw new TokenizerError(`${merge.where}: ${describeValue(symbol)} is not in the vocabulary (${spec.vocabSource})`);
       return id;
     };
     left[rank] = lookup(merge.left);
@@ -108,24 +139,6 @@ export function buildMergeTable(spec: TokenizerSpec): MergeTable {
     result[rank] = lookup(merge.left + merge.right);
   });
   return { byteIds, left, right, result };
-}
-
-/** JSON.parse with the error turned into a TokenizerError naming the file, line and column. */
-export function parseJsonText(text: string, source: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const index = jsonErrorIndex(text);
-    let where = "";
-    if (index >= 0) {
-      const before = text.slice(0, index);
-      const line = before.split("\n").length;
-      const column = index - before.lastIndexOf("\n");
-      where = ` at line ${line}, column ${column}`;
-    }
-    throw new TokenizerError(`${source}: invalid JSON${where}: ${message}`);
-  }
 }
 
 /** A JSON value is a plain object (not null, not an array). */

@@ -9,7 +9,7 @@ import { robertaSpecFromFiles } from "./load-vocab-merges.js";
 import { specFromTokenizerJson } from "./load-tokenizer-json.js";
 import { tokenOffsets } from "./offsets.js";
 import { forEachWord } from "./pre-tokenize.js";
-import { applyOverrides, buildMergeTable, type TokenizerOverrides, type TokenizerSpec } from "./spec.js";
+import { applyOverrides, buildMergeTable, checkIdRange, type TokenizerOverrides, type TokenizerSpec } from "./spec.js";
 import { ByteSpans, replaceLoneSurrogates } from "./text.js";
 
 export interface EncodeOptions {
@@ -60,6 +60,11 @@ export interface BatchEncoding {
 const CACHE_WORD_LENGTH = 64;
 const CACHE_CAPACITY = 100_000;
 
+// With maxLength, a word longer than needed is encoded from a prefix: room for the tokens still
+// wanted, plus this many more tokens' worth of bytes so that merges near the cut cannot reach them.
+// The prefix is then doubled until its first tokens stop changing, so the result is the whole word's.
+const WINDOW_MARGIN_TOKENS = 64;
+
 /**
  * A byte-level BPE tokenizer, loaded from vocab.json + merges.txt or from tokenizer.json.
  * @example
@@ -81,6 +86,8 @@ export class Tokenizer {
   private readonly idOfToken: Map<string, number>;
   /** Bytes each vocabulary token stands for (its length: one table character per byte). */
   private readonly tokenBytes: Int32Array;
+  /** Bytes of the longest vocabulary token: a word of n tokens spans at most n times this. */
+  private readonly maxTokenBytes: number;
   private readonly addedById = new Map<number, AddedToken>();
   private readonly matcher: AddedTokenMatcher;
   private readonly bpe: BpeModel;
@@ -88,6 +95,7 @@ export class Tokenizer {
   private readonly spans = new ByteSpans();
 
   private constructor(spec: TokenizerSpec, table: MergeTable) {
+    checkIdRange(spec);
     this.idOfToken = new Map(spec.vocab);
     for (const token of spec.addedTokens) {
       this.idOfToken.set(token.content, token.id);
@@ -98,10 +106,13 @@ export class Tokenizer {
     this.vocabSize = maxId + 1;
     this.tokenOfId = new Array<string | undefined>(this.vocabSize);
     this.tokenBytes = new Int32Array(this.vocabSize);
+    let maxTokenBytes = 1;
     for (const [token, id] of spec.vocab) {
       this.tokenOfId[id] = token;
       this.tokenBytes[id] = token.length;
+      maxTokenBytes = Math.max(maxTokenBytes, token.length);
     }
+    this.maxTokenBytes = maxTokenBytes;
     for (const token of spec.addedTokens) this.tokenOfId[token.id] = token.content;
     const required = (token: string, role: string): number => {
       const id = this.idOfToken.get(token);
@@ -143,23 +154,34 @@ export class Tokenizer {
     return this.idOfToken.get(token);
   }
 
-  /** Encodes one text. See EncodeOptions for the defaults. */
+  /**
+   * Encodes one text. See EncodeOptions for the defaults. With maxLength, encoding stops once one
+   * token more than fits is known, so a 50 MB line costs what its first tokens cost.
+   */
   encode(text: string, options: EncodeOptions = {}): Encoding {
     if (typeof text !== "string") throw new InputError(`encode: expected a string, got ${typeof text}`);
     const addSpecialTokens = options.addSpecialTokens ?? true;
     const addPrefixSpace = options.addPrefixSpace ?? this.addPrefixSpace;
+    const reserved = addSpecialTokens ? 2 : 0;
+    const maxLength = options.maxLength;
+    if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength < reserved || maxLength < 1)) {
+      throw new InputError(`encode: maxLength must be an integer >= ${Math.max(reserved, 1)}, got ${maxLength}`);
+    }
+    // Words are encoded independently, so the tokens of a prefix are the first tokens of the whole.
+    const limit = maxLength === undefined ? Infinity : maxLength - reserved + 1;
     const { text: clean, replaced } = replaceLoneSurrogates(text);
     const ids: number[] = [];
     const offsets: [number, number][] = [];
-    for (const segment of this.matcher.split(clean)) {
+    for (const segment of this.matcher.segments(clean)) {
+      if (ids.length >= limit) break;
       if (segment.token !== null) {
         ids.push(segment.token.id);
         offsets.push([segment.start, segment.end]);
       } else {
-        this.encodeSegment(clean, segment.start, segment.end, addPrefixSpace, ids, offsets);
+        this.encodeSegment(clean, segment.start, segment.end, addPrefixSpace, ids, offsets, limit);
       }
     }
-    const truncated = this.truncate(ids, offsets, addSpecialTokens ? 2 : 0, options);
+    const truncated = maxLength !== undefined && this.truncate(ids, offsets, maxLength - reserved, options);
     if (addSpecialTokens) {
       ids.unshift(this.bosTokenId);
       ids.push(this.eosTokenId);
@@ -206,62 +228,112 @@ export class Tokenizer {
     return parts.join("");
   }
 
-  /** Cuts the text tokens to maxLength minus the `reserved` specials; returns whether it cut. */
-  private truncate(ids: number[], offsets: [number, number][], reserved: number, options: EncodeOptions): boolean {
-    const maxLength = options.maxLength;
-    if (maxLength === undefined) return false;
-    if (!Number.isInteger(maxLength) || maxLength < reserved || maxLength < 1) {
-      throw new InputError(`encode: maxLength must be an integer >= ${Math.max(reserved, 1)}, got ${maxLength}`);
-    }
-    const room = maxLength - reserved;
+  /** Cuts the text tokens to `room` (maxLength minus the specials); returns whether it cut. */
+  private truncate(ids: number[], offsets: [number, number][], room: number, options: EncodeOptions): boolean {
     if (ids.length <= room) return false;
     if (options.truncation === false) {
-      throw new InputError(`encode: text is ${ids.length + reserved} tokens long, more than maxLength ${maxLength} (truncation is off)`);
+      throw new InputError(`encode: text is longer than maxLength ${options.maxLength} tokens (truncation is off)`);
     }
     ids.length = room;
     offsets.length = room;
     return true;
   }
 
-  /** Encodes text[start, end), which holds no added token, appending to ids and offsets. */
-  private encodeSegment(text: string, start: number, end: number, addPrefixSpace: boolean, ids: number[], offsets: [number, number][]): void {
+  /**
+   * Encodes text[start, end), which holds no added token, appending to ids and offsets; stops once
+   * ids holds `limit` tokens.
+   */
+  private encodeSegment(
+    text: string, start: number, end: number, addPrefixSpace: boolean, ids: number[], offsets: [number, number][], limit: number,
+  ): void {
     if (start === end) return;
     // Like Hugging Face's ByteLevel pre-tokenizer, the prefix space goes in front of each segment that
-    // does not already start with a space.
+    // does not already start with a space; it maps to the empty span [start, start).
     if (addPrefixSpace && text.charCodeAt(start) !== 0x20) {
       const work = " " + text.slice(start, end);
       forEachWord(work, 0, work.length, (ws, we) => {
-        this.spans.clear();
-        if (ws === 0) this.spans.pushSyntheticSpace(start);
-        this.spans.pushUtf8(work, Math.max(ws, 1), we, start - 1);
-        this.encodeWord(work, ws, we, ids, offsets);
+        this.encodeWord({ text: work, start: ws, end: we, origin: start - 1, syntheticSpace: ws === 0 }, ids, offsets, limit);
+        return ids.length < limit;
       });
     } else {
       forEachWord(text, start, end, (ws, we) => {
-        this.spans.clear();
-        this.spans.pushUtf8(text, ws, we, 0);
-        this.encodeWord(text, ws, we, ids, offsets);
+        this.encodeWord({ text, start: ws, end: we, origin: 0, syntheticSpace: false }, ids, offsets, limit);
+        return ids.length < limit;
       });
     }
   }
 
-  /** BPE on the word text[ws, we), whose bytes are in this.spans. */
-  private encodeWord(text: string, ws: number, we: number, ids: number[], offsets: [number, number][]): void {
-    const spans = this.spans;
-    let wordIds: number[] | undefined;
-    const cacheable = we - ws <= CACHE_WORD_LENGTH;
-    const key = cacheable ? text.slice(ws, we) : "";
-    if (cacheable) wordIds = this.cache.get(key);
+  /** BPE on one word; appends at most `limit - ids.length` of its tokens. */
+  private encodeWord(word: Word, ids: number[], offsets: [number, number][], limit: number): void {
+    const room = limit - ids.length;
+    const length = word.end - word.start;
+    const cacheable = length <= CACHE_WORD_LENGTH;
+    const key = cacheable ? word.text.slice(word.start, word.end) : "";
+    let wordIds = cacheable ? this.cache.get(key) : undefined;
     if (wordIds === undefined) {
-      wordIds = this.bpe.encode(spans.bytes, spans.length);
+      let window = (room + WINDOW_MARGIN_TOKENS) * this.maxTokenBytes;
+      let cut = this.prefixEnd(word, window);
+      wordIds = this.bpeOf(word, cut);
+      while (cut < word.end) {
+        window *= 2;
+        const wider = this.prefixEnd(word, window);
+        const check = this.bpeOf(word, wider);
+        const stable = samePrefix(wordIds, check, room);
+        wordIds = check;
+        cut = wider;
+        if (stable) break;
+      }
       if (cacheable && this.cache.size < CACHE_CAPACITY) this.cache.set(key, wordIds);
+    } else {
+      this.fillSpans(word, word.end);
     }
+    const spans = this.spans;
     let b = 0;
-    for (const id of wordIds) {
+    const count = Math.min(wordIds.length, room);
+    for (let k = 0; k < count; k++) {
+      const id = wordIds[k]!;
       const next = b + this.tokenBytes[id]!;
       ids.push(id);
       offsets.push(tokenOffsets(spans, b, next));
       b = next;
     }
   }
+
+  /** End of the first `chars` code units of the word (never inside a surrogate pair), or its end. */
+  private prefixEnd(word: Word, chars: number): number {
+    if (word.end - word.start <= chars) return word.end;
+    let cut = word.start + chars;
+    const c = word.text.charCodeAt(cut - 1);
+    if (c >= 0xd800 && c <= 0xdbff) cut++;
+    return cut;
+  }
+
+  /** The BPE ids of word text [start, cut); its bytes are left in this.spans. */
+  private bpeOf(word: Word, cut: number): number[] {
+    this.fillSpans(word, cut);
+    return this.bpe.encode(this.spans.bytes, this.spans.length);
+  }
+
+  private fillSpans(word: Word, cut: number): void {
+    this.spans.clear();
+    if (word.syntheticSpace) this.spans.pushSyntheticSpace(word.origin + 1);
+    this.spans.pushUtf8(word.text, word.syntheticSpace ? word.start + 1 : word.start, cut, word.origin);
+  }
+}
+
+/** The first n ids of a and b exist and are equal. */
+function samePrefix(a: number[], b: number[], n: number): boolean {
+  if (a.length < n || b.length < n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A pre-tokenised word: text[start, end), where text[0] is at `origin` in the input. */
+interface Word {
+  text: string;
+  start: number;
+  end: number;
+  origin: number;
+  /** text[start] is a space we added (add_prefix_space); it is no character of the input. */
+  syntheticSpace: boolean;
 }

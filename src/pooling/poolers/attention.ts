@@ -13,7 +13,7 @@ import { tanhBackward, tanhForward } from "../../tensor/ops/tanh.js";
 import type { FloatArray } from "../../tensor/tensor.js";
 import { definePooler } from "../core.js";
 import { uniformInit } from "../module.js";
-import { positiveInt } from "../options.js";
+import { POOLING_LIMITS, positiveInt } from "../options.js";
 import { weightedTokensBackward, weightedTokensForward, weightedTokensWeightGrad } from "../tokens.js";
 
 export interface AttentionSpec {
@@ -31,7 +31,7 @@ export interface AttentionCache {
 /** The attention pooler with `hiddenSize` (A) attention units. Output [B,H]. */
 export const attention = definePooler<AttentionSpec, AttentionCache>({
   type: "attention",
-  options: { hiddenSize: positiveInt(512) },
+  options: { hiddenSize: positiveInt(512, POOLING_LIMITS.hiddenSize) },
   example: { type: "attention", hiddenSize: 3 },
   build({ hiddenSize: A }, ctx) {
     const { numLayers: L, hiddenSize: H } = ctx.dims;

@@ -4,7 +4,7 @@
 // Layer indices follow Python: -1 is the last layer L, 0 the embeddings output.
 // Legend: B batch, T tokens, H hidden, K number of listed layers.
 import { definePooler } from "../core.js";
-import { choice, fail, layerIndex, resolveLayer, show, type OptionReader } from "../options.js";
+import { choice, fail, layerIndex, POOLING_LIMITS, resolveLayer, show, type OptionReader } from "../options.js";
 import { summaryBackward, summaryForward, TOKEN_CHOICES, type SummaryCache, type TokenChoice } from "../token-summary.js";
 import { readColumns, writeColumns } from "../tokens.js";
 
@@ -22,6 +22,7 @@ const layerList: OptionReader<number[]> = (value, at) => {
   const count = Math.min(CONCAT_DEFAULT_LAYER_COUNT, L + 1);
   const layers = value ?? Array.from({ length: count }, (_, i) => -1 - i);
   if (!Array.isArray(layers) || layers.length === 0) fail(`${at.where} must be a non-empty array of layer indices, got ${show(value)}`);
+  if (layers.length > POOLING_LIMITS.concatLayers) fail(`${at.where} lists ${layers.length} layers, above the limit of ${POOLING_LIMITS.concatLayers}`, "EP_LIMIT");
   return layers.map((v: unknown, i: number) => layerIndex(`${at.where}[${i}]`, v, L));
 };
 

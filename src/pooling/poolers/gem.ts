@@ -8,7 +8,7 @@
 // Parameter: p [1] (the name GeM implementations use); fresh value: the spec's `p` (default 3).
 import { definePooler } from "../core.js";
 import { constantInit } from "../module.js";
-import { positiveNumber } from "../options.js";
+import { numberInRange, POOLING_LIMITS } from "../options.js";
 import { realTokenCounts } from "../tokens.js";
 
 export interface GemSpec {
@@ -20,7 +20,7 @@ export interface GemSpec {
 /** The GeM pooler. Output [B,H]. Cache: S [B,H] in doubles. */
 export const gem = definePooler<GemSpec, Float64Array>({
   type: "gem",
-  options: { p: positiveNumber(3), eps: positiveNumber(1e-6) },
+  options: { p: numberInRange(3, POOLING_LIMITS.gemP), eps: numberInRange(1e-6, POOLING_LIMITS.gemEps) },
   example: { type: "gem", p: 1.5, eps: 1e-3 },
   build({ p: pInit, eps }, ctx) {
     const L = ctx.dims.numLayers;

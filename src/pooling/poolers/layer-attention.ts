@@ -14,7 +14,7 @@ import { softmaxBackward, softmaxForward } from "../../tensor/ops/softmax.js";
 import type { FloatArray } from "../../tensor/tensor.js";
 import { definePooler } from "../core.js";
 import { normalInit } from "../module.js";
-import { positiveInt } from "../options.js";
+import { POOLING_LIMITS, positiveInt } from "../options.js";
 import {
   encoderLayers, gatherFirstToken, scatterFirstToken, weightedTokensBackward, weightedTokensForward, weightedTokensWeightGrad,
 } from "../tokens.js";
@@ -36,7 +36,7 @@ export interface LayerAttentionCache {
 /** The layer-attention pooler with output size `hiddenSize` (hid). Output [B,hid]. */
 export const layerAttention = definePooler<LayerAttentionSpec, LayerAttentionCache>({
   type: "layer-attention",
-  options: { hiddenSize: positiveInt(128) },
+  options: { hiddenSize: positiveInt(128, POOLING_LIMITS.hiddenSize) },
   example: { type: "layer-attention", hiddenSize: 2 },
   build({ hiddenSize: hid }, ctx) {
     const { numLayers: L, hiddenSize: H } = ctx.dims;

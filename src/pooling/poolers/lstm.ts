@@ -9,7 +9,7 @@ import { lstmCellBackward, lstmCellForward } from "../../tensor/ops/lstm-cell.js
 import type { FloatArray } from "../../tensor/tensor.js";
 import { definePooler } from "../core.js";
 import { uniformInit } from "../module.js";
-import { positiveInt } from "../options.js";
+import { POOLING_LIMITS, positiveInt } from "../options.js";
 import { encoderLayers, gatherFirstToken, scatterFirstToken } from "../tokens.js";
 
 export interface LstmSpec {
@@ -28,7 +28,7 @@ export interface LstmCache {
 /** The LSTM pooler with `hiddenSize` (hid) units. Output [B,hid]. */
 export const lstm = definePooler<LstmSpec, LstmCache>({
   type: "lstm",
-  options: { hiddenSize: positiveInt(256) },
+  options: { hiddenSize: positiveInt(256, POOLING_LIMITS.hiddenSize) },
   example: { type: "lstm", hiddenSize: 2 },
   build({ hiddenSize: hid }, ctx) {
     const { numLayers: L, hiddenSize: H } = ctx.dims;

@@ -40,14 +40,19 @@ function workerMain(module, memory, ctrlPtr, index, names, argsMax, post) {
   let seq = 0;
   for (;;) {
     for (let spin = 0; spin < 2000 && Atomics.load(ctrl, ${SEQ}) === seq; spin++);
-    Atomics.wait(ctrl, ${SEQ}, seq);
-    seq = Atomics.load(ctrl, ${SEQ});
+    // Proceed only once the sequence number has moved: Atomics.wait may return "ok" with nothing new
+    // (seen in Node 20 about once per 100,000 waits), and running the last job twice would count the
+    // pending work below zero and leave the caller waiting forever.
+    let next;
+    while ((next = Atomics.load(ctrl, ${SEQ})) === seq) Atomics.wait(ctrl, ${SEQ}, seq);
+    seq = next;
     if (Atomics.load(ctrl, ${STOP}) !== 0) return;
     try {
       const n = args[0];
       const a = [];
       for (let i = 1; i <= n; i++) a.push(args[i]);
-      fns[Atomics.load(ctrl, ${FN})](...a);
+      // a negative count: no share of this job for this worker
+      if (n >= 0) fns[Atomics.load(ctrl, ${FN})](...a);
     } catch (e) {
       Atomics.store(ctrl, ${ERROR}, 1);
     }
@@ -169,8 +174,14 @@ export class WorkerPool {
   /** Runs fn(argsPerThread[t]…) on thread t for every t (t = 0 on the caller) and returns when all are done. */
   run(fnIndex: number, fn: (...args: number[]) => void, argsPerThread: readonly (readonly number[])[]): void {
     const args = new Float64Array(this.memory.buffer, this.ctrlPtr + HEADER, (this.workers.length + 1) * MAX_ARGS);
-    for (let t = 1; t < argsPerThread.length; t++) {
-      const a = argsPerThread[t]!;
+    // every worker takes part in every dispatch (so the pending count is always the number of workers);
+    // one without a share of this job (a range shorter than the thread count) gets a count of -1
+    for (let t = 1; t <= this.workers.length; t++) {
+      const a = argsPerThread[t];
+      if (a === undefined) {
+        args[t * MAX_ARGS] = -1;
+        continue;
+      }
       args[t * MAX_ARGS] = a.length;
       args.set(a, t * MAX_ARGS + 1);
     }

@@ -2,8 +2,8 @@
 // PyTorch module's state_dict names, so `nn.Linear(D, k).load_state_dict(...)` or
 // `RobertaClassificationHead(config).load_state_dict(...)` takes them unchanged.
 // Legend: N examples, D pooled size, k outputs (regression targets, classes, or labels).
-import { TrainingError } from "../../errors.js";
-import { allocate, DTYPES, ParameterStore, type DType, type StateDict, type StateDictErrors } from "../../pooling/module.js";
+import { describeValue, TrainingError } from "../../errors.js";
+import { allocate, DTYPES, nonFiniteMessage, ParameterStore, type DType, type StateDict, type StateDictErrors } from "../../pooling/module.js";
 import { Rng } from "../../tensor/random.js";
 import { shapeToString } from "../../tensor/tensor.js";
 import { classificationHead } from "./classification.js";
@@ -28,6 +28,8 @@ export interface HeadOptions {
   parameters?: StateDict;
   /** Element type of parameters, logits and gradients (default "float32"). */
   dtype?: DType;
+  /** Load `parameters` even when they hold NaN or ±Infinity (default false: an error naming the tensor). */
+  allowNonFinite?: boolean;
 }
 
 function stateDictErrors(kind: string, D: number, k: number): StateDictErrors {
@@ -39,6 +41,7 @@ function stateDictErrors(kind: string, D: number, k: number): StateDictErrors {
         `${kind} head: ${name}: expected ${shapeToString(expected)}, got ${shapeToString(got)} ` +
           `(a head trained for another model or task? pooled size D=${D}, outputs k=${k})`,
       ),
+    nonFinite: (name, index, value) => new TrainingError(`${kind} head: ${nonFiniteMessage(name, index, value)}`, { code: "EP_NONFINITE" }),
   };
 }
 
@@ -57,8 +60,8 @@ export function createHead(kind: HeadKind, inputSize: number, outputSize: number
   const dropout = options.dropout ?? 0;
   if (!(dropout >= 0 && dropout < 1)) throw new TrainingError(`createHead: dropout must be in [0, 1), got ${dropout}`);
   const dtype = options.dtype ?? "float32";
-  if (!DTYPES.includes(dtype)) throw new TrainingError(`createHead: dtype must be "float32" or "float64", got ${JSON.stringify(options.dtype)}`);
-  const store = new ParameterStore(dtype, new Rng(options.seed ?? 0), options.parameters, stateDictErrors(kind, inputSize, outputSize));
+  if (!DTYPES.includes(dtype)) throw new TrainingError(`createHead: dtype must be "float32" or "float64", got ${describeValue(options.dtype)}`);
+  const store = new ParameterStore(dtype, new Rng(options.seed ?? 0), options.parameters, stateDictErrors(kind, inputSize, outputSize), options.allowNonFinite === true);
   const ctx: HeadContext = {
     inputSize, outputSize, dropout,
     alloc: (n) => allocate(dtype, n),

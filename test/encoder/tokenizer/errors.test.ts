@@ -35,7 +35,7 @@ describe("vocab.json", () => {
   const load = (v: string, source?: string) => () => Tokenizer.fromVocabAndMerges(v, mergesText, source === undefined ? {} : { source });
 
   it("invalid JSON names the file, line and column", () => {
-    expectTokenizerError(load('{"<s>": 0,\n  "x": }', "models/tiny"), /^models\/tiny\/vocab\.json: invalid JSON at line 2, column 8/);
+    expectTokenizerError(load('{"<s>": 0,\n  "x": }', "models/tiny"), /^models\/tiny\/vocab\.json: not valid JSON at line 2, column 8/);
   });
   it("a JSON value that is not an object", () => {
     expectTokenizerError(load("[1, 2]"), "vocab.json: expected a JSON object mapping tokens to ids");
@@ -87,7 +87,7 @@ describe("tokenizer.json", () => {
     expect(load(tokenizerJson(() => {}))().vocabSize).toBe(397);
   });
   it("invalid JSON and a missing model", () => {
-    expectTokenizerError(load('{"model": '), /^m\/tokenizer\.json: invalid JSON/);
+    expectTokenizerError(load('{"model": '), /^m\/tokenizer\.json: not valid JSON/);
     expectTokenizerError(load(tokenizerJson((j) => delete j["model"])), "m/tokenizer.json: model: expected an object");
   });
   it("bad vocabulary and merge entries name the field and index", () => {
@@ -130,7 +130,7 @@ describe("missing tokenizer files", () => {
 
 describe("jsonErrorIndex", () => {
   it("finds the first bad character, or -1 for valid JSON", async () => {
-    const { jsonErrorIndex } = await import("../../../src/encoder/tokenizer/json-error.js");
+    const { jsonErrorIndex } = await import("../../../src/encoder/json.js");
     expect(jsonErrorIndex('{"a": [1, 2.5e3, "x\\u00e9", true, null]}')).toBe(-1);
     expect(jsonErrorIndex('{"a": 1,}')).toBe(8);
     expect(jsonErrorIndex('{"a": tru}')).toBe(6);
