@@ -1,7 +1,8 @@
 // Reading back what `embed` wrote, a row at a time, for `similar`: a .jsonl line
 // {"text"?, "embedding": [...]} and the header of a float32 .npy file. Pure; src/io/vectors.ts streams
 // the files through these.
-import { InputError, NotSupportedError } from "../errors.js";
+import { parseJson } from "../encoder/json.js";
+import { describeValue, InputError, NotSupportedError } from "../errors.js";
 
 /** One stored row: its vector, and its text when the file has one. */
 export interface VectorRow {
@@ -11,12 +12,7 @@ export interface VectorRow {
 
 /** Parses one .jsonl line of `embed`'s output; `where` (file:line) names it in errors. */
 export function parseVectorLine(line: string, where: string): VectorRow {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch (err) {
-    throw new InputError(`${where}: not valid JSON (${(err as Error).message})`);
-  }
+  const value = parseJson(line, where, InputError);
   const record = (value ?? {}) as Record<string, unknown>;
   const embedding = record["embedding"];
   if (typeof value !== "object" || Array.isArray(value) || !Array.isArray(embedding)) {
@@ -24,7 +20,7 @@ export function parseVectorLine(line: string, where: string): VectorRow {
   }
   const vector = new Float32Array(embedding.length);
   embedding.forEach((x: unknown, i) => {
-    if (typeof x !== "number" || !Number.isFinite(x)) throw new InputError(`${where}: embedding[${i}] is ${JSON.stringify(x)}, expected a finite number`);
+    if (typeof x !== "number" || !Number.isFinite(x)) throw new InputError(`${where}: embedding[${i}] is ${describeValue(x)}, expected a finite number`);
     vector[i] = x;
   });
   const text = record["text"];
@@ -50,7 +46,7 @@ export function parseNpyHeader(bytes: Uint8Array, source: string): { rows: numbe
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shape = /'shape':\s*\((\d+),\s*(\d+)\)/.exec(header);
   if (descr !== "<f4" || fortran !== "False" || shape === null) {
-    throw new NotSupportedError(`${source}: .npy with header ${JSON.stringify(header.trim())} (only float32 '<f4' rows [N,D] in C order, as \`embed\` writes)`);
+    throw new NotSupportedError(`${source}: .npy with header ${describeValue(header.trim())} (only float32 '<f4' rows [N,D] in C order, as \`embed\` writes)`);
   }
   return { rows: Number(shape[1]), cols: Number(shape[2]), dataOffset: NPY_PREAMBLE + headerLength };
 }

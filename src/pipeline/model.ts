@@ -1,7 +1,7 @@
 // The text-to-vector pipeline: tokenizer → RoBERTa → pooler → (optional) L2 normalisation.
 // Core code: it takes strings and bytes, never paths, so it runs unchanged in browsers and workers.
 // Dimension legend: B batch, T tokens, H hidden, L layers, D pooled size, N texts.
-import { EncoderPoolingError, InputError, TokenizerError } from "../errors.js";
+import { describeValue, EncoderPoolingError, InputError, TokenizerError } from "../errors.js";
 import { RobertaModel, weightPrecision } from "../encoder/roberta.js";
 import { maxSequenceLength, parseRobertaConfig, type RobertaConfig } from "../encoder/config.js";
 import { Tokenizer, type Encoding } from "../encoder/tokenizer/index.js";
@@ -219,7 +219,7 @@ export class EncoderModel {
     const texts = textList(input);
     if (options.output === "token_embeddings") return this.embedTokens(texts, options);
     if (options.output !== undefined && options.output !== "sentence_embedding") {
-      throw new InputError(`embed: output must be "sentence_embedding" or "token_embeddings", got ${JSON.stringify(options.output)}`);
+      throw new InputError(`embed: output must be "sentence_embedding" or "token_embeddings", got ${describeValue(options.output)}`);
     }
     const pooler = this.poolerFor(options);
     const batchSize = checkBatchSize(options.batchSize);

@@ -2,6 +2,7 @@
 // DIR/<pooling>-seed<N>/, and DIR/heads.json lists them with their metrics and names the best on
 // validation, so that `embed --head DIR` or `loadHead(DIR)` uses the winner without training it again.
 // In memory here (pure); src/io writes the folders.
+import { parseJson } from "../encoder/json.js";
 import { TrainingError } from "../errors.js";
 import { headFiles, makeHeadConfig, type HeadFolder, type HeadSettings } from "./head-folder.js";
 import type { PoolerJobResult } from "./job.js";
@@ -71,12 +72,7 @@ export function compareHeadFolders(
 
 /** Reads heads.json's text: the name of the best head's folder; errors name `source`. */
 export function bestHeadOf(text: string, source: string): string {
-  let index: Partial<HeadsIndex>;
-  try {
-    index = JSON.parse(text) as Partial<HeadsIndex>;
-  } catch (err) {
-    throw new TrainingError(`${source}: not valid JSON (${(err as Error).message})`);
-  }
+  const index = parseJson(text, source, TrainingError) as Partial<HeadsIndex> | null;
   if (index === null || index.format !== HEADS_FORMAT || typeof index.best !== "string" || !/^[a-z0-9-]+$/.test(index.best)) {
     throw new TrainingError(`${source}: not a heads index written by \`compare --save-heads\` (format "${HEADS_FORMAT}" with a "best" folder name)`);
   }
