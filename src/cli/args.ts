@@ -2,7 +2,7 @@
 // say which command was being parsed.
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { UsageError } from "../node.js";
+import { didYouMean, UsageError } from "../node.js";
 
 export type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -13,8 +13,25 @@ export const outputFlags = {
   force: { type: "boolean" },
 } as const;
 
-/** Parses `argv` strictly against `options`; unknown flags and missing values become UsageErrors. */
+/**
+ * Parses `argv` strictly against `options`: an unknown flag (with the closest known one suggested), a
+ * flag given twice that is not a list (which would silently keep only the last), a missing value or a
+ * stray argument becomes a UsageError naming the flag.
+ */
 export function parseFlags(command: string, argv: string[], options: FlagOptions): FlagValues {
+  const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
+  const seen = new Map<string, number>();
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    if (!Object.hasOwn(options, token.name)) {
+      const hint = didYouMean(token.name, Object.keys(options), (name) => `--${name}`);
+      throw new UsageError(`${command}: unknown flag ${token.rawName}${hint}; \`encoder-pooling help ${command}\` lists the flags`);
+    }
+    seen.set(token.name, (seen.get(token.name) ?? 0) + 1);
+  }
+  for (const [name, count] of seen) {
+    if (count > 1 && options[name]!.multiple !== true) throw new UsageError(`${command}: --${name} is given ${count} times; give it once`);
+  }
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (err) {

@@ -1,5 +1,6 @@
 // `encoder-pooling embed`: texts in, one pooled vector per text out — a streaming filter that works on a
-// corpus of any size, in a pipe, in shards, and keeps what it has done when it is interrupted.
+// corpus of any size, in a pipe, in shards, and keeps what it has done when it is interrupted. With --head,
+// the vectors of a trained head's pooler; with --token-embeddings, every token's vector (embed-tokens.ts).
 import { existsSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { embedCorpus, InterruptedError, OutputClosedError, formatFromOutputPath, OUTPUT_FORMATS, parseShard, partialPath, sidecarPath, UsageError, type OutputFormat } from "../node.js";
@@ -7,7 +8,9 @@ import { commandUsage, numberFlag, outputFlags, parseFlags, positiveIntFlag, req
 import type { Command } from "./command.js";
 import type { CliContext } from "./context.js";
 import { allowNonFiniteFlag } from "./finite.js";
-import { backendFlags, loadModelFlag, openInputRecords, readParamsFile, readPoolingFlag, streamInputFlags } from "./inputs.js";
+import { embedSetupFlags, embedSetupUsage, readEmbedSetup } from "./embed-setup.js";
+import { embedTokenEmbeddings } from "./embed-tokens.js";
+import { backendFlags, openInputRecords, streamInputFlags } from "./inputs.js";
 import { duration, streamProgress } from "./stream-progress.js";
 import { logFlags, warningLog } from "./warnings.js";
 
@@ -30,16 +33,13 @@ Input
                        bytes (.txt, .jsonl); the shards' outputs in order (cat, or encoder-pooling merge)
                        are the output of one run
 Model
-  --pooling P          a pooling name (cls, mean, max, mean-max, lstm, attention, …), a SPEC.json file,
-                       or an inline JSON spec; see docs/pooling.md (default: mean)
-  --params FILE        trained pooler parameters (.safetensors, PyTorch names)
-  --normalize          L2-normalise each vector
-  --max-length N       token limit per text, <s> and </s> included (default: the model's limit)
-  --no-truncate        refuse over-long texts instead of truncating them with a warning
-  --batch-size N       texts per forward pass (default 32)
+${embedSetupUsage}
   --window N           texts read, sorted by length and embedded together (default 2048): the memory
   --backend B          auto (default: wasm where WebAssembly SIMD works, else js), wasm or js
   --threads N          threads of the wasm backend (default: every core)
+  --token-embeddings   write every token's last-layer vector instead (<s> and </s> included; no pooling):
+                       .jsonl {"text", "tokens", "input_ids", "token_embeddings"} or .safetensors
+                       (token_embeddings [ΣT,H], input_ids [ΣT], lengths [N]), written at the end
   --allow-nonfinite    load weights and --params holding NaN/Infinity and write vectors holding them (to
                        inspect a broken checkpoint); without it either is an error and nothing of it is written
 Output
@@ -60,15 +60,10 @@ Messages
 
 const flags = {
   ...streamInputFlags,
-  model: { type: "string" },
+  ...embedSetupFlags,
   shard: { type: "string" },
-  pooling: { type: "string" },
-  params: { type: "string" },
-  normalize: { type: "boolean" },
-  "max-length": { type: "string" },
-  "no-truncate": { type: "boolean" },
-  "batch-size": { type: "string" },
   window: { type: "string" },
+  "token-embeddings": { type: "boolean" },
   ...backendFlags,
   ...allowNonFiniteFlag,
   ...outputFlags,
@@ -120,24 +115,21 @@ function interruptible(ctx: CliContext, quiet: boolean): { signal: AbortSignal; 
 
 export const embedCommand: Command = {
   name: "embed",
-  summary: "embed texts into vectors with a chosen pooling (streaming, resumable, shardable)",
+  summary: "embed texts into vectors with a chosen pooling or a trained head (streaming, resumable, shardable)",
   usage,
   async run(argv, ctx) {
     const values = parseFlags("embed", argv, flags);
+    if (values["token-embeddings"] === true) {
+      const log = warningLog(ctx, values);
+      return embedTokenEmbeddings(values, ctx, log).finally(() => log.finish());
+    }
     const { path, format } = outputTarget(values, ctx.cwd);
     checkRowFields(values, format);
     const log = warningLog(ctx, values);
     const shardFlag = stringFlag(values, "shard");
     const shard = shardFlag === undefined ? undefined : parseShard(shardFlag, "embed: --shard");
-    const maxLengthFlag = stringFlag(values, "max-length");
-    const pooling = await readPoolingFlag(stringFlag(values, "pooling") ?? "mean", ctx);
-    const paramsPath = stringFlag(values, "params");
-    const params = paramsPath === undefined ? undefined : await readParamsFile(resolve(ctx.cwd, paramsPath));
     const input = openInputRecords("embed", values, ctx, log, shard);
-    const model = await loadModelFlag(values, ctx);
-    if (params === undefined && model.createPooler(pooling).parameters.size > 0 && !log.quiet) {
-      ctx.stderr.write("warning: this pooling has trainable parameters and no --params was given: using its seeded initialisation (untrained)\n");
-    }
+    const { model, options } = await readEmbedSetup("embed", values, ctx);
     const progress = streamProgress(ctx, {
       label: "embed",
       quiet: log.quiet,
@@ -155,13 +147,10 @@ export const embedCommand: Command = {
       force: values["force"] === true,
       resume: values["resume"] === true,
       model: stringFlag(values, "model") ?? "default",
-      pooling,
-      ...(params === undefined ? {} : { params, paramsFile: paramsPath }),
-      normalize: values["normalize"] === true,
-      ...(maxLengthFlag === undefined ? {} : { maxLength: positiveIntFlag("embed", "max-length", maxLengthFlag, 0) }),
-      truncation: values["no-truncate"] !== true,
+      ...options,
+      ...(options.params === undefined ? {} : { paramsFile: stringFlag(values, "params") }),
+      ...(options.head === undefined ? {} : { headDir: stringFlag(values, "head") }),
       allowNonFinite: values["allow-nonfinite"] === true,
-      batchSize: positiveIntFlag("embed", "batch-size", stringFlag(values, "batch-size"), 32),
       window: positiveIntFlag("embed", "window", stringFlag(values, "window"), 2048),
       ...(idField === undefined ? {} : { idField }),
       includeText: values["no-text"] !== true,

@@ -3,8 +3,8 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
-  InputError, INPUT_FORMATS, loadModel, openRecordStream, parseJson, parseStateDict, PoolingError, POOLING_TYPES, readBytes, readRecords, readText, UsageError,
-  type EncoderModel, type FloatArray, type InputFormat, type RecordStream, type Shard, type Tensor, type TextRecord,
+  InputError, INPUT_FORMATS, loadModel, openRecordStream, parseJson, parseStateDict, poolerParameters, poolingFromJson, PoolingError, POOLING_TYPES, readBytes,
+  readRecords, readText, UsageError, type EncoderModel, type FloatArray, type InputFormat, type RecordStream, type Shard, type Tensor, type TextRecord,
 } from "../node.js";
 import { commandUsage, stringFlag, type FlagValues } from "./args.js";
 import type { CliContext } from "./context.js";
@@ -74,13 +74,17 @@ export const backendFlags = {
   threads: { type: "string" },
 } as const;
 
-/** Loads `--model DIR`, or the shipped default model when the flag is absent (with `--backend`/`--threads` if given). */
+/**
+ * Loads `--model DIR`, or the shipped default model when the flag is absent (with `--backend`/`--threads` if
+ * given); warnings about the folder's files are printed.
+ */
 export async function loadModelFlag(values: FlagValues, ctx: CliContext): Promise<EncoderModel> {
   const dir = stringFlag(values, "model");
   const backend = stringFlag(values, "backend");
   const threads = stringFlag(values, "threads");
   const options = {
     allowNonFinite: values["allow-nonfinite"] === true,
+    onWarning: (message: string) => void ctx.stderr.write(`warning: ${message}\n`),
     ...(backend === undefined ? {} : { backend: backend as "auto" }), // loadModel checks the name
     ...(threads === undefined ? {} : { threads: Number(threads) }),
   };
@@ -105,8 +109,9 @@ export async function readInputTexts(command: string, values: FlagValues, ctx: C
 }
 
 /**
- * `--pooling NAME`, `--pooling SPEC.json` or `--pooling '{"type": …}'` as a name or parsed spec.
- * A known pooling name always means that pooling, even when a file of that name is around.
+ * `--pooling NAME`, `--pooling SPEC.json` or `--pooling '{"type": …}'` as a name or parsed spec; a head
+ * folder's pooling.json means that head's pooling. A known pooling name always means that pooling,
+ * even when a file of that name is around.
  */
 export async function readPoolingFlag(value: string, ctx: CliContext): Promise<string | object> {
   const trimmed = value.trim();
@@ -120,15 +125,19 @@ export async function readPoolingFlag(value: string, ctx: CliContext): Promise<s
 }
 
 function parseSpecJson(text: string, source: string): string | object {
-  const spec = parseJson(text, `${source}: not a pooling spec`, PoolingError);
-  if (typeof spec === "string") return spec;
-  if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
-    throw new PoolingError(`${source}: not a pooling spec: expected a JSON object or a pooling name`);
-  }
-  return spec;
+  return poolingFromJson(parseJson(text, `${source}: not a pooling spec`, PoolingError), source);
 }
 
-/** Reads pooler parameters from a safetensors file (Float32, or with `keepDtype` as stored). */
+/**
+ * Reads pooler parameters from a safetensors file (Float32, or with `keepDtype` as stored); a head's
+ * head.safetensors gives its `pooler.*` tensors.
+ */
 export async function readParamsFile(path: string, options: { keepDtype?: boolean } = {}): Promise<Map<string, Tensor<FloatArray>>> {
-  return parseStateDict(await readBytes(path, "params"), path, options);
+  return poolerParameters(parseStateDict(await readBytes(path, "params"), path, options), path);
+}
+
+/** Prints a warning about text `index` as `source:line: message`. */
+export function warnAt(ctx: CliContext, source: string, records: TextRecord[], index: number, message: string): void {
+  const line = records[index]?.line ?? index + 1;
+  ctx.stderr.write(`warning: ${source}:${line}: ${message}\n`);
 }

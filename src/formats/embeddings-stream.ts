@@ -16,6 +16,8 @@ export interface EmbeddingsProvenance {
   pooling: object;
   /** The trained pooler parameters file, when one was given. */
   params?: string;
+  /** The trained head folder whose pooler made the vectors, when one was given. */
+  head?: string;
   normalize: boolean;
   /** Token limit per text, <s> and </s> included. */
   max_length: number;

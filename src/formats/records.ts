@@ -6,7 +6,7 @@ import { replaceLoneSurrogates } from "../encoder/tokenizer/index.js";
 import { MAX_JSON_DEPTH, nestingBeyond } from "../encoder/json.js";
 import { describeValue, InputError } from "../errors.js";
 import { CsvSplitter, type CsvRow } from "./csv.js";
-import { INVALID_UTF8, lineWarnings, Utf8LineDecoder, type DecodedLines } from "./utf8.js";
+import { INVALID_UTF8, lineWarnings, refuseBinary, Utf8LineDecoder, type DecodedLines } from "./utf8.js";
 
 export type InputFormat = "txt" | "jsonl" | "csv";
 
@@ -73,6 +73,7 @@ export const BLANK_LINE = "blank line kept as an empty text";
  *   as empty texts so that output row i is input line i, each with a warning.
  * - jsonl: one JSON object per line; blank lines are skipped.
  * - csv: RFC 4180 with a required header row; completely empty lines are skipped.
+ * Bytes that are not text (a NUL byte, UTF-16, mostly invalid UTF-8) are refused with an InputError.
  * Invalid UTF-8 and lone surrogates become U+FFFD with a warning naming the line. Malformed input
  * (bad JSON, a missing field or label, a ragged CSV row) throws an InputError naming the line.
  * @example
@@ -105,6 +106,9 @@ export class RecordParser {
   push(bytes: Uint8Array): TextRecord[] {
     const block = Math.min(this.options.blockBytes ?? BLOCK_BYTES, BLOCK_BYTES);
     return this.guarded((out) => {
+      // bytes that are not text (a NUL byte, UTF-16, mostly invalid UTF-8) are refused, not decoded
+      refuseBinary(bytes, this.options.source, this.bytesSeen, this.bytesSeen === 0 && (this.options.atFileStart ?? true));
+      this.bytesSeen += bytes.length;
       for (let start = 0; start < bytes.length; start += block) {
         const piece = bytes.subarray(start, start + block);
         this.checkLineLength(piece);
@@ -124,6 +128,7 @@ export class RecordParser {
   }
 
   private failure: unknown = null;
+  private bytesSeen = 0;
 
   /** Runs a parse into a fresh list; an error is kept for the next call, the records before it returned. */
   private guarded(parse: (out: TextRecord[]) => void): TextRecord[] {

@@ -2,6 +2,7 @@
 // become U+FFFD), while telling the user which lines were damaged instead of hiding it. The bytes may
 // arrive in pieces (a file read chunk by chunk, standard input): Utf8LineDecoder hands out whole lines.
 // Pure: no node:* imports, so that the readers' core can be tested on plain Uint8Arrays.
+import { InputError } from "../errors.js";
 
 /** After this many per-line warnings, the rest are summarised in one line. */
 const MAX_LINE_WARNINGS = 10;
@@ -185,4 +186,34 @@ export function lineWarnings(source: string, lines: readonly number[], what: str
     warnings.push(`${source}: ${rest} more line${rest === 1 ? "" : "s"} with the same problem (${what})`);
   }
   return warnings;
+}
+
+/** How much of a file's start the text check reads. */
+const SNIFF_BYTES = 65536;
+
+/**
+ * Refuses bytes that are not text, before anything is embedded: UTF-16 (a byte-order mark), a NUL
+ * byte anywhere (UTF-8 text never has one; binary files nearly always do), or a start of at least 64
+ * characters where more than one in three is invalid UTF-8 or a control character (random bytes give
+ * about two in three; Latin-1 text a few in a hundred). Text with some damaged lines passes, and
+ * decodeUtf8 warns about them. A stream checks each piece: `offset` is where the piece starts in the file;
+ * only a piece at the file's start (`atStart`) is looked at for a byte-order mark and sniffed.
+ * @example refuseBinary(bytes, "mails.txt") // throws InputError "mails.txt: not text: a NUL byte at offset 18"
+ */
+export function refuseBinary(bytes: Uint8Array, source: string, offset = 0, atStart = offset === 0): void {
+  const fail = (why: string): never => {
+    throw new InputError(`${source}: not text: ${why}; give a UTF-8 text file (.txt, .jsonl or .csv)`);
+  };
+  const nul = bytes.indexOf(0);
+  if (atStart && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) fail("a UTF-16 byte-order mark (convert the file to UTF-8)");
+  if (nul >= 0) fail(`a NUL byte at offset ${offset + nul} (a binary file?)`);
+  if (!atStart) return;
+  const start = lenientDecoder.decode(bytes.subarray(0, SNIFF_BYTES));
+  let odd = 0;
+  for (const ch of start) {
+    const c = ch.codePointAt(0)!;
+    // U+FFFD = invalid UTF-8 (or a cut at the 64 KiB edge); C0 controls other than tab, line breaks, form feed, escape
+    if (c === 0xfffd || (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0b && c !== 0x0c && c !== 0x0d && c !== 0x1b) || c === 0x7f) odd++;
+  }
+  if (start.length >= 64 && odd * 3 > start.length) fail(`${odd} of its first ${start.length} characters are invalid UTF-8 or control characters (a binary file?)`);
 }

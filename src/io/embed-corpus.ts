@@ -25,6 +25,8 @@ export interface EmbedCorpusOptions extends EmbedStreamOptions<TextRecord> {
   model?: string;
   /** The parameters file as the user named it, recorded in the provenance. */
   paramsFile?: string;
+  /** The trained head's folder as the user named it (with `head`), recorded in the provenance. */
+  headDir?: string;
   /** The input field of the records' ids: JSONL rows carry the id under this name. */
   idField?: string;
   /** JSONL rows carry the text (default true). */
@@ -75,13 +77,16 @@ async function runCorpus(
   records: AsyncIterable<TextRecord> | Iterable<TextRecord>,
   options: EmbedCorpusOptions,
 ): Promise<EmbedCorpusResult> {
-  const pooler = model.createPooler(options.pooling ?? "mean", options.params, { allowNonFinite: options.allowNonFinite === true });
+  // the same defaults as model.embedStream: a head's pooler and token limit, else the folder's own settings
+  const { head } = options;
+  const pooler = head?.pooler ?? model.createPooler(options.pooling ?? model.folder.pooling ?? "mean", options.params, { allowNonFinite: options.allowNonFinite === true });
   const provenance: EmbeddingsProvenance = {
     model: options.model ?? "default",
     pooling: pooler.spec,
     ...(options.paramsFile === undefined ? {} : { params: options.paramsFile }),
-    normalize: options.normalize === true,
-    max_length: options.maxLength ?? model.maxLength,
+    ...(head === undefined ? {} : { head: options.headDir ?? head.source }),
+    normalize: options.normalize ?? model.folder.normalize,
+    max_length: options.maxLength ?? (head === undefined ? model.defaultMaxLength : Math.min(head.maxLength, model.maxLength)),
     dim: pooler.outputSize,
   };
   const includeText = options.includeText ?? true;

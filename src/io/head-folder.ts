@@ -4,8 +4,8 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { TrainingError, UsageError } from "../errors.js";
-import type { EncoderModel } from "../pipeline/model.js";
-import { HEAD_FILES, loadHead, parseHeadConfig, type HeadFolder, type LoadedHead } from "../train/head-folder.js";
+import { HEAD_FILES, parseHeadConfig, type HeadFolder } from "../train/head-folder.js";
+import { TrainedHead } from "../train/trained-head.js";
 import { readBytes, readText, writeFilesAtomic } from "./files.js";
 import { defaultModelDir, loadModel } from "./load-model.js";
 
@@ -50,11 +50,11 @@ export async function readHeadFolder(dir: string): Promise<HeadFolder> {
  * pooling.json ("default" = the shipped model). A model of another shape is refused.
  * @example const { model, pooler, head, labels } = await openHeadFolder("heads/spam");
  */
-export async function openHeadFolder(dir: string, modelDir?: string): Promise<LoadedHead & { model: EncoderModel }> {
+export async function openHeadFolder(dir: string, modelDir?: string): Promise<TrainedHead> {
   const configText = await readConfig(dir);
   const config = parseHeadConfig(configText, join(dir, "pooling.json"));
   const modelFolder = modelDir ?? (config.model === "default" ? defaultModelDir() : config.model);
   const model = await loadModel(modelFolder);
-  const weights = await readBytes(join(dir, "head.safetensors"), "params");
-  return { ...loadHead({ "pooling.json": configText, "head.safetensors": weights }, model.dims, { dir, model: modelFolder }), model };
+  const files = await readHeadFolder(dir);
+  return TrainedHead.fromFiles(files, model, dir, modelFolder);
 }
