@@ -24,6 +24,15 @@ export async function kernelBytes(shared: boolean): Promise<Uint8Array> {
   return bytes;
 }
 
+/** WAT of the SIMD probe: a module that validates only where 128-bit SIMD is supported. */
+export const SIMD_PROBE_TEXT = "(module (func (result v128) (f32x4.add (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0))))";
+
+/** SIMD_PROBE_TEXT assembled (a test checks the bytes against the assembler). */
+export const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 7, 1, 0, 10, 43, 1, 41, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 228, 1, 11,
+]);
+
 const compiled = new Map<boolean, Promise<WasmModule>>();
 
 /**

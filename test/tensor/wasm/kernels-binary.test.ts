@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { kernelsBinarySource } from "../../../scripts/kernels-source.js";
 import { ROOT } from "../../../scripts/bundle.js";
 import { assemble } from "../../../src/tensor/wasm/assembler.js";
-import { kernelBytes } from "../../../src/tensor/wasm/module.js";
+import { kernelBytes, SIMD_PROBE, SIMD_PROBE_TEXT } from "../../../src/tensor/wasm/module.js";
 import { moduleText } from "../../../src/tensor/wasm/module-text.js";
 
 describe("the embedded kernel module", () => {
@@ -25,5 +25,9 @@ describe("the embedded kernel module", () => {
       for (let i = 0; i < got.length && firstDiff < 0; i++) if (got[i] !== expected[i]) firstDiff = i;
       expect(firstDiff, `shared=${shared}: first differing byte`).toBe(-1);
     }
+  });
+
+  it("has the SIMD probe's bytes as the assembler makes them", () => {
+    expect(Array.from(SIMD_PROBE)).toEqual(Array.from(assemble(SIMD_PROBE_TEXT)));
   });
 });
