@@ -6,6 +6,11 @@
 export { EncoderModel, loadModelFromBuffers, l2Normalize } from "./pipeline/model.js";
 export { loadModelFromUrl, type LoadFromUrlOptions } from "./pipeline/load-url.js";
 export type { ModelBuffers, LoadOptions, EmbedOptions, Embeddings, EncodedBatch } from "./pipeline/model.js";
+export { yieldToEventLoop } from "./pipeline/cooperate.js";
+// The same embed() with the model in a Web Worker (the page's thread stays free), and the worker's side.
+export { createEmbeddingWorker, type EmbeddingWorker, type EmbeddingWorkerOptions, type WorkerLike } from "./pipeline/worker.js";
+export type { WorkerEmbedOptions, WorkerLoadOptions, WorkerModel } from "./pipeline/worker-protocol.js";
+export { serveEmbeddingWorker, type WorkerScope } from "./pipeline/worker-host.js";
 
 // Errors: every deliberate failure is an EncoderPoolingError subclass.
 export * from "./errors.js";

@@ -10,6 +10,7 @@ import { firstNonFinite, type FloatArray, type Tensor } from "../tensor/tensor.j
 import type { Backend } from "../tensor/backend.js";
 import { checkBackendOptions, sharedBackend, type BackendChoice } from "../tensor/choose-backend.js";
 import { bufferSource, readSafetensorsHeader, type ByteSource } from "../encoder/safetensors.js";
+import { pause, throwIfAborted } from "./cooperate.js";
 
 /** The files of a Hugging Face model folder, already read into memory. */
 export interface ModelBuffers {
@@ -69,6 +70,12 @@ export interface EmbedOptions {
    * checkpoint). Default false: such a vector is an error (code EP_NONFINITE) naming the text.
    */
   allowNonFinite?: boolean;
+  /**
+   * Stops the call: checked before the first batch and after each one, and the promise rejects with an
+   * AbortError (code EP_ABORTED) — nothing half-done is returned. Between batches embed() always yields
+   * to the event loop, so a page keeps painting and a server keeps serving while it runs.
+   */
+  signal?: AbortSignal;
 }
 
 /** N vectors of size D, row-major in one Float32Array; `vectors[i]` is a view of row i. */
@@ -172,7 +179,10 @@ export class EncoderModel {
     const dim = pooler.outputSize;
     const data = new Float32Array(texts.length * dim);
     let done = 0;
+    throwIfAborted(options.signal, "embed");
     for (const batch of this.batches(encodings, batchSize)) {
+      // a new task between two batches: timers, input and messages (an abort among them) get their turn
+      if (done > 0) await pause(options.signal, `embed: after ${done} of ${texts.length} texts`);
       const { hiddenStates } = this.encoder.forward(batch);
       // pooled: [B,D]
       const { pooled } = pooler.forward({ hiddenStates, attentionMask: batch.attentionMask });
