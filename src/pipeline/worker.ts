@@ -23,8 +23,8 @@ export interface EmbeddingWorkerOptions extends WorkerLoadOptions {
   /**
    * Where the model runs: a Worker already started on a script that calls serveEmbeddingWorker(), or
    * the URL of such a script (started as a module worker). Default: the package's own
-   * `embedding-worker.js`, found beside this module (as Vite and webpack 5 understand it; with esbuild
-   * or a single-file bundle, bundle that script too and pass its URL).
+   * `embedding-worker.js`, beside this module (with esbuild or a single-file bundle, bundle a worker
+   * script that calls serveEmbeddingWorker() and pass its URL).
    */
   worker?: WorkerLike | string | URL;
 }
@@ -138,13 +138,16 @@ export async function createEmbeddingWorker(model: WorkerModel, options: Embeddi
   };
 }
 
+/** The Web Worker constructor, where the runtime has one (typed here: the core compiles without lib "webworker"). */
+declare const Worker: (new (url: string | URL, options: { type: "module" }) => WorkerLike) | undefined;
+
 /** The worker to use, and how to name it in messages. */
 function startWorker(given: WorkerLike | string | URL | undefined): { worker: WorkerLike; where: string } {
   if (given !== undefined && typeof given !== "string" && !(given instanceof URL)) return { worker: given, where: "the given worker" };
-  const WebWorker = (globalThis as { Worker?: new (url: string | URL, options: { type: "module" }) => WorkerLike }).Worker;
-  if (WebWorker === undefined) throw new NotSupportedError("createEmbeddingWorker needs Web Workers (pages, workers, Deno, Bun); in Node, use the model directly");
-  const url = given ?? new URL("./embedding-worker.js", import.meta.url);
-  return { worker: new WebWorker(url, { type: "module" }), where: String(url) };
+  if (typeof Worker === "undefined") throw new NotSupportedError("createEmbeddingWorker needs Web Workers (pages, workers, Deno, Bun); in Node, use the model directly");
+  if (given !== undefined) return { worker: new Worker(given, { type: "module" }), where: String(given) };
+  // written out in full, the pattern bundlers (Vite, webpack 5, Parcel) look for to ship the script beside yours
+  return { worker: new Worker(new URL("./embedding-worker.js", import.meta.url), { type: "module" }), where: "embedding-worker.js" };
 }
 
 /** The model as data the worker can use: a URL made absolute here (a worker resolves against its script). */

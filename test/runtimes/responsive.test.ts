@@ -3,10 +3,14 @@
 // between batches), not the whole call; through createEmbeddingWorker it stays ≤ 100 ms. An AbortSignal
 // stops the call part-way in both, with an AbortError. The page is test/runtimes/hosts/responsive.ts.
 // Skipped with the reason in its name where Chromium is missing (failing instead under CI).
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect } from "vitest";
+import { loadModelFromBuffers } from "../../src/index.js";
 import type { ResponsiveResult } from "./hosts/responsive.js";
-import { buildSite, CHROMIUM, findExecutable, launchChromium, removeSite, serveFolder, testWhereFound, type Site } from "./harness.js";
+import { buildSite, CHROMIUM, findExecutable, launchChromium, MODEL_DIR, removeSite, ROOT, serveFolder, testWhereFound, type Site } from "./harness.js";
 
 /** What one batch may add to its own length before a tick: a timer's period, a paint, a busy machine. */
 const SLACK_MS = 50;
@@ -26,21 +30,27 @@ afterAll(async () => {
   if (site) removeSite(site);
 });
 
-async function open(mode: string): Promise<ResponsiveResult> {
+/** Opens `path` on the site and awaits the promise the page puts in `globalThis[name]`. */
+async function evaluateOn<T>(path: string, name: string): Promise<T> {
   server ??= await serveFolder(site);
   browser ??= await launchChromium();
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on("pageerror", (err) => errors.push(String(err)));
   try {
-    await page.goto(`${server.url}responsive.html?mode=${mode}`);
-    const result = await page.evaluate(() => (globalThis as { responsive?: Promise<ResponsiveResult> }).responsive);
-    if (result === undefined) throw new Error(`responsive.js did not run: ${errors.join("; ") || "no page error"}`);
-    if ("error" in result) throw new Error(`${mode}: ${result.error}`);
-    return result;
+    await page.goto(`${server.url}${path}`);
+    const result = await page.evaluate((key) => (globalThis as Record<string, unknown>)[key], name);
+    if (result === undefined) throw new Error(`${path} did not run: ${errors.join("; ") || "no page error"}`);
+    return result as T;
   } finally {
     await page.close();
   }
+}
+
+async function open(mode: string): Promise<ResponsiveResult> {
+  const result = await evaluateOn<ResponsiveResult>(`responsive.html?mode=${mode}`, "responsive");
+  if ("error" in result) throw new Error(`${mode}: ${result.error}`);
+  return result;
 }
 
 const chromium = findExecutable(CHROMIUM, "apt-get install chromium");
@@ -77,4 +87,43 @@ describe("a Chromium page keeps running while it embeds", () => {
       expect(r.done).toBeLessThan(r.total);
     });
   }
+});
+
+/**
+ * The library as dist/ ships it — one ES module per source file, not bundled — in a folder lib/ of the
+ * site, and a page that imports it and calls createEmbeddingWorker with no `worker` option: the default
+ * script, embedding-worker.js beside the module, must start.
+ */
+async function writeUnbundledLibrary(): Promise<void> {
+  const sources = (readdirSync(join(ROOT, "src"), { recursive: true }) as string[])
+    .filter((f) => f.endsWith(".ts") && !/^(io|cli)\//.test(f) && f !== "node.ts")
+    .map((f) => join(ROOT, "src", f));
+  await build({ entryPoints: sources, outdir: join(site, "lib"), format: "esm", bundle: false, target: "es2022", logLevel: "silent" });
+}
+
+const DEFAULT_WORKER_PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
+import { createEmbeddingWorker } from "./lib/index.js";
+globalThis.result = (async () => {
+  const embedder = await createEmbeddingWorker(new URL("model", location.href).href, { tokenizer: "vocab.json+merges.txt" });
+  const { data } = await embedder.embed(["a cat", "a dog"], { pooling: "mean" });
+  embedder.terminate();
+  return { data: Array.from(data) };
+})().catch((err) => ({ error: String(err.stack ?? err) }));
+</script>
+`;
+
+describe("createEmbeddingWorker's default worker script", () => {
+  testWhereFound("Chromium page, library unbundled as in dist/", chromium, "embedding-worker.js starts beside the module and gives Node's vectors", async () => {
+    await writeUnbundledLibrary();
+    writeFileSync(join(site, "default-worker.html"), DEFAULT_WORKER_PAGE);
+    const result = await evaluateOn<{ data: number[] } | { error: string }>("default-worker.html", "result");
+    if ("error" in result) throw new Error(result.error);
+    const read = (name: string): string => readFileSync(join(MODEL_DIR, name), "utf8");
+    const model = await loadModelFromBuffers({
+      config: read("config.json"), weights: new Uint8Array(readFileSync(join(MODEL_DIR, "model.safetensors"))), vocab: read("vocab.json"), merges: read("merges.txt"),
+    });
+    const expected = Array.from((await model.embed(["a cat", "a dog"], { pooling: "mean" })).data);
+    expect(result.data.length).toBe(expected.length);
+    result.data.forEach((x, i) => expect(Math.abs(x - expected[i]!)).toBeLessThanOrEqual(1e-6));
+  });
 });
