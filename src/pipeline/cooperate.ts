@@ -31,3 +31,20 @@ export async function pause(signal: AbortSignal | undefined, what: string): Prom
   await yieldToEventLoop();
   throwIfAborted(signal, what);
 }
+
+/** How long work may hold the thread inside one batch before it yields (between batches it always does). */
+export const SLICE_MS = 50;
+
+/**
+ * Pauses for one long call: `between()` yields every time (between two batches), `inside()` only once
+ * SLICE_MS have passed since the last pause (between two layers of one batch, so that a batch of long texts
+ * on a large model, seconds of work, does not hold the thread all that time). Both stop on an abort.
+ */
+export function pacer(signal: AbortSignal | undefined, what: () => string): { between(): Promise<void>; inside(): Promise<void> | void } {
+  let last = performance.now();
+  const between = async (): Promise<void> => {
+    await pause(signal, what());
+    last = performance.now();
+  };
+  return { between, inside: () => (performance.now() - last >= SLICE_MS ? between() : undefined) };
+}

@@ -10,7 +10,7 @@ import { firstNonFinite, type FloatArray, type Tensor } from "../tensor/tensor.j
 import type { Backend } from "../tensor/backend.js";
 import { checkBackendOptions, sharedBackend, type BackendChoice } from "../tensor/choose-backend.js";
 import { bufferSource, readSafetensorsHeader, type ByteSource } from "../encoder/safetensors.js";
-import { pause, throwIfAborted } from "./cooperate.js";
+import { pacer, throwIfAborted } from "./cooperate.js";
 
 /** The files of a Hugging Face model folder, already read into memory. */
 export interface ModelBuffers {
@@ -71,9 +71,10 @@ export interface EmbedOptions {
    */
   allowNonFinite?: boolean;
   /**
-   * Stops the call: checked before the first batch and after each one, and the promise rejects with an
-   * AbortError (code EP_ABORTED) — nothing half-done is returned. Between batches embed() always yields
-   * to the event loop, so a page keeps painting and a server keeps serving while it runs.
+   * Stops the call: checked before the first batch and at every pause, and the promise rejects with an
+   * AbortError (code EP_ABORTED) — nothing half-done is returned. embed() yields to the event loop between
+   * batches, and inside a batch after a layer once 50 ms have passed, so a page keeps painting and a
+   * server keeps serving while it runs.
    */
   signal?: AbortSignal;
 }
@@ -180,10 +181,11 @@ export class EncoderModel {
     const data = new Float32Array(texts.length * dim);
     let done = 0;
     throwIfAborted(options.signal, "embed");
+    // a new task between two batches, and inside a batch every 50 ms: timers, input and messages (an abort among them) get their turn
+    const pauses = pacer(options.signal, () => `embed: after ${done} of ${texts.length} texts`);
     for (const batch of this.batches(encodings, batchSize)) {
-      // a new task between two batches: timers, input and messages (an abort among them) get their turn
-      if (done > 0) await pause(options.signal, `embed: after ${done} of ${texts.length} texts`);
-      const { hiddenStates } = this.encoder.forward(batch);
+      if (done > 0) await pauses.between();
+      const { hiddenStates } = await this.encoder.forwardAsync(batch, pauses.inside);
       // pooled: [B,D]
       const { pooled } = pooler.forward({ hiddenStates, attentionMask: batch.attentionMask });
       batch.indices.forEach((textIndex, b) => {

@@ -49,7 +49,7 @@ beforeAll(async () => {
   model = await loadModelFromBuffers(files(), { backend: "js" });
   embedder = await createEmbeddingWorker(files(), { worker: channelWorker(), backend: "js" });
   return () => embedder.terminate();
-});
+}, 60_000); // building and loading take longer on a busy machine than the 10 s default
 
 describe("createEmbeddingWorker", () => {
   it("reports the model's size and backend, and gives the model's own rows", async () => {

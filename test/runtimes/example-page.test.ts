@@ -37,7 +37,7 @@ beforeAll(async () => {
     vocab: read("vocab.json"),
     merges: read("merges.txt"),
   });
-});
+}, 60_000); // building and loading take longer on a busy machine than the 10 s default
 
 afterAll(async () => {
   await browser?.close();

@@ -37,7 +37,7 @@ beforeAll(async () => {
     merges: text("merges.txt"),
   };
   for (const backend of ["js", "wasm"] as const) reference[backend] = (await parityFromBuffers(files, { backend, threads: 1 })).vectors;
-});
+}, 120_000); // building and loading take longer on a busy machine than the 10 s default
 
 afterAll(() => {
   if (site) removeSite(site);
