@@ -62,7 +62,7 @@ describe("embed yields between batches", () => {
 
 describe("embed yields inside a long batch", () => {
   it(`lets a timer run every ${SLICE_MS} ms or so while one batch runs, with the vectors of forward()`, async () => {
-    const texts = TEXTS.map((t) => t.repeat(6));
+    const texts = TEXTS.map((t) => t.repeat(2));
     const ticks: number[] = [];
     const timer = setInterval(() => ticks.push(performance.now()), 0);
     const started = performance.now();
@@ -95,6 +95,27 @@ describe("embed yields inside a long batch", () => {
     const again = await model.encoder.forwardAsync(batch!, () => {});
     expect(again.hiddenStates).toHaveLength(model.dims.numLayers + 1);
     expect(Array.from(again.lastHiddenState.data)).toEqual(Array.from(model.encoder.forward(batch!).lastHiddenState.data));
+  });
+});
+
+describe("two embed calls at once", () => {
+  it("take turns (batches and layers interleave) and each gives the rows it gives alone, on js and wasm", async () => {
+    const files = {
+      config: read("config.json"), weights: new Uint8Array(readFileSync(join(MODEL_DIR, "model.safetensors"))), vocab: read("vocab.json"), merges: read("merges.txt"),
+    };
+    for (const backend of ["js", "wasm"] as const) {
+      const m = await loadModelFromBuffers(files, { backend, threads: 1 });
+      const a = TEXTS.map((t) => t.repeat(2));
+      const b = [...TEXTS].reverse();
+      const alone = [await m.embed(a, { batchSize: 3 }), await m.embed(b, { pooling: "cls", batchSize: 2 })];
+      const order: string[] = [];
+      const together = await Promise.all([
+        m.embed(a, { batchSize: 3, onProgress: () => order.push("a") }),
+        m.embed(b, { pooling: "cls", batchSize: 2, onProgress: () => order.push("b") }),
+      ]);
+      expect(order.indexOf("b"), `${backend}: b finished a batch before a was done`).toBeLessThan(order.lastIndexOf("a"));
+      together.forEach((r, i) => expect(Array.from(r.data), `${backend}, call ${i}`).toEqual(Array.from(alone[i]!.data)));
+    }
   });
 });
 
