@@ -10,7 +10,9 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect } from "vitest";
 import { bundle } from "../../scripts/bundle.js";
-import { loadModelFromBuffers, type EncoderModel } from "../../src/index.js";
+import {
+  createHead, createPooler, loadHead, loadModelFromBuffers, saveHead, trainableParameters, type EncoderModel, type HeadConfig,
+} from "../../src/index.js";
 import {
   CHROMIUM, findExecutable, launchChromium, MODEL_DIR, removeSite, ROOT, start, testWhereFound, withDeadline, type Started,
 } from "./harness.js";
@@ -88,6 +90,19 @@ async function expectSimilarities(p: Page, pooling: string): Promise<void> {
   shown.forEach((value, k) => expect(Math.abs(value - expected[k]!), `${pooling}, cell ${k}: ${value} vs Node's ${expected[k]}`).toBeLessThanOrEqual(TOLERANCE));
 }
 
+/** Picks a folder in a <input webkitdirectory> and waits for the page to run again (or, with `runs` false, to say why not). */
+async function upload(p: Page, selector: string, dir: string, runs = true): Promise<void> {
+  const before = await p.getAttribute("body", "data-runs");
+  await p.setInputFiles(selector, dir);
+  if (runs) {
+    await p.waitForFunction((previous) => document.body.dataset.runs !== previous, before);
+    const error = await p.$eval("#status", (s) => (s.className === "error" ? s.textContent : null));
+    if (error !== null) throw new Error(`the page says: ${error}`);
+  } else {
+    await p.waitForSelector("#status.error");
+  }
+}
+
 async function choose(p: Page, pooling: string): Promise<void> {
   const runs = await p.getAttribute("body", "data-runs");
   await p.selectOption("#pooling", pooling);
@@ -125,5 +140,43 @@ describe("the pooling explorer (examples/browser/)", () => {
     mkdirSync(join(target, ".."), { recursive: true });
     writeFileSync(target, image);
     console.log(`screenshot of the pooling explorer: ${target}`);
+  }, 180_000);
+
+  testWhereFound("Chromium, folders dropped in", chromium, "a model folder, a trained head folder (its pooler and predictions), and a head of another model refused by name", async () => {
+    page ??= await openExample();
+    // the shipped model again, as a reader would pick a folder: the page now names it
+    await upload(page, "#model-folder", MODEL_DIR);
+    expect(await page.textContent("#status")).toMatch(/^default: 6 layers × 64 units/);
+    await expectSimilarities(page, "mean");
+
+    // a head folder made here: an attention pooler and a two-class head with seeded weights
+    const pooler = createPooler({ type: "attention", hiddenSize: 8 }, model.dims, { seed: 3 });
+    const head = createHead("classification", model.dims.hiddenSize, 2, { seed: 3 });
+    const config: HeadConfig = {
+      format: "encoder-pooling head 1", pooling: pooler.spec, head: { kind: "classification", inputSize: model.dims.hiddenSize, outputSize: 2, dropout: 0 },
+      task: "classification", labels: { task: "classification", numOutputs: 2, classes: ["animals", "money"] }, encoder: model.dims,
+      model: "default", maxLength: 512, textField: "text", labelField: "label",
+    };
+    const folder = saveHead(config, trainableParameters(pooler, head), {});
+    const dir = join(lib, "my-head");
+    mkdirSync(dir);
+    for (const [name, content] of Object.entries(folder)) writeFileSync(join(dir, name), content);
+    await upload(page, "#head-folder", dir);
+    expect(await page.inputValue("#pooling")).toBe("trained");
+    const trained = loadHead(folder, model.dims, { dir: "my-head", model: "default" });
+    const texts = await textsOf(page);
+    const shown = await page.$$eval("#similarity td[data-cos]", (tds) => tds.map((td) => Number((td as unknown as Tagged).dataset.cos)));
+    const { vectors } = await model.embed(texts, { pooling: trained.pooler.spec, params: trained.pooler.parameters, normalize: true });
+    const expected = vectors.flatMap((u) => vectors.map((v) => u.reduce((sum, x, i) => sum + x * v[i]!, 0)));
+    shown.forEach((value, k) => expect(Math.abs(value - expected[k]!), `trained pooler, cell ${k}`).toBeLessThanOrEqual(TOLERANCE));
+    // the head's predictions under each text, as Node makes them from the raw pooled vectors
+    const raw = await model.embed(texts, { pooling: trained.pooler.spec, params: trained.pooler.parameters });
+    const predictions = trained.labels.decode(trained.head.forward({ data: raw.data, shape: [raw.count, raw.dim] }).logits.data) as Array<{ label: string; probabilities: Record<string, number> }>;
+    const lines = await page.$$eval("#listening .prediction", (divs) => divs.map((d) => d.textContent));
+    expect(lines).toEqual(predictions.map((p) => `→ ${p.label} (p = ${p.probabilities[p.label]!.toFixed(2)})`));
+
+    // a head trained on another encoder (2 layers × 16): refused with the typed error, naming the folder
+    await upload(page, "#head-folder", join(ROOT, "test", "fixtures", "training", "seed-head"), false);
+    expect(await page.textContent("#status")).toMatch(/^TrainingError: seed-head .*2 layers and hidden size 16, but this model has 6 layers and hidden size 64/);
   }, 180_000);
 });
