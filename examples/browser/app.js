@@ -3,7 +3,7 @@
 // weights of the poolers that mix layers, the cosine similarities, and the similarity layer by layer.
 // Plain ES modules, no framework and no build step: "encoder-pooling" is the library's dist/src/ (see
 // serve.mjs). Everything a reader sees is computed here from the library's public API.
-import { createPooler, loadHead, loadModelFromBuffers, loadModelFromUrl } from "encoder-pooling";
+import { createPooler, loadHeadFiles, loadModelFromBuffers, loadModelFromUrl } from "encoder-pooling";
 
 /** The poolers offered, and one paragraph each on how it turns token vectors into one vector (docs/pooling.md has the rest). */
 const POOLERS = {
@@ -23,7 +23,7 @@ const POOLERS = {
 const $ = (id) => document.getElementById(id);
 let model = null;
 let modelName = "the shipped test model (weights/default)";
-/** A trained head folder's pooler, head and labels (loadHead), or null. */
+/** A trained head folder's pooler, head and labels (loadHeadFiles), or null. */
 let trained = null;
 let runs = 0;
 
@@ -338,7 +338,7 @@ $("head-folder").onchange = async (event) => {
   try {
     const { folder, text, bytes } = await filesOf(event.target);
     const files = { "pooling.json": await text("pooling.json"), "head.safetensors": await bytes("head.safetensors") };
-    trained = loadHead(files, model.dims, { dir: folder, model: modelName });
+    trained = loadHeadFiles(files, model.dims, { dir: folder, model: modelName });
     fillPoolers();
     run();
   } catch (err) {
