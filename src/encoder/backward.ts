@@ -40,11 +40,14 @@ class Gradients {
         this.out.set(name, { data, shape });
         continue;
       }
-      // rows 0..H-1 are the query's, H..2H-1 the key's, 2H..3H-1 the value's
+      // rows 0..H-1 are the query's, H..2H-1 the key's, 2H..3H-1 the value's. The key bias's gradient is
+      // exactly 0 (it adds q·bk to a whole row of scores, which softmax ignores); Float32 leaves ~1e-7 of
+      // rounding there, which Adam's normalisation would turn into steps of the full rate, so it is set to 0.
       const third = data.length / 3;
       ["query", "key", "value"].forEach((part, i) => {
         const partShape = shape.length === 2 ? [shape[0]! / 3, shape[1]!] : [shape[0]! / 3];
-        this.out.set(`${fused[1]}.${part}.${fused[2]}`, { data: data.slice(i * third, (i + 1) * third), shape: partShape });
+        const values = part === "key" && fused[2] === "bias" ? new Float32Array(third) : data.slice(i * third, (i + 1) * third);
+        this.out.set(`${fused[1]}.${part}.${fused[2]}`, { data: values, shape: partShape });
       });
     }
     this.device.clear();

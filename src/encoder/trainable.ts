@@ -10,7 +10,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { parseRobertaConfig, type RobertaConfig } from "./config.js";
 import { robertaBackward } from "./backward.js";
 import { RobertaModel, type RobertaInputs } from "./roberta.js";
-import { bufferSource, readSafetensorsHeader, type ByteSource } from "./safetensors.js";
+import { bufferSource, readSafetensorsHeader, serializeSafetensors, type ByteSource } from "./safetensors.js";
 import {
   checkScope, robertaTrainingForward, type BackwardWeights, type RobertaOutputGradients, type RobertaTape,
   type RobertaTrainingOutput, type TrainableScope, type TrainingForwardOptions,
@@ -109,6 +109,15 @@ export class TrainableRoberta {
     this.dispose();
     this.current = RobertaModel.fromTensors(this.config, this.parameters, { backend: this.backend });
     this.backwardWeights = this.uploadBackwardWeights();
+  }
+
+  /**
+   * The parameters as a model.safetensors a Hugging Face RobertaModel loads strictly: every tensor F32 under
+   * its HF name (no "roberta." prefix, as RobertaModel.save_pretrained writes them).
+   */
+  toSafetensors(): Uint8Array {
+    const tensors = new Map([...this.parameters].map(([name, t]) => [name, { dtype: "F32" as const, shape: [...t.shape], data: t.data }]));
+    return serializeSafetensors(tensors, { format: "pt" });
   }
 
   /** Releases the backend memory (the host parameters stay). */

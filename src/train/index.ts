@@ -14,6 +14,8 @@ export * from "./data.js";
 export * from "./step.js";
 export * from "./evaluate.js";
 export * from "./loop.js";
+export * from "./fine-tune-step.js";
+export * from "./fine-tune.js";
 export { holdoutSplit, kFoldSplits } from "./splits.js";
 export * from "./cross-validate.js";
 export * from "./job.js";
