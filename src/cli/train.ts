@@ -2,13 +2,15 @@
 // (pooling.json, head.safetensors, training.json; see src/train/head-folder.ts). The encoder runs once
 // per text; the epochs then run over the cached hidden states in a worker thread, so that Ctrl-C can
 // stop them and the best head so far is still saved.
+import { resolve } from "node:path";
 import {
-  assertHeadFolderWritable, createJobRunner, LabelEncoder, saveHead, StopFlag, TrainingError, writeHeadFolder,
-  type HeadConfig, type PoolerJob, type PoolerJobResult,
+  assertHeadFolderWritable, createJobRunner, defaultModelDir, LabelEncoder, saveHead, StopFlag, TrainingError, writeHeadFolder,
+  type EncoderModel, type HeadConfig, type PoolerJob, type PoolerJobResult, type PoolerReads,
 } from "../node.js";
 import { outputFlags, parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
 import type { CliContext } from "./context.js";
+import { fineTuneFlags, fineTuneUsage, readFineTuneFlags, runFineTune, type FineTuneRun } from "./fine-tune.js";
 import { loadModelFlag, readPoolingFlag } from "./inputs.js";
 import {
   budgetFlags, budgetUsage, dataFlags, DEFAULT_TRAIN_MAX_LENGTH, fieldFlags, maxLengthFlag, modelRecord, readBudget, readTrainValid, seedFlag, taskFlag,
@@ -36,6 +38,7 @@ The best epoch on validation is kept; Ctrl-C stops training and saves the best h
   --max-length N       token limit per text, <s> and </s> included (default ${DEFAULT_TRAIN_MAX_LENGTH}; longer texts are cut)
   --seed N             seeds initialisation, shuffling, dropout and --valid-split (default 0)
 ${budgetUsage(DEFAULTS)}
+${fineTuneUsage}
   --output DIR         the head folder to write
   --force              overwrite the head files in an existing HEAD_DIR
 `;
@@ -45,7 +48,7 @@ ${budgetUsage(DEFAULTS)}
  * themselves to check that an interrupted run saves the best head so far.
  */
 export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag): Promise<void> {
-  const values = parseFlags("train", argv, { ...dataFlags, ...budgetFlags, pooling: { type: "string" }, ...outputFlags });
+  const values = parseFlags("train", argv, { ...dataFlags, ...budgetFlags, ...fineTuneFlags, pooling: { type: "string" }, ...outputFlags });
   const outDir = requirePathFlag("train", values, "output", ctx.cwd);
   const force = values["force"] === true;
   assertHeadFolderWritable(outDir, force);
@@ -61,15 +64,14 @@ export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag):
   const model = await loadModelFlag(values, ctx);
   const pooler = model.createPooler(pooling);
   const maxLength = maxLengthFlag("train", values, model, DEFAULT_TRAIN_MAX_LENGTH);
+  const fine = readFineTuneFlags("train", values, model.config.numHiddenLayers);
 
   await withInterrupt(stop, ctx, async () => {
-    const [trainCache] = await encodeWithProgress(model, train, maxLength, [pooler.reads], "training", ctx, stop);
-    const [validCache] = await encodeWithProgress(model, valid, maxLength, [pooler.reads], "validation", ctx, stop);
-    const job: PoolerJob = {
-      pooling, dims: model.dims, head: budget.head, seed, options: budget.options, test: null,
-      train: { features: trainCache!, labels: trainLabels }, valid: { features: validCache!, labels: validLabels },
-    };
-    const result = await runJob(job, ctx, stop);
+    const modelDir = values["model"] === undefined ? defaultModelDir() : resolve(ctx.cwd, String(values["model"]));
+    const run = { pooling, train: { data: train, labels: trainLabels }, valid: { data: valid, labels: validLabels }, budget, seed, maxLength };
+    const { result, files } = fine === null
+      ? { result: await frozenRun(model, run, pooler.reads, ctx, stop), files: [] }
+      : await runFineTune(model, modelDir, run, fine, ctx, stop);
     const config: HeadConfig = {
       format: "encoder-pooling head 1",
       pooling: result.spec,
@@ -77,14 +79,14 @@ export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag):
       task,
       labels: labelEncoder.toJSON(),
       encoder: model.dims,
-      model: modelRecord(values, ctx),
+      model: fine === null ? modelRecord(values, ctx) : ".",
       maxLength,
       textField: fieldFlags(values).textField,
       labelField: fieldFlags(values).labelField,
     };
     const training = {
       data: { train: train.source, valid: valid.source, trainExamples: train.texts.length, validExamples: valid.texts.length },
-      options: { ...budget.options, seed, maxLength, head: budget.head.kind, dropout: budget.head.dropout },
+      options: { ...budget.options, seed, maxLength, head: budget.head.kind, dropout: budget.head.dropout, ...(fine === null ? {} : { ...fine, scope: undefined }) },
       metric: result.metric,
       bestEpoch: result.bestEpoch,
       interrupted: result.interrupted,
@@ -93,7 +95,7 @@ export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag):
       parameters: { pooler: result.poolerParameters, head: result.headParameters },
       history: result.history,
     };
-    await writeHeadFolder(outDir, saveHead(config, result.state, training), force);
+    await writeHeadFolder(outDir, saveHead(config, result.state, training), force, files);
     const metrics = result.validMetrics === null ? "" : formatMetrics(result.validMetrics, 4);
     if (result.interrupted) {
       const kept = result.bestEpoch === 0 ? "no epoch had finished, so it holds the weights of the last step" : `from epoch ${result.bestEpoch}`;
@@ -104,6 +106,17 @@ export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag):
     }
     ctx.stderr.write(`train: best epoch ${result.bestEpoch} of ${result.history.length}, validation ${metrics}; wrote ${outDir}\n`);
   });
+}
+
+/** The frozen path: the encoder runs once per text into feature caches, then the job trains over them. */
+async function frozenRun(model: EncoderModel, run: FineTuneRun, reads: PoolerReads, ctx: CliContext, stop: StopFlag): Promise<PoolerJobResult> {
+  const [trainCache] = await encodeWithProgress(model, run.train.data, run.maxLength, [reads], "training", ctx, stop);
+  const [validCache] = await encodeWithProgress(model, run.valid.data, run.maxLength, [reads], "validation", ctx, stop);
+  const job: PoolerJob = {
+    pooling: run.pooling, dims: model.dims, head: run.budget.head, seed: run.seed, options: run.budget.options, test: null,
+    train: { features: trainCache!, labels: run.train.labels }, valid: { features: validCache!, labels: run.valid.labels },
+  };
+  return runJob(job, ctx, stop);
 }
 
 /** Runs the job in a worker thread (so that Ctrl-C is heard), showing each step and each epoch. */
