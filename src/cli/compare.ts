@@ -5,14 +5,15 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import {
-  assertWritable, compareFiles, compareMarkdown, comparePoolers, createJobRunner, poolingLabel, POOLING_TYPES, StopFlag, UsageError,
+  assertWritable, compareFiles, compareMarkdown, comparePoolers, createJobRunner, defaultModelDir, poolingLabel, POOLING_TYPES, StopFlag, UsageError,
   writeFileAtomic, type CompareRun, type PoolerJobResult, type TrainProgress,
 } from "../node.js";
 import { parseFlags, positiveIntFlag, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
 import type { CliContext } from "./context.js";
+import { compareFineTuneRunner, fineTuneFlags, fineTuneUsage, readFineTuneFlags } from "./fine-tune.js";
 import { loadModelFlag } from "./inputs.js";
 import { progressBar } from "./progress.js";
 import {
@@ -50,6 +51,7 @@ training time, next to the majority-class baseline. Writes DIR/compare.md, compa
   --seed S             first seed; also seeds --valid-split (default 0)
   --max-length N       token limit per text (default ${DEFAULT_TRAIN_MAX_LENGTH}; longer texts are cut)
 ${budgetUsage(DEFAULTS)}
+${fineTuneUsage}
   --jobs N             training runs at the same time, in worker threads (default: the number of cores, at most 2)
   --output-dir DIR     where compare.md, compare.json and compare.svg go
   --force              overwrite them
@@ -114,7 +116,7 @@ export const compareCommand: Command = {
   usage,
   async run(argv, ctx) {
     const values = parseFlags("compare", argv, {
-      ...dataFlags, ...budgetFlags,
+      ...dataFlags, ...budgetFlags, ...fineTuneFlags,
       test: { type: "string" }, poolings: { type: "string" }, seeds: { type: "string" }, jobs: { type: "string" },
       "output-dir": { type: "string" }, force: { type: "boolean" },
     });
@@ -134,18 +136,22 @@ export const compareCommand: Command = {
     const test = testPath === undefined ? null : await readLabelledFlag(testPath, ctx, { task, ...fieldFlags(values), split: "test" });
     const model = await loadModelFlag(values, ctx);
     const maxLength = maxLengthFlag("compare", values, model, DEFAULT_TRAIN_MAX_LENGTH);
+    const fine = readFineTuneFlags("compare", values, model.config.numHiddenLayers);
     const stop = new StopFlag();
 
     await withInterrupt(stop, ctx, async () => {
-      const runner = createJobRunner(jobs, stop);
-      const stepsPerRun = Math.ceil(train.texts.length / budget.options.batchSize!) * budget.options.epochs!;
+      // --fine-tune: every run fine-tunes its own copy of the encoder, one at a time on this thread
+      const modelDir = values["model"] === undefined ? defaultModelDir() : resolve(ctx.cwd, String(values["model"]));
+      const tuned = fine === null ? null : await compareFineTuneRunner(model, modelDir, fine, maxLength, stop);
+      const runner = tuned?.runner ?? createJobRunner(jobs, stop);
+      const stepsPerRun = Math.ceil(Math.ceil(train.texts.length / budget.options.batchSize!) / (fine?.gradAccum ?? 1)) * budget.options.epochs!;
       const display = runDisplay(ctx, poolings.length * seeds.length * stepsPerRun, stepsPerRun);
       let outcome: Awaited<ReturnType<typeof comparePoolers>>;
       try {
         outcome = await comparePoolers(model, { train, valid, test }, {
           task, poolings, seeds, head: budget.head, options: budget.options, maxLength, runner,
-          encode: (split, data, plan) => encodeWithProgress(model, data, maxLength, plan, split, ctx, stop),
-          settings: { model: modelRecord(values, ctx) },
+          encode: (split, data, plan) => (tuned?.capture(split, data), encodeWithProgress(model, data, maxLength, plan, split, ctx, stop)),
+          settings: { model: modelRecord(values, ctx), ...(fine === null ? {} : { ...fine, scope: undefined }) },
           shouldStop: () => stop.requested,
           ...display.hooks,
         });

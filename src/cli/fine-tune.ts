@@ -4,9 +4,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
-  countParameters, createHead, createPooler, evaluateFineTuned, fineTune, parseFineTune, readBytes, readText, tokenizeTexts,
+  countParameters, createHead, createPooler, evaluateFineTuned, fineTune, fineTuneJobRunner, parseFineTune, readBytes, readText, tokenizeTexts,
   trainableParameters, TrainableRoberta, UsageError,
-  type EncodedLabels, type EncoderModel, type LabelledData, type PoolerJobResult, type StopFlag, type Tensor, type TrainableScope,
+  type EncodedLabels, type EncoderModel, type JobRunner, type LabelledData, type PoolerJobResult, type StopFlag, type Tensor, type TrainableScope,
 } from "../node.js";
 import { numberFlag, positiveIntFlag, stringFlag, type FlagValues } from "./args.js";
 import type { CliContext } from "./context.js";
@@ -21,8 +21,7 @@ export const fineTuneFlags = {
 } as const;
 
 export const fineTuneUsage = `  --fine-tune WHAT     frozen (default: the encoder runs once, the epochs run over its cached outputs),
-                       all (every encoder weight trains too) or last:N (its top N layers); HEAD_DIR then
-                       also holds the fine-tuned encoder (config.json, model.safetensors, tokenizer files)
+                       all (every encoder weight trains too) or last:N (its top N layers)
   --encoder-lr X       peak learning rate of the encoder's top layer when fine-tuning (default 5e-5)
   --layer-lr-decay X   each layer below trains at X times the rate of the one above (default 1)
   --grad-accum N       mini-batches per optimizer step (default 1)`;
@@ -112,4 +111,26 @@ export async function runFineTune(
   }
   encoder.dispose();
   return { result, files };
+}
+
+/**
+ * For `compare --fine-tune`: a runner that fine-tunes each (pooling, seed) job from the model's own
+ * weights, and `capture`, which records a split's token ids as compare encodes it (call it from `encode`).
+ */
+export async function compareFineTuneRunner(
+  model: EncoderModel, modelDir: string, settings: FineTuneSettings, maxLength: number, stop: StopFlag,
+): Promise<{ runner: JobRunner; capture(split: string, data: LabelledData): void }> {
+  const ids = new Map<string, number[][]>();
+  const runner = fineTuneJobRunner(
+    {
+      configJson: await readText(join(modelDir, "config.json"), "config"), weights: await readBytes(join(modelDir, "model.safetensors"), "weights"),
+      backend: model.encoder.backend, scope: settings.scope, encoderLr: settings.encoderLr, layerLrDecay: settings.layerLrDecay, gradAccum: settings.gradAccum,
+    },
+    (split) => ids.get(split) ?? [],
+    { shouldStop: () => stop.requested, yieldBetweenSteps: () => new Promise((done) => setImmediate(done)) },
+  );
+  return {
+    runner,
+    capture: (split, data) => ids.set(split, tokenizeTexts(model, data.texts, maxLength, data.source).encodings.map((e) => e.inputIds)),
+  };
 }

@@ -1,7 +1,8 @@
 // `encoder-pooling train`: trains a pooler and a head on a frozen encoder and writes HEAD_DIR
 // (pooling.json, head.safetensors, training.json; see src/train/head-folder.ts). The encoder runs once
 // per text; the epochs then run over the cached hidden states in a worker thread, so that Ctrl-C can
-// stop them and the best head so far is still saved.
+// stop them and the best head so far is still saved. With --fine-tune the encoder trains too
+// (fine-tune.ts), and HEAD_DIR also holds it.
 import { resolve } from "node:path";
 import {
   assertHeadFolderWritable, createJobRunner, defaultModelDir, LabelEncoder, saveHead, StopFlag, TrainingError, writeHeadFolder,
@@ -22,7 +23,7 @@ const DEFAULTS = { epochs: 5, lr: 1e-3 };
 const usage = `Usage: encoder-pooling train [--model DIR] --data TRAIN [--valid VALID | --valid-split F] --pooling NAME|SPEC.json
                             --task regression|classification|multilabel --output HEAD_DIR [options]
 
-Trains a pooler and a prediction head on a frozen encoder and writes HEAD_DIR/pooling.json,
+Trains a pooler and a prediction head on a frozen (or, with --fine-tune, training) encoder and writes HEAD_DIR/pooling.json,
 head.safetensors (pooler.* and head.* parameters under PyTorch names) and training.json (the history).
 The best epoch on validation is kept; Ctrl-C stops training and saves the best head so far.
 
@@ -39,6 +40,7 @@ The best epoch on validation is kept; Ctrl-C stops training and saves the best h
   --seed N             seeds initialisation, shuffling, dropout and --valid-split (default 0)
 ${budgetUsage(DEFAULTS)}
 ${fineTuneUsage}
+                       (fine-tuned, HEAD_DIR also holds the encoder: config.json, model.safetensors, tokenizer files)
   --output DIR         the head folder to write
   --force              overwrite the head files in an existing HEAD_DIR
 `;
@@ -133,7 +135,7 @@ async function runJob(job: PoolerJob, ctx: CliContext, stop: StopFlag): Promise<
 
 export const trainCommand: Command = {
   name: "train",
-  summary: "train a pooler and a head on labelled texts (frozen encoder)",
+  summary: "train a pooler and a head on labelled texts (frozen or fine-tuned encoder)",
   usage,
   run: (argv, ctx) => runTrain(argv, ctx, new StopFlag()),
 };

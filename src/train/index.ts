@@ -16,6 +16,7 @@ export * from "./evaluate.js";
 export * from "./loop.js";
 export * from "./fine-tune-step.js";
 export * from "./fine-tune.js";
+export * from "./fine-tune-job.js";
 export { holdoutSplit, kFoldSplits } from "./splits.js";
 export * from "./cross-validate.js";
 export * from "./job.js";

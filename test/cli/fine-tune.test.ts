@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { compareCommand } from "../../src/cli/compare.js";
 import { evaluateCommand } from "../../src/cli/evaluate.js";
 import { trainCommand } from "../../src/cli/train.js";
 import { parseSafetensors, toFloat32Array } from "../../src/encoder/safetensors.js";
@@ -40,6 +41,18 @@ describe("train --fine-tune", () => {
     expect(e.code, e.stderr).toBe(0);
     const reported = JSON.parse(e.stdout);
     expect(reported.macroF1).toBeCloseTo(training.validMetrics.macroF1, 6);
+  });
+
+  it("compare --fine-tune all: one row per pooling, each run fine-tuned from the model's weights, scored on valid and test", async () => {
+    const d = seaLandData();
+    const out = join(d.dir, "results");
+    const r = await runCommand(compareCommand, ["--model", TINY, "--task", "classification", "--epochs", "1", "--max-length", "24", "--batch-size", "16",
+      "--fine-tune", "all", "--encoder-lr", "1e-3", "--data", d.train, "--valid", d.valid, "--test", d.test, "--poolings", "mean,attention", "--output-dir", out], d.dir);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, "compare.json"), "utf8"));
+    expect(report.rows.map((row: { pooling: string }) => row.pooling)).toEqual(["mean", "attention"]);
+    expect(report.settings).toMatchObject({ fineTune: "all", encoderLr: 1e-3 });
+    for (const row of report.rows) expect(row.test).not.toBeNull();
   });
 
   it("refuses the fine-tuning flags without --fine-tune, and a bad --fine-tune", async () => {
