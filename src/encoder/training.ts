@@ -34,6 +34,8 @@ export interface TrainingForwardOptions {
   attentionDropout?: number;
   /** Source of the dropout masks; required when a dropout is above 0. */
   rng?: Rng;
+  /** false: only the last hidden state comes back to the host (hiddenStates holds just it); default true. */
+  outputHiddenStates?: boolean;
 }
 
 /** Float32 copies [out,in] of the linear weights that train (the product kernels keep theirs packed). */
@@ -76,7 +78,7 @@ export interface RobertaTape {
 }
 
 export interface RobertaTrainingOutput {
-  /** L+1 tensors [B,T,H], as RobertaModel.forward returns them (with dropout applied where it was on). */
+  /** L+1 tensors [B,T,H], as RobertaModel.forward returns them (with dropout applied where it was on); [last] with outputHiddenStates false. */
   hiddenStates: Tensor[];
   lastHiddenState: Tensor;
   poolerOutput: Tensor | null;
@@ -172,7 +174,8 @@ export function robertaTrainingForward(
     const mask0 = dropoutMask(drop.hidden, N * H);
     if (mask0 !== null) be.mul(x, x, mask0, N * H);
     if (!scope.embeddings) arrays.free(mask0);
-    const hiddenStates = [tensor([B, T, H], be.download(x))];
+    const all = options.outputHiddenStates !== false;
+    const hiddenStates = all ? [tensor([B, T, H], be.download(x))] : [];
     const layers: (LayerTape | null)[] = [];
     for (let l = 0; l < w.layers.length; l++) {
       const save = l >= scope.fromLayer;
@@ -180,7 +183,7 @@ export function robertaTrainingForward(
       layers.push(tape);
       if (!save) arrays.free(x); // a frozen layer's input is not needed again
       x = y;
-      hiddenStates.push(tensor([B, T, H], be.download(x)));
+      if (all || l === w.layers.length - 1) hiddenStates.push(tensor([B, T, H], be.download(x)));
     }
     const lastHiddenState = hiddenStates[hiddenStates.length - 1]!;
     let pooler: RobertaTape["pooler"] = null;

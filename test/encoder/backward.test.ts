@@ -116,6 +116,18 @@ describe("encoder backward against PyTorch autograd", () => {
     expect(grads.has("embeddings.word_embeddings.weight")).toBe(true);
   });
 
+  it("outputHiddenStates false brings back only the last hidden state, the same one", () => {
+    const c = readGradCase("no-pooler-pad0");
+    const model = TrainableRoberta.load(c.configText, c.modelBytes);
+    const all = model.forward(c.inputs);
+    const last = model.forward(c.inputs, { outputHiddenStates: false });
+    expect(last.hiddenStates).toHaveLength(1);
+    expect(last.lastHiddenState.data).toEqual(all.lastHiddenState.data);
+    const g1 = model.backward(all.tape, { dHiddenStates: [null, null, null, c.dHiddenStates[3]!] });
+    const g2 = model.backward(last.tape, { dHiddenStates: [null, null, null, c.dHiddenStates[3]!] });
+    for (const [n, g] of g1) expect(g2.get(n)!.data, n).toEqual(g.data);
+  });
+
   it("refuses a gradient of the wrong shape and dropout without an rng", () => {
     const c = readGradCase("pooler-padded");
     const model = TrainableRoberta.load(c.configText, c.modelBytes);
