@@ -36,7 +36,8 @@ beforeAll(async () => {
     merges: text("merges.txt"),
   };
   for (const backend of ["js", "wasm"] as const) reference[backend] = (await parityFromBuffers(files, { backend, threads: 1 })).vectors;
-});
+  // six bundles and two reference runs: 10 s (the default) ran out on a shared 2-core machine at load 14
+}, 60_000);
 
 afterAll(() => {
   if (site) removeSite(site);
