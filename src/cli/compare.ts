@@ -8,11 +8,13 @@ import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import {
   assertHeadCollectionWritable, assertWritable, compareFiles, compareHeadFolders, compareMarkdown, comparePoolers, createJobRunner, DEFAULT_TRAINING,
-  didYouMean, poolingLabel, POOLING_TYPES, StopFlag, UsageError, writeFileAtomic, writeHeadCollection, type CompareRun, type PoolerJobResult, type TrainProgress,
+  defaultModelDir, didYouMean, poolingLabel, POOLING_TYPES, StopFlag, UsageError, writeFileAtomic, writeHeadCollection, type CompareRun,
+  type PoolerJobResult, type TrainProgress,
 } from "../node.js";
 import { parseFlags, positiveIntFlag, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
 import type { CliContext } from "./context.js";
+import { compareFineTuneRunner, fineTuneFlags, fineTuneUsage, readFineTuneFlags } from "./fine-tune.js";
 import { loadModelFlag } from "./inputs.js";
 import { progressBar } from "./progress.js";
 import {
@@ -47,6 +49,7 @@ and with --save-heads every trained head (the best on validation named in HEADS/
   --seed S             first seed; also seeds --valid-split (default 0)
   --max-length N       token limit per text (default ${DEFAULT_TRAINING.maxLength}; longer texts are cut)
 ${budgetUsage()}
+${fineTuneUsage}
   --jobs N             training runs at the same time, in worker threads (default: the number of cores, at most 2)
   --output-dir DIR     where compare.md, compare.json and compare.svg go
   --save-heads HEADS   keep every trained head as HEADS/<pooling>-seed<N>/ (use one with embed --head,
@@ -116,7 +119,7 @@ export const compareCommand: Command = {
   usage,
   async run(argv, ctx) {
     const values = parseFlags("compare", argv, {
-      ...dataFlags, ...budgetFlags,
+      ...dataFlags, ...budgetFlags, ...fineTuneFlags,
       test: { type: "string" }, poolings: { type: "string" }, seeds: { type: "string" }, jobs: { type: "string" },
       "output-dir": { type: "string" }, "save-heads": { type: "string" }, force: { type: "boolean" },
     });
@@ -139,18 +142,22 @@ export const compareCommand: Command = {
     const test = testPath === undefined ? null : await readLabelledFlag(testPath, ctx, { task, ...fieldFlags(values), split: "test" });
     const model = await loadModelFlag(values, ctx);
     const maxLength = maxLengthFlag("compare", values, model, DEFAULT_TRAINING.maxLength);
+    const fine = readFineTuneFlags("compare", values, model.config.numHiddenLayers);
     const stop = new StopFlag();
 
     await withInterrupt(stop, ctx, async () => {
-      const runner = createJobRunner(jobs, stop);
-      const stepsPerRun = Math.ceil(train.texts.length / budget.options.batchSize!) * budget.options.epochs!;
+      // --fine-tune: every run fine-tunes its own copy of the encoder, one at a time on this thread
+      const modelDir = values["model"] === undefined ? defaultModelDir() : resolve(ctx.cwd, String(values["model"]));
+      const tuned = fine === null ? null : await compareFineTuneRunner(model, modelDir, fine, maxLength, stop);
+      const runner = tuned?.runner ?? createJobRunner(jobs, stop);
+      const stepsPerRun = Math.ceil(Math.ceil(train.texts.length / budget.options.batchSize!) / (fine?.gradAccum ?? 1)) * budget.options.epochs!;
       const display = runDisplay(ctx, poolings.length * seeds.length * stepsPerRun, stepsPerRun);
       let outcome: Awaited<ReturnType<typeof comparePoolers>>;
       try {
         outcome = await comparePoolers(model, { train, valid, test }, {
           task, poolings, seeds, head: budget.head, options: budget.options, maxLength, runner,
-          encode: (split, data, plan) => encodeWithProgress(model, data, maxLength, plan, split, ctx, stop),
-          settings: { model: modelRecord(values, ctx) },
+          encode: (split, data, plan) => (tuned?.capture(split, data), encodeWithProgress(model, data, maxLength, plan, split, ctx, stop)),
+          settings: { model: modelRecord(values, ctx), ...(fine === null ? {} : { ...fine, scope: undefined }) },
           shouldStop: () => stop.requested,
           ...display.hooks,
         });

@@ -21,12 +21,16 @@ export function assertHeadFolderWritable(dir: string, force: boolean): void {
  * Writes the files of a head folder (creating it) as a unit: all three to temporary files, then renamed
  * into place, pooling.json last. A failure while writing (a full disk) leaves the old head as it was;
  * the manifest in pooling.json makes the loader refuse any folder whose files were not written together.
+ * `encoderFiles` (a fine-tuned encoder: config.json, model.safetensors, tokenizer files) go in the same unit.
  */
-export async function writeHeadFolder(dir: string, folder: Required<HeadFolder>, force: boolean): Promise<void> {
+export async function writeHeadFolder(
+  dir: string, folder: Required<HeadFolder>, force: boolean, encoderFiles: readonly [string, Uint8Array | string][] = [],
+): Promise<void> {
   assertHeadFolderWritable(dir, force);
   await mkdir(dir, { recursive: true });
   const names = ["head.safetensors", "training.json", "pooling.json"] as const;
-  await writeFilesAtomic(names.map((name) => [join(dir, name), folder[name]] as [string, Uint8Array | string]), true);
+  const files = [...encoderFiles, ...names.map((name) => [name, folder[name]] as const)];
+  await writeFilesAtomic(files.map(([name, data]) => [join(dir, name), data] as [string, Uint8Array | string]), true);
 }
 
 async function readConfig(dir: string): Promise<string> {
@@ -53,7 +57,8 @@ export async function readHeadFolder(dir: string): Promise<HeadFolder> {
 export async function openHeadFolder(dir: string, modelDir?: string): Promise<TrainedHead> {
   const configText = await readConfig(dir);
   const config = parseHeadConfig(configText, join(dir, "pooling.json"));
-  const modelFolder = modelDir ?? (config.model === "default" ? defaultModelDir() : config.model);
+  // "." = this folder holds the (fine-tuned) encoder itself
+  const modelFolder = modelDir ?? (config.model === "default" ? defaultModelDir() : config.model === "." ? dir : config.model);
   const model = await loadModel(modelFolder);
   const files = await readHeadFolder(dir);
   return TrainedHead.fromFiles(files, model, dir, modelFolder);

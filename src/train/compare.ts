@@ -108,6 +108,7 @@ export async function comparePoolers(
         pooling, dims: model.dims, head: options.head, seed,
         train: dataFor(train, pooler, name), valid: dataFor(valid, pooler, name),
         test: test === null ? null : dataFor(test, pooler, name), options: options.options,
+        splits: { train: "training", valid: "validation", test: test === null ? null : "test" },
       },
     }));
   });

@@ -31,7 +31,7 @@ export interface HeadConfig {
   task: Task;
   labels: LabelEncoderJson;
   encoder: PoolingDims;
-  /** Absolute path of the model folder, or "default" for the shipped model. */
+  /** Absolute path of the model folder, "default" for the shipped model, or "." when the head folder holds its fine-tuned encoder. */
   model: string;
   maxLength: number;
   textField: string;

@@ -28,6 +28,8 @@ export interface PoolerJob {
   valid: TrainData | null;
   test: TrainData | null;
   options: JobTrainOptions;
+  /** Names of the splits the data come from ("training", "validation", "test"), for runners that re-read them (fine-tuning). */
+  splits?: { train: string; valid: string | null; test: string | null };
 }
 
 export interface PoolerJobResult {

@@ -14,6 +14,11 @@ export interface AdamWOptions {
   eps?: number;
   /** Decoupled weight decay: p ← p − lr·weightDecay·p before the Adam update. Default 0.01. */
   weightDecay?: number;
+  /**
+   * A factor on the rate per parameter name (default 1): PyTorch's parameter groups with lr = base·factor,
+   * each scaled alike by the schedule, e.g. a lower rate for the encoder and layer-wise decay.
+   */
+  lrScales?: Map<string, number>;
 }
 
 interface Moments {
@@ -36,6 +41,7 @@ export class AdamW {
   /** Number of steps taken so far. */
   stepCount = 0;
   private readonly moments = new Map<string, Moments>();
+  private readonly lrScales: Map<string, number>;
 
   constructor(
     readonly parameters: Map<string, Tensor<FloatArray>>,
@@ -45,6 +51,10 @@ export class AdamW {
     this.betas = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0.01;
+    this.lrScales = options.lrScales ?? new Map();
+    for (const [name, f] of this.lrScales) {
+      if (!parameters.has(name) || !(f >= 0)) throw new TrainingError(`AdamW: lrScales has ${name} = ${f}, not a parameter's non-negative factor`);
+    }
     const [b1, b2] = this.betas;
     if (!(this.lr >= 0) || !(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1) || !(this.eps >= 0) || !(this.weightDecay >= 0)) {
       throw new TrainingError(
@@ -69,9 +79,10 @@ export class AdamW {
     const [b1, b2] = this.betas;
     const biasCorrection1 = 1 - b1 ** this.stepCount;
     const biasCorrection2Sqrt = Math.sqrt(1 - b2 ** this.stepCount);
-    const stepSize = lr / biasCorrection1;
-    const decay = 1 - lr * this.weightDecay;
     for (const [name, p] of this.parameters) {
+      const rate = lr * (this.lrScales.get(name) ?? 1);
+      const stepSize = rate / biasCorrection1;
+      const decay = 1 - rate * this.weightDecay;
       const g = grads.get(name)!.data;
       const { expAvg, expAvgSq } = this.moments.get(name)!;
       const data = p.data;
