@@ -42,3 +42,13 @@ export function numericGradient(f: () => number, x: Float64Array, eps = 1e-6): F
   }
   return grad;
 }
+
+/** The error `f` throws; the test fails when it throws nothing. */
+export function thrown<E extends Error = Error & { code?: string }>(f: () => unknown): E {
+  try {
+    f();
+  } catch (err) {
+    return err as E;
+  }
+  throw new Error("expected an error, none was thrown");
+}

@@ -58,7 +58,9 @@ export async function readEmbedSetup(command: string, values: FlagValues, ctx: C
   let model: EncoderModel;
   if (headFlag !== undefined) {
     const modelFlag = stringFlag(values, "model");
-    const head = await loadHead(resolve(ctx.cwd, headFlag), { ...(modelFlag === undefined ? {} : { model: resolve(ctx.cwd, modelFlag) }), onNote: note });
+    const load = { allowNonFinite: values["allow-nonfinite"] === true, onWarning: (message: string) => void ctx.stderr.write(`warning: ${message}\n`) };
+    const encoder = modelFlag === undefined ? {} : { model: resolve(ctx.cwd, modelFlag) };
+    const head = await loadHead(resolve(ctx.cwd, headFlag), { ...encoder, load, onNote: note });
     model = head.model;
     options.head = head;
   } else {

@@ -40,6 +40,7 @@ export const evaluateCommand: Command = {
     const { config, pooler, head, labels, model } = await loadHead(dir, {
       ...(modelFlag === undefined ? {} : { model: resolve(ctx.cwd, modelFlag) }),
       onNote: (message) => void ctx.stderr.write(`note: ${message}\n`),
+      load: { onWarning: (message) => void ctx.stderr.write(`warning: ${message}\n`) },
     });
     const data = await readLabelledFlag(dataPath, ctx, {
       task: config.task,

@@ -44,6 +44,7 @@ export const predictCommand: Command = {
     const { config, pooler, head, labels, model } = await loadHead(dir, {
       ...(modelFlag === undefined ? {} : { model: resolve(ctx.cwd, modelFlag) }),
       onNote: (message) => void ctx.stderr.write(`note: ${message}\n`),
+      load: { onWarning: (message) => void ctx.stderr.write(`warning: ${message}\n`) },
     });
     const textField = stringFlag(values, "text-field") ?? stringFlag(values, "text-column") ?? config.textField;
     const { records, source } = await readInputTexts("predict", { ...values, "text-field": textField }, ctx);

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { TrainingError, UsageError } from "../errors.js";
+import type { LoadOptions } from "../pipeline/model.js";
 import { HEAD_FILES, parseHeadConfig, type HeadFolder } from "../train/head-folder.js";
 import { TrainedHead } from "../train/trained-head.js";
 import { readBytes, readText, writeFilesAtomic } from "./files.js";
@@ -51,15 +52,15 @@ export async function readHeadFolder(dir: string): Promise<HeadFolder> {
 
 /**
  * Opens a head folder with its encoder: `modelDir` when given, else the model recorded in
- * pooling.json ("default" = the shipped model). A model of another shape is refused.
+ * pooling.json ("default" = the shipped model), loaded with `options`. A model of another shape is refused.
  * @example const { model, pooler, head, labels } = await openHeadFolder("heads/spam");
  */
-export async function openHeadFolder(dir: string, modelDir?: string): Promise<TrainedHead> {
+export async function openHeadFolder(dir: string, modelDir?: string, options: LoadOptions = {}): Promise<TrainedHead> {
   const configText = await readConfig(dir);
   const config = parseHeadConfig(configText, join(dir, "pooling.json"));
   // "." = this folder holds the (fine-tuned) encoder itself
   const modelFolder = modelDir ?? (config.model === "default" ? defaultModelDir() : config.model === "." ? dir : config.model);
-  const model = await loadModel(modelFolder);
+  const model = await loadModel(modelFolder, options);
   const files = await readHeadFolder(dir);
   return TrainedHead.fromFiles(files, model, dir, modelFolder);
 }

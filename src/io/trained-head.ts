@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { TrainingError, UsageError } from "../errors.js";
-import type { EncoderModel } from "../pipeline/model.js";
+import type { EncoderModel, LoadOptions } from "../pipeline/model.js";
 import { bestHeadOf, HEADS_INDEX, type HeadsIndex } from "../train/compare-heads.js";
 import { HEAD_FILES, parseHeadConfig, type HeadFolder } from "../train/head-folder.js";
 import { TrainedHead } from "../train/trained-head.js";
@@ -15,6 +15,8 @@ import { openHeadFolder, readHeadFolder, writeHeadFolder } from "./head-folder.j
 export interface LoadHeadOptions {
   /** The encoder: a loaded model, or a model folder (default: the model recorded in pooling.json). */
   model?: EncoderModel | string;
+  /** How a model folder is loaded (backend, threads, allowNonFinite, onWarning, …); unused with a loaded model. */
+  load?: LoadOptions;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function resolveHeadDir(dir: string, onNote?: (message: string) => 
 export async function loadHead(dir: string, options: LoadHeadOptions & { onNote?: (message: string) => void } = {}): Promise<TrainedHead> {
   const folder = await resolveHeadDir(resolve(dir), options.onNote);
   const model = options.model;
-  if (model === undefined || typeof model === "string") return openHeadFolder(folder, model === undefined ? undefined : resolve(model));
+  if (model === undefined || typeof model === "string") return openHeadFolder(folder, model === undefined ? undefined : resolve(model), options.load);
   return TrainedHead.fromFiles(await readHeadFolder(folder), model, folder, "the given model");
 }
 

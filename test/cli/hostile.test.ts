@@ -113,6 +113,11 @@ describe("NaN never written as a result", () => {
     expect(r.code).toBe(EXIT_STATUS.EP_NONFINITE);
     expect(r.stderr).toMatch(/--text:1: the pooled vector holds NaN \(element 0\): .*nothing was written/);
     expect(existsSync(join(dir, "o.npy"))).toBe(false);
+    // every token's vector is checked the same way (embed --token-embeddings)
+    const tokens = await run(["embed", "--model", dir, "--text", "hello world", "--token-embeddings", "--output", join(dir, "t.jsonl")]);
+    expect(tokens.code).toBe(EXIT_STATUS.EP_NONFINITE);
+    expect(tokens.stderr).toMatch(/--text:1: its token embeddings hold NaN \(element 0\): .*nothing was written/);
+    expect(existsSync(join(dir, "t.jsonl"))).toBe(false);
   });
 
   it("--allow-nonfinite writes them, for inspecting a broken checkpoint", async () => {

@@ -1,7 +1,7 @@
 // One head format everywhere, from the library: loadHead(dir) / saveHead(dir, head) / head.predict(texts)
 // / model.embed(texts, { head }), round trips, and a head trained here that PyTorch loaded by name
 // (test/fixtures/make_head_fixture.py, part 2): the same pooled vectors and logits.
-import { readFileSync, statSync } from "node:fs";
+import { cpSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadModel } from "../../src/io/load-model.js";
@@ -85,5 +85,20 @@ describe("loadHead / saveHead round trips", () => {
     const warnings: string[] = [];
     await head.embed([long], { onWarning: (w) => warnings.push(w) });
     expect(warnings).toEqual([`truncated to ${head.maxLength} tokens`]);
+  });
+
+  it("a head's model folder is loaded with the given load options: its folder warnings are heard", async () => {
+    const dir = freshDir();
+    const modelDir = join(dir, "model");
+    cpSync(TINY, modelDir, { recursive: true });
+    writeFileSync(join(modelDir, "sentence_bert_config.json"), JSON.stringify({ max_seq_length: 30, odd_key: 1 }));
+    const headDir = join(dir, "head");
+    cpSync(OUR_HEAD, headDir, { recursive: true });
+    const config = JSON.parse(readFileSync(join(headDir, "pooling.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(headDir, "pooling.json"), JSON.stringify({ ...config, model: modelDir }));
+    const warnings: string[] = [];
+    const head = await loadHead(headDir, { load: { onWarning: (w) => warnings.push(w) } });
+    expect(warnings).toEqual([`${modelDir}/sentence_bert_config.json: "odd_key": 1 is not understood and is ignored`]);
+    expect(head.model.defaultMaxLength).toBe(30);
   });
 });
