@@ -6,10 +6,10 @@
 // what streaming saves. --max-length 16 keeps the whole suite to minutes on the shipped tiny model.
 // Floors (issue 12): peak RSS at 50 MB ≤ 1.25 × peak RSS at 1 MB; the first row within a few seconds.
 // Run alone: npm run build && node dist/bench/embed-stream.js
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { mailText } from "../datasets/spam-assassin.js";
@@ -23,6 +23,9 @@ import { runIfEntryPoint } from "./timing.js";
 const SIZES_MB = [1, 10, 50];
 const MAX_LENGTH = 16;
 const WHOLE_INPUT_UP_TO_MB = 10;
+/** The input GNU parallel and one process are timed on, side by side. */
+const PARALLEL_MB = 10;
+const PARALLEL_BLOCK = 1000;
 
 /** What a child process reports on its last stdout line. */
 interface ChildReport {
@@ -110,6 +113,39 @@ function runChild(mode: string, input: string, output: string): Promise<ChildRep
   });
 }
 
+/**
+ * The docs' GNU parallel command against one process on the same input, in this run: wall time of each
+ * (the command line as built, JSONL to a file), and how far apart their outputs are.
+ */
+function parallelAgainstOne(input: string, work: string): string[] {
+  const cli = `${process.execPath} ${resolve(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "main.js")}`;
+  const embed = `${cli} embed --max-length ${MAX_LENGTH} --input - --output - --quiet`;
+  const commands: [string, string][] = [
+    ["one process", `${embed} < ${input} > ${join(work, "one.jsonl")}`],
+    [`parallel --pipe --keep-order -N ${PARALLEL_BLOCK}`, `parallel --pipe --keep-order -N ${PARALLEL_BLOCK} ${embed} < ${input} > ${join(work, "parallel.jsonl")}`],
+  ];
+  if (spawnSync("parallel", ["--version"]).status !== 0) return ["GNU parallel is not installed (apt-get install parallel): not timed"];
+  const lines = ["way | wall s | texts/s | × one process", "--- | ---: | ---: | ---:"];
+  let one = NaN;
+  const texts = readFileSync(input, "utf8").split("\n").length - 1;
+  for (const [way, command] of commands) {
+    const started = performance.now();
+    const r = spawnSync("bash", ["-c", command], { stdio: ["ignore", "ignore", "inherit"] });
+    const seconds = (performance.now() - started) / 1000;
+    if (r.status !== 0) throw new Error(`bench/embed-stream: ${command} exited with ${r.status}`);
+    if (Number.isNaN(one)) one = seconds;
+    lines.push(`${way} | ${fmt(seconds, 1)} | ${fmt(texts / seconds)} | ${(seconds / one).toFixed(2)}`);
+  }
+  const rows = (file: string): number[][] =>
+    readFileSync(join(work, file), "utf8").trimEnd().split("\n").map((l) => (JSON.parse(l) as { embedding: number[] }).embedding);
+  const [a, b] = [rows("one.jsonl"), rows("parallel.jsonl")];
+  let worst = 0;
+  a.forEach((row, i) => row.forEach((x, d) => (worst = Math.max(worst, Math.abs(x - (b[i]?.[d] ?? NaN))))));
+  lines.push("", `${fmt(texts)} texts; outputs ${a.length === b.length ? "have the same rows" : "DIFFER in row count"}, largest difference ${worst.toExponential(1)} ` +
+    "(0 on --backend js; on wasm a row's last bits depend on its batch's padded length)");
+  return lines;
+}
+
 const fmt = (n: number, digits = 0): string => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** Prints the table: per size, streaming (and whole-input up to 10 MB) RSS, throughput, first row. */
@@ -122,6 +158,7 @@ export async function runEmbedStreamBench(): Promise<void> {
   ];
   let baseRss = NaN;
   let worst = { ratio: 0, firstRow: 0 };
+  let parallel: string[] = [];
   try {
     for (const mb of SIZES_MB) {
       const input = join(work, `mails-${mb}MB.txt`);
@@ -136,15 +173,18 @@ export async function runEmbedStreamBench(): Promise<void> {
         `${size.toFixed(1)} MB | ${fmt(r.rows)} | ${fmt(r.tokens)} | ${way} | ${fmt(r.seconds, 1)} | ${fmt(r.rows / r.seconds)} | ${fmt(r.tokens / r.seconds)} | ${fmt(r.maxRssMB)} | ${(r.maxRssMB / baseRss).toFixed(2)} | ${firstRow}`;
       rows.push(line("streaming", stream, (first.firstRowSeconds ?? NaN).toFixed(2)));
       if (mb <= WHOLE_INPUT_UP_TO_MB) rows.push(line("whole input (before)", await runChild("whole", input, join(work, "whole.npy")), "at the end"));
+      if (mb === PARALLEL_MB) parallel = parallelAgainstOne(input, work);
       rmSync(input);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  console.log(`Shipped model, --max-length ${MAX_LENGTH}, .npy output, default window and batch size; one fresh process per run.`);
+  console.log(`Shipped model, --max-length ${MAX_LENGTH}, .npy output, default window, batch size and backend (wasm where SIMD works, a thread per core); one fresh process per run.`);
   console.log(rows.join("\n"));
   console.log(`Floor: peak RSS at ${SIZES_MB.at(-1)} MB = ${worst.ratio.toFixed(2)} × the 1 MB run's (≤ 1.25: ${worst.ratio <= 1.25 ? "met" : "NOT met"}); ` +
     `first row after ${worst.firstRow.toFixed(2)} s at most (process start to the first byte written, model load included).`);
+  console.log(`\nGNU parallel against one process, ${PARALLEL_MB} MB of the same mails, the command line (JSONL to a file):`);
+  console.log(parallel.join("\n"));
 }
 
 const [flag, mode, input, output] = process.argv.slice(2);

@@ -169,6 +169,7 @@ export const embedCommand: Command = {
       }
       throw err;
     }).finally(() => {
+      input.stream?.close(); // interrupted while waiting for input: stdin must not keep the process alive
       progress.finish();
       stop.release();
       if (!closed) log.finish();

@@ -91,7 +91,9 @@ export function parseCsv(text: string, source: string, firstLine = 1): CsvRow[] 
  * "" opens and closes again), so one scan of each new piece suffices. Memory held: one unfinished record.
  */
 export class CsvSplitter {
-  private buffer = "";
+  /** The unfinished record, in the pieces it came in (joined once it is complete: never re-scanned). */
+  private parts: string[] = [];
+  private held = 0;
   private inQuotes = false;
   private line = 1;
 
@@ -99,7 +101,7 @@ export class CsvSplitter {
 
   /** Characters of the unfinished record held so far. */
   get pendingChars(): number {
-    return this.buffer.length;
+    return this.held;
   }
 
   /** 1-based line on which the unfinished record starts. */
@@ -109,17 +111,20 @@ export class CsvSplitter {
 
   /** Adds text; returns the records it completes. */
   push(text: string): CsvRow[] {
-    const from = this.buffer.length;
-    this.buffer += text;
     let boundary = -1;
-    for (let k = from; k < this.buffer.length; k++) {
-      const c = this.buffer.charCodeAt(k);
+    for (let k = 0; k < text.length; k++) {
+      const c = text.charCodeAt(k);
       if (c === 34) this.inQuotes = !this.inQuotes;
       else if (c === 10 && !this.inQuotes) boundary = k + 1;
     }
-    if (boundary < 0) return [];
-    const complete = this.buffer.slice(0, boundary);
-    this.buffer = this.buffer.slice(boundary);
+    if (boundary < 0) {
+      this.parts.push(text);
+      this.held += text.length;
+      return [];
+    }
+    const complete = this.parts.join("") + text.slice(0, boundary);
+    this.parts = boundary < text.length ? [text.slice(boundary)] : [];
+    this.held = text.length - boundary;
     const rows = parseCsv(complete, this.source, this.line);
     this.line += countNewlines(complete, 0, complete.length);
     return rows;
@@ -127,8 +132,9 @@ export class CsvSplitter {
 
   /** Ends the text: parses what is left (an unclosed quote is an error naming its line). */
   end(): CsvRow[] {
-    const rows = parseCsv(this.buffer, this.source, this.line);
-    this.buffer = "";
+    const rows = parseCsv(this.parts.join(""), this.source, this.line);
+    this.parts = [];
+    this.held = 0;
     return rows;
   }
 }

@@ -4,7 +4,7 @@
 // A line belongs to the shard where its first byte lies: shard i of n reads the lines that start in
 // [⌊i·size/n⌋, ⌊(i+1)·size/n⌋). Shards of a file therefore hold every line exactly once, in order, and
 // their outputs put end to end are the output of one run.
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream, statSync, type ReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { EncoderPoolingError, UsageError } from "../errors.js";
 import { RecordParser, type InputFormat, type RecordWarning, type TextRecord } from "../formats/records.js";
@@ -40,6 +40,8 @@ export interface RecordStream {
   /** Bytes of the records handed out so far (estimated within a chunk). */
   readonly bytesRead: number;
   readonly records: AsyncIterable<TextRecord>;
+  /** Stops reading (a run interrupted while it waited for input): the file or stdin is closed. */
+  close(): void;
 }
 
 /** Bytes per read: the size of a pipe's buffer; larger chunks only make the heap swing wider (measured: 1 MB
@@ -92,7 +94,9 @@ export function openRecordStream(path: string, options: RecordStreamOptions = {}
     atFileStart: range.start === 0,
     onWarning: (w) => options.onWarning?.({ ...w, source }),
   });
-  const chunks = isStdin ? (options.stdin ?? process.stdin) : readRange(path, range.start, range.end);
+  const stdin = isStdin ? (options.stdin ?? process.stdin) : null;
+  let file: ReadStream | null = null;
+  const chunks = stdin ?? readRange(path, range.start, range.end, (stream) => (file = stream));
 
   async function* records(): AsyncGenerator<TextRecord> {
     for await (const chunk of chunks) {
@@ -116,6 +120,10 @@ export function openRecordStream(path: string, options: RecordStreamOptions = {}
       return bytesRead;
     },
     records: records(),
+    close() {
+      stdin?.destroy();
+      (file as ReadStream | null)?.destroy();
+    },
   };
 }
 
@@ -135,13 +143,15 @@ function fileSize(path: string): number {
  * The bytes of the lines that start in [start, end): from `start` (or, after the line break that ends
  * the line running into `start`), up to and including the line break that ends the line holding byte end − 1.
  */
-async function* readRange(path: string, start: number, end: number): AsyncGenerator<Uint8Array> {
+async function* readRange(path: string, start: number, end: number, opened: (stream: ReadStream) => void): AsyncGenerator<Uint8Array> {
   if (start >= end) return;
   // Read from start − 1: if that byte is a line break, a line starts exactly at `start`.
   const from = start === 0 ? 0 : start - 1;
   let position = from; // file position just after the chunk read so far
   let skipping = start > 0; // dropping the end of the line that runs into `start` (the previous shard's)
-  for await (const chunk of createReadStream(path, { start: from, highWaterMark: CHUNK_BYTES })) {
+  const stream = createReadStream(path, { start: from, highWaterMark: CHUNK_BYTES });
+  opened(stream);
+  for await (const chunk of stream) {
     const buffer = chunk as Buffer;
     let bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     position += bytes.length;

@@ -95,6 +95,41 @@ export async function stopPoint(signal: AbortSignal | undefined): Promise<void> 
 }
 
 /**
+ * The records of `source`, until the signal is aborted: a stop is obeyed at once even while the source
+ * waits for more input (a quiet pipe, a queue), instead of when the next record comes. The source is
+ * then left as it is (its pending read cannot be cancelled here): its owner closes it.
+ */
+async function* untilAborted<R>(source: AsyncIterable<R> | Iterable<R>, signal: AbortSignal | undefined): AsyncGenerator<R> {
+  if (signal === undefined) {
+    yield* source;
+    return;
+  }
+  const iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+  let onAbort = (): void => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => {}); // observed through the race below
+  let done = false;
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next.done === true) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    // stopped early by the consumer or an error (not by the signal): let the source clean up
+    if (!done && !signal.aborted) await iterator.return?.();
+  }
+}
+
+/**
  * Embeds the records of `source` window by window and yields one row per record, in input order.
  * The engine does the tokenizing and the batches; this function does the windows, the order, the
  * skipping of a resumed run, the progress and the stop.
@@ -147,7 +182,7 @@ export async function* embedWindows<R>(
     }
   }
 
-  for await (const record of source) {
+  for await (const record of untilAborted(source, options.signal)) {
     records.push(record);
     progress.textsRead++;
     if (progress.textsRead % TOKENIZE_CHUNK === 0) report();

@@ -2,7 +2,7 @@
 // `… | head -2` ends embed and tokenize quietly; Ctrl-C (SIGINT) keeps the rows done and --resume
 // finishes the file byte for byte; GNU parallel's `--pipe --keep-order` gives one process's output.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
@@ -70,6 +70,45 @@ describe("Ctrl-C", () => {
     expect(existsSync(join(dir, "out.npy.partial"))).toBe(false);
   }, 300_000);
 });
+
+describe("Ctrl-C while the input is quiet", () => {
+  it("a pipe that stops sending: SIGINT ends at once with 130, keeping every finished window; --resume completes it", async () => {
+    const argv = [CLI, "embed", "--model", TINY, "--input", "-", "--window", "64", "--batch-size", "8"];
+    // 3000 lines then silence (stdin stays open): the complete windows are embedded, the last one waits for more
+    const child = spawn("node", [...argv, "--output", "quiet.npy"], { cwd: dir });
+    child.stdin.write(readFileSync(join(dir, "in.txt")));
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+    const windows = [...windowsOf(3000, 64, 8)].filter(([, end]) => end <= 3000);
+    const finished = windows[windows.length - 1]![1]; // rows of the complete windows
+    // wait until it idles: rows in OUT.partial (rows are written in pieces) and no new ones for 2 s
+    const partial = join(dir, "quiet.npy.partial");
+    for (let waited = 0, size = 0, still = 0; still < 2000; waited += 100) {
+      if (waited > 60_000) throw new Error(`still busy after 60 s; stderr: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+      const now = existsSync(partial) ? statSync(partial).size : 0;
+      still = now > 128 && now === size ? still + 100 : 0;
+      size = now;
+    }
+    const pressed = Date.now();
+    child.kill("SIGINT");
+    expect(await exited, stderr).toBe(130);
+    child.stdin.destroy();
+    expect(Date.now() - pressed).toBeLessThan(10_000);
+    expect(stderr).toContain(`interrupted after ${finished} rows`);
+    const resumed = spawnSync("node", [...argv, "--output", "quiet.npy", "--resume"], { cwd: dir, encoding: "utf8", input: readFileSync(join(dir, "in.txt")) });
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const clean = spawnSync("node", [...argv, "--output", "quiet-clean.npy"], { cwd: dir, encoding: "utf8", input: readFileSync(join(dir, "in.txt")) });
+    expect(clean.status, clean.stderr).toBe(0);
+    expect(readFileSync(join(dir, "quiet.npy"))).toEqual(readFileSync(join(dir, "quiet-clean.npy")));
+  }, 300_000);
+});
+
+/** The windows' [start, end) as embedWindows cuts them: one batch, doubling up to the window. */
+function* windowsOf(total: number, window: number, batch: number): Generator<[number, number]> {
+  for (let start = 0, size = Math.min(batch, window); start < total; start += size, size = Math.min(2 * size, window)) yield [start, start + size];
+}
 
 const hasParallel = spawnSync("parallel", ["--version"], { encoding: "utf8" }).stdout?.startsWith("GNU parallel") === true;
 const IN_CI = process.env["CI"] !== undefined && process.env["CI"] !== "" && process.env["CI"] !== "false";

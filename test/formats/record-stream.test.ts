@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { CsvSplitter, parseCsv } from "../../src/formats/csv.js";
-import { RecordParser, type ParseOptions, type RecordWarning, type TextRecord } from "../../src/formats/records.js";
+import { MAX_CSV_RECORD_CHARS, MAX_LINE_BYTES, RecordParser, type ParseOptions, type RecordWarning, type TextRecord } from "../../src/formats/records.js";
 import { Utf8LineDecoder } from "../../src/formats/utf8.js";
 import { Rng } from "../../src/tensor/random.js";
 
@@ -139,5 +139,46 @@ describe("the splitters under RecordParser", () => {
       const splitter = new CsvSplitter("s.csv");
       expect([...splitter.push(text.slice(0, cut)), ...splitter.push(text.slice(cut)), ...splitter.end()], `cut ${cut}`).toEqual(whole);
     }
+  });
+});
+
+describe("RecordParser limits (issue 10's, kept while streaming: only the unfinished line or record is held)", () => {
+  const MiB = 1 << 20;
+
+  function refusal(parser: RecordParser, pieces: Iterable<Uint8Array>): { error: InputError; records: TextRecord[] } {
+    const records: TextRecord[] = [];
+    try {
+      for (const piece of pieces) records.push(...parser.push(piece));
+      records.push(...parser.end());
+    } catch (err) {
+      return { error: err as InputError, records };
+    }
+    throw new Error("not refused");
+  }
+
+  it("a line longer than MAX_LINE_BYTES is refused with EP_LIMIT, naming its line, after the records before it", () => {
+    // the same 1 MiB of "a" pushed again and again: the parser holds views of it, not copies
+    const piece = new Uint8Array(MiB).fill(0x61);
+    const pieces = function* (): Generator<Uint8Array> {
+      yield utf8("first\nsecond\n");
+      for (let i = 0; i <= MAX_LINE_BYTES / MiB; i++) yield piece;
+    };
+    const { error, records } = refusal(new RecordParser({ source: "big.txt", format: "txt" }), pieces());
+    expect(records.map((r) => r.text)).toEqual(["first", "second"]);
+    expect(error).toBeInstanceOf(InputError);
+    expect(error.code).toBe("EP_LIMIT");
+    expect(error.message).toBe(`big.txt:3: a line longer than the limit of ${MAX_LINE_BYTES} bytes`);
+  });
+
+  it("a CSV record (an unclosed quote over many lines) longer than MAX_CSV_RECORD_CHARS is refused with EP_LIMIT", () => {
+    const lines = utf8(`${"b".repeat(1023)}\n`.repeat(1024)); // 1 MiB of short lines
+    const pieces = function* (): Generator<Uint8Array> {
+      yield utf8('text\nok\n"never closed\n');
+      for (let i = 0; i <= MAX_CSV_RECORD_CHARS / MiB; i++) yield lines;
+    };
+    const { error, records } = refusal(new RecordParser({ source: "big.csv", format: "csv" }), pieces());
+    expect(records.map((r) => r.text)).toEqual(["ok"]);
+    expect(error.code).toBe("EP_LIMIT");
+    expect(error.message).toBe(`big.csv:3: a CSV record longer than the limit of ${MAX_CSV_RECORD_CHARS} characters`);
   });
 });

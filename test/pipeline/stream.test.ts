@@ -107,6 +107,45 @@ describe("model.embedStream", () => {
     expect(rows).toEqual([...Array(12).keys()]);
   });
 
+  it("stops at once when the signal is aborted while the source waits for input, and does not wait for it", async () => {
+    const controller = new AbortController();
+    const reason = new Error("stop while waiting");
+    let returned = false;
+    async function* quietAfter(items: string[]): AsyncGenerator<string> {
+      try {
+        yield* items;
+        await new Promise(() => {}); // a pipe that stays open and silent
+      } finally {
+        returned = true;
+      }
+    }
+    const rows: number[] = [];
+    const run = (async () => {
+      for await (const row of model.embedStream(quietAfter(input.slice(0, 12)), { ...options, signal: controller.signal })) rows.push(row.index);
+    })();
+    while (rows.length < 12) await new Promise((r) => setTimeout(r, 5));
+    controller.abort(reason);
+    await expect(run).rejects.toBe(reason);
+    expect(rows).toEqual([...Array(12).keys()]); // the windows [0,4) and [4,12) were complete
+    expect(returned).toBe(false); // its pending read is left to its owner (the CLI closes stdin)
+  });
+
+  it("model.embed yields to the event loop between batches and stops there when the signal is aborted", async () => {
+    const controller = new AbortController();
+    const reason = new Error("stop embed");
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const many = texts(40, 3);
+    const done = await model.embed(many, { batchSize: 4 });
+    await expect(model.embed(many, { batchSize: 4, signal: controller.signal, onProgress: (n) => n === 8 && controller.abort(reason) })).rejects.toBe(reason);
+    clearInterval(timer);
+    expect(done.count).toBe(40);
+    expect(ticks).toBeGreaterThan(0); // timers ran while embed was working
+    const aborted = new AbortController();
+    aborted.abort(reason);
+    await expect(model.embed(many, { signal: aborted.signal })).rejects.toBe(reason);
+  });
+
   it("names the text in warnings and errors through describeText and onWarning, with its index and record", async () => {
     const long = "the keeper wrote the names of the boats ".repeat(10);
     const records = [{ text: "short", line: 10 }, { text: long, line: 11 }];
