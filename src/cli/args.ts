@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "../node.js";
+import { engineOptions } from "./engine-flags.js";
 
 export type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -13,13 +14,19 @@ export const outputFlags = {
   force: { type: "boolean" },
 } as const;
 
-/** Parses `argv` strictly against `options`; unknown flags and missing values become UsageErrors. */
+/**
+ * Parses `argv` strictly against `options`; unknown flags and missing values become UsageErrors, and so do
+ * wrong values of the engine flags (--backend, --threads, …) when the command takes them.
+ */
 export function parseFlags(command: string, argv: string[], options: FlagOptions): FlagValues {
+  let values: FlagValues;
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (err) {
     throw new UsageError(`${command}: ${(err as Error).message}`);
   }
+  if ("backend" in options) engineOptions(command, values);
+  return values;
 }
 
 /** A string flag's value (undefined when absent). */

@@ -12,6 +12,7 @@ import {
 } from "../node.js";
 import { parseFlags, positiveIntFlag, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
+import { engineUsage } from "./engine-flags.js";
 import type { CliContext } from "./context.js";
 import { loadModelFlag } from "./inputs.js";
 import { progressBar } from "./progress.js";
@@ -38,6 +39,7 @@ a table of the validation (and test) metric, mean ± std over seeds, with parame
 training time, next to the majority-class baseline. Writes DIR/compare.md, compare.json, compare.svg.
 
   --model DIR          Hugging Face model folder (default: the shipped tiny model in weights/default)
+${engineUsage()}
   --data FILE          training examples, .jsonl or .csv with a text and a label field
   --valid FILE         validation examples (pick the best epoch), or
   --valid-split F      hold out this fraction of --data, stratified by class (default 0.1)

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { assertWritable, encodeEmbeddings, formatFromOutputPath, writeFileAtomic } from "../node.js";
 import { outputFlags, parseFlags, positiveIntFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
+import { engineFlags, engineUsage } from "./engine-flags.js";
 import { allowNonFiniteFlag } from "./finite.js";
 import { inputFlags, loadModelFlag, readInputTexts, readParamsFile, readPoolingFlag, warnAt } from "./inputs.js";
 import { progressBar } from "./progress.js";
@@ -12,6 +13,7 @@ const usage = `Usage: encoder-pooling embed [--model DIR] (--input FILE | --text
 Embeds each text: tokenize, run the encoder, pool, and write one vector per text in input order.
 
   --model DIR          Hugging Face model folder (default: the shipped tiny model in weights/default)
+${engineUsage()}
   --input FILE         .txt (one text per line), .jsonl, .csv, or - for standard input
   --text "…"           a text given on the command line (repeat for several)
   --text-field NAME    JSONL field holding the text (default "text")
@@ -37,6 +39,7 @@ export const embedCommand: Command = {
     const values = parseFlags("embed", argv, {
       ...inputFlags,
       model: { type: "string" },
+      ...engineFlags,
       pooling: { type: "string" },
       params: { type: "string" },
       normalize: { type: "boolean" },

@@ -8,6 +8,7 @@ import {
 import { outputFlags, parseFlags, requirePathFlag } from "./args.js";
 import { allowNonFiniteFlag, checkFiniteOutputs } from "./finite.js";
 import type { Command } from "./command.js";
+import { encoderEngine, engineFlags, engineUsage } from "./engine-flags.js";
 
 const usage = `Usage: encoder-pooling forward --model DIR --inputs IN.safetensors --output OUT.safetensors [--force] [--verbose]
 
@@ -16,6 +17,7 @@ last_hidden_state [B,T,H], hidden_states.0 … hidden_states.L [B,T,H] (0 = embe
 when the checkpoint has pooler weights, pooler_output [B,H].
 
   --model DIR       Hugging Face model folder: config.json + model.safetensors
+${engineUsage(20)}
   --inputs FILE     safetensors with input_ids and attention_mask, both [B,T], I64 or I32
   --output FILE     where to write the hidden states (safetensors)
   --force           overwrite an existing output file
@@ -56,6 +58,7 @@ export const forwardCommand: Command = {
   async run(argv, ctx) {
     const values = parseFlags("forward", argv, {
       model: { type: "string" },
+      ...engineFlags,
       inputs: { type: "string" },
       ...outputFlags,
       verbose: { type: "boolean" },
@@ -71,7 +74,7 @@ export const forwardCommand: Command = {
     const configText = await readText(join(dir, "config.json"), "forward: model config");
     const weightBytes = await readBytes(join(dir, "model.safetensors"), "forward: model weights");
     const log = values["verbose"] === true ? (msg: string) => void ctx.stderr.write(`forward: ${msg}\n`) : undefined;
-    const model = RobertaModel.load(configText, weightBytes, { source: dir, allowNonFinite, ...(log === undefined ? {} : { log }) });
+    const model = RobertaModel.load(configText, weightBytes, { source: dir, allowNonFinite, ...(log === undefined ? {} : { log }), ...await encoderEngine("forward", values) });
     const inputs = readInputs(parseSafetensors(await readBytes(inputsPath, "forward: inputs"), inputsPath).tensors, inputsPath);
 
     const result = model.forward(inputs);

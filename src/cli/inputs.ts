@@ -8,6 +8,7 @@ import {
 } from "../node.js";
 import { stringFlag, type FlagValues } from "./args.js";
 import type { CliContext } from "./context.js";
+import { engineOptions } from "./engine-flags.js";
 
 /** Flags every text-reading command accepts. */
 export const inputFlags = {
@@ -17,10 +18,10 @@ export const inputFlags = {
   "text-column": { type: "string" },
 } as const;
 
-/** Loads `--model DIR`, or the shipped default model when the flag is absent. */
-export async function loadModelFlag(values: FlagValues, ctx: CliContext): Promise<EncoderModel> {
+/** Loads `--model DIR`, or the shipped default model when the flag is absent, on the engine its flags choose. */
+export async function loadModelFlag(values: FlagValues, ctx: CliContext, command = "load"): Promise<EncoderModel> {
   const dir = stringFlag(values, "model");
-  const options = { allowNonFinite: values["allow-nonfinite"] === true };
+  const options = { allowNonFinite: values["allow-nonfinite"] === true, ...engineOptions(command, values) };
   return dir === undefined ? loadModel(undefined, options) : loadModel(resolve(ctx.cwd, dir), options);
 }
 

@@ -5,6 +5,7 @@ import { extname, resolve } from "node:path";
 import { assertWritable, openHeadFolder, predictLogits, StopFlag, UsageError, writeFileAtomic } from "../node.js";
 import { outputFlags, parseFlags, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
+import { engineFlags, engineOptions, engineUsage } from "./engine-flags.js";
 import { inputFlags, readInputTexts } from "./inputs.js";
 import { encodeWithProgress } from "./training-output.js";
 
@@ -20,6 +21,7 @@ Runs a trained head on texts and writes one JSON line per text, in input order:
   --text "…"           a text given on the command line (repeat for several)
   --text-field NAME    JSONL field or CSV column of the text (default: the one used in training)
   --model DIR          the encoder (default: the model the head was trained with)
+${engineUsage()}
   --output FILE        .jsonl file to write
   --force              overwrite an existing output file
 `;
@@ -33,6 +35,7 @@ export const predictCommand: Command = {
       ...inputFlags,
       head: { type: "string" },
       model: { type: "string" },
+      ...engineFlags,
       ...outputFlags,
     });
     const dir = requirePathFlag("predict", values, "head", ctx.cwd);
@@ -41,7 +44,7 @@ export const predictCommand: Command = {
     const force = values["force"] === true;
     assertWritable(output, force);
     const modelFlag = stringFlag(values, "model");
-    const { config, pooler, head, labels, model } = await openHeadFolder(dir, modelFlag === undefined ? undefined : resolve(ctx.cwd, modelFlag));
+    const { config, pooler, head, labels, model } = await openHeadFolder(dir, modelFlag === undefined ? undefined : resolve(ctx.cwd, modelFlag), engineOptions("predict", values));
     const textField = stringFlag(values, "text-field") ?? stringFlag(values, "text-column") ?? config.textField;
     const { records, source } = await readInputTexts("predict", { ...values, "text-field": textField }, ctx);
     const texts = records.map((r) => r.text);

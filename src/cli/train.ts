@@ -3,11 +3,12 @@
 // per text; the epochs then run over the cached hidden states in a worker thread, so that Ctrl-C can
 // stop them and the best head so far is still saved.
 import {
-  assertHeadFolderWritable, createJobRunner, LabelEncoder, saveHead, StopFlag, TrainingError, writeHeadFolder,
+  assertHeadFolderWritable, createJobRunner, jobBackend, LabelEncoder, saveHead, StopFlag, TrainingError, writeHeadFolder,
   type HeadConfig, type PoolerJob, type PoolerJobResult,
 } from "../node.js";
 import { outputFlags, parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
+import { engineUsage } from "./engine-flags.js";
 import type { CliContext } from "./context.js";
 import { loadModelFlag, readPoolingFlag } from "./inputs.js";
 import {
@@ -25,6 +26,7 @@ head.safetensors (pooler.* and head.* parameters under PyTorch names) and traini
 The best epoch on validation is kept; Ctrl-C stops training and saves the best head so far.
 
   --model DIR          Hugging Face model folder (default: the shipped tiny model in weights/default)
+${engineUsage()}
   --data FILE          training examples, .jsonl or .csv with a text and a label field
   --valid FILE         validation examples (same format)
   --valid-split F      or hold out this fraction of --data, stratified by class (default 0.1)
@@ -66,7 +68,7 @@ export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag):
     const [trainCache] = await encodeWithProgress(model, train, maxLength, [pooler.reads], "training", ctx, stop);
     const [validCache] = await encodeWithProgress(model, valid, maxLength, [pooler.reads], "validation", ctx, stop);
     const job: PoolerJob = {
-      pooling, dims: model.dims, head: budget.head, seed, options: budget.options, test: null,
+      pooling, dims: model.dims, head: budget.head, seed, options: budget.options, test: null, backend: jobBackend(model.encoder.backend),
       train: { features: trainCache!, labels: trainLabels }, valid: { features: validCache!, labels: validLabels },
     };
     const result = await runJob(job, ctx, stop);

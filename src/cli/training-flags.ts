@@ -7,6 +7,7 @@ import {
 } from "../node.js";
 import { numberFlag, positiveIntFlag, stringFlag, type FlagValues } from "./args.js";
 import type { CliContext } from "./context.js";
+import { engineFlags } from "./engine-flags.js";
 
 /** Default token limit of train and compare: short enough that a run on a laptop stays quick. */
 export const DEFAULT_TRAIN_MAX_LENGTH = 128;
@@ -98,6 +99,7 @@ export function readBudget(command: string, values: FlagValues, task: Task, defa
 /** Flags that name the data of `train` and `compare`. */
 export const dataFlags = {
   model: { type: "string" },
+  ...engineFlags,
   data: { type: "string" },
   valid: { type: "string" },
   "valid-split": { type: "string" },
