@@ -119,17 +119,20 @@ class BackendKernels implements ModuleKernels {
     }
   }
 
-  /** Runs `body` with the open scope (a scope of its own when called outside one) and arrays uploaded for this call only. */
-  private call(body: (s: Scope, temp: (a: FloatArray) => DeviceArray) => void): void {
+  /**
+   * Runs `body` with the open scope (a scope of its own when called outside one) and arrays for this call
+   * only: `temp(a)` uploads host array a, `out(a)` is a zero-filled device array of a's size for a result
+   * the kernel overwrites whole.
+   */
+  private call(body: (s: Scope, temp: (a: FloatArray) => DeviceArray, out: (a: FloatArray) => DeviceArray) => void): void {
     this.scope(() => {
       const temps: DeviceArray[] = [];
-      const temp = (a: FloatArray): DeviceArray => {
-        const d = this.backend.upload(a as Float32Array);
+      const keep = (d: DeviceArray): DeviceArray => {
         temps.push(d);
         return d;
       };
       try {
-        body(this.current!, temp);
+        body(this.current!, (a) => keep(this.backend.upload(a as Float32Array)), (a) => keep(this.backend.alloc(a.length)));
       } finally {
         for (const d of temps) this.backend.free(d);
       }
@@ -142,9 +145,9 @@ class BackendKernels implements ModuleKernels {
   }
 
   linearForward = (out: FloatArray, x: FloatArray, weight: FloatArray, bias: FloatArray | null, N: number, inFeatures: number, outFeatures: number): void => {
-    this.call((s, temp) => {
+    this.call((s, temp, fresh) => {
       // y[N,out] = x[N,in] · Wᵀ + bias on the backend
-      const y = temp(out);
+      const y = fresh(out);
       this.backend.linear(y, temp(x), s.weight(weight, outFeatures, inFeatures), bias === null ? null : s.constant(bias), N);
       this.result(out, y);
     });
@@ -167,8 +170,8 @@ class BackendKernels implements ModuleKernels {
     h: FloatArray, c: FloatArray, gates: FloatArray, x: FloatArray, hPrev: FloatArray, cPrev: FloatArray,
     weightIh: FloatArray, weightHh: FloatArray, biasIh: FloatArray, biasHh: FloatArray, B: number, inputSize: number, hiddenSize: number,
   ): void => {
-    this.call((s, temp) => {
-      const [dh, dc, dg] = [temp(h), temp(c), temp(gates)];
+    this.call((s, temp, fresh) => {
+      const [dh, dc, dg] = [fresh(h), fresh(c), fresh(gates)];
       this.backend.lstmCellForward(dh, dc, dg, temp(x), temp(hPrev), temp(cPrev),
         s.constant(weightIh), s.constant(weightHh), s.constant(biasIh), s.constant(biasHh), B, inputSize, hiddenSize);
       this.result(h, dh);
