@@ -36,7 +36,8 @@ beforeAll(async () => {
     merges: text("merges.txt"),
   };
   for (const backend of ["js", "wasm"] as const) reference[backend] = (await parityFromBuffers(files, { backend, threads: 1 })).vectors;
-});
+  // the bundle and two reference runs: seconds alone, over vitest's 10 s hook limit when the full suite loads the cores
+}, 120_000);
 
 afterAll(() => {
   if (site) removeSite(site);
