@@ -5,12 +5,14 @@ import { runKernelsBench } from "./kernels.js";
 import { runMatmulBench } from "./matmul.js";
 import { runForwardBench } from "./forward.js";
 import { runTokenizerBench } from "./tokenizer.js";
+import { runEmbedStreamBench } from "./embed-stream.js";
 
 const suites: [string, (flags: string[]) => Promise<void>][] = [
   ["matmul", runMatmulBench],
   ["kernels", runKernelsBench],
   ["forward", runForwardBench],
   ["tokenizer", runTokenizerBench],
+  ["embed-stream", runEmbedStreamBench],
 ];
 
 const args = process.argv.slice(2);

@@ -1,9 +1,10 @@
 // Builds fixed train/valid/test splits (80/10/10, seeded) of the real corpora as JSONL files
 // `{"text": …, "label": …}` under data/<corpus>/. Examples that share a source (the passages of one
 // address, the sentences of one Brown sample) stay in the same split, so no split leaks into another.
-// Run: npm run build && node dist/datasets/make-splits.js [spam-assassin|brown|sotu|all]
+// Run: npm run build && node dist/datasets/make-splits.js [spam-assassin|brown|brown-2|sotu|all]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isEntryPoint } from "../src/io/entry-point.js";
 import { packageRoot } from "../src/io/load-model.js";
 import { Rng } from "../src/tensor/random.js";
 import { readBrownCorpus } from "./brown.js";
@@ -42,20 +43,46 @@ const corpora: Record<string, (modules: string) => Group[]> = {
       for (let i = 0; i + 5 <= doc.sentences.length; i += 5) examples.push({ text: doc.sentences.slice(i, i + 5).join(" "), label: doc.category });
       return { examples };
     }),
+  // Brown, two genres: stories (fiction) against essays (belles_lettres), the task the training
+  // defaults were chosen on (docs/training.md).
+  "brown-2": (modules) =>
+    corpora["brown"]!(modules)
+      .map((group) => ({ examples: group.examples.filter((e) => e.label === "fiction" || e.label === "belles_lettres") }))
+      .filter((group) => group.examples.length > 0),
   sotu: (modules) =>
     readSotu(join(modules, "@stdlib", "datasets-sotu")).map((address) => ({
       examples: address.passages.map((text) => ({ text, label: address.year })),
     })),
 };
 
-function main(): void {
-  const wanted = process.argv[2] ?? "all";
+const USAGE = `Usage: node dist/datasets/make-splits.js [CORPUS]
+
+Builds fixed train/valid/test splits (80/10/10 of the documents, seed ${SEED}) of a real corpus as JSONL
+files {"text", "label"} under data/CORPUS/, from the corpora installed as npm devDependencies.
+
+  CORPUS   ${Object.keys({ ...corpora, all: 0 }).join(" | ")} (default: all)
+    spam-assassin   mails, label spam or ham
+    brown           passages of 5 sentences, label: one of 15 genres
+    brown-2         the brown passages of two genres, fiction and belles_lettres
+    sotu            State of the Union passages, label: the year
+`;
+
+/** Returns the exit status: 0 done, 2 for a wrong argument. */
+export function main(args: string[]): number {
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const wanted = args[0] ?? "all";
+  if (args.length > 1 || (wanted !== "all" && corpora[wanted] === undefined)) {
+    const what = args.length > 1 ? `one corpus at a time, got ${args.length} arguments` : `unknown corpus "${wanted}"`;
+    process.stderr.write(`make-splits: ${what}; choose one of ${Object.keys(corpora).join(", ")} or all\n\n${USAGE}`);
+    return 2;
+  }
   const names = wanted === "all" ? Object.keys(corpora) : [wanted];
   const root = packageRoot();
   for (const name of names) {
-    const read = corpora[name];
-    if (read === undefined) throw new Error(`unknown corpus "${name}"; choose one of ${Object.keys(corpora).join(", ")} or all`);
-    const splits = splitGroups(read(join(root, "node_modules")), SEED);
+    const splits = splitGroups(corpora[name]!(join(root, "node_modules")), SEED);
     const outDir = join(root, "data", name);
     mkdirSync(outDir, { recursive: true });
     for (const [split, examples] of Object.entries(splits)) {
@@ -63,6 +90,7 @@ function main(): void {
     }
     console.log(`${name}: train ${splits.train.length}, valid ${splits.valid.length}, test ${splits.test.length} -> ${outDir}`);
   }
+  return 0;
 }
 
-main();
+if (isEntryPoint(import.meta.url)) process.exitCode = main(process.argv.slice(2));

@@ -4,8 +4,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
-  appendToCache, assembleBatch, createFeatureCache, createHead, createPooler, loadHead, loadModelFromBuffers, parseFeatureCache,
-  parseRecords, parseRobertaConfig, parseSafetensors, PoolingError, saveHead, serializeFeatureCache, serializeSafetensors,
+  appendToCache, assembleBatch, createFeatureCache, createHead, createPooler, headFiles, loadHeadFiles, loadModelFromBuffers, parseFeatureCache,
+  parseRecords, parseRobertaConfig, parseSafetensors, PoolingError, serializeFeatureCache, serializeSafetensors,
   Tokenizer, trainableParameters, type HeadConfig, type InputFormat, type Tensor,
 } from "../src/node.js";
 import { type Case, repoRoot } from "./case.js";
@@ -290,7 +290,7 @@ const model: Target = {
 // ---------------------------------------------------------------------------------------------------
 // Trained heads and feature caches
 
-/** A head folder in memory (saveHead) for `spec` on the pooling dims, with a head of `kind`. */
+/** A head folder in memory (headFiles) for `spec` on the pooling dims, with a head of `kind`. */
 function headFolderSeed(spec: unknown, kind: "linear" | "classification", task: "classification" | "multilabel" | "regression"): Case {
   const pooler = createPooler(spec, POOLING_DIMS, { seed: 3 });
   const outputs = task === "regression" ? 1 : 3;
@@ -300,7 +300,7 @@ function headFolderSeed(spec: unknown, kind: "linear" | "classification", task: 
     task, labels: { task, numOutputs: outputs, classes: task === "regression" ? [] : ["a", "b", "c"], ...(task === "regression" ? { targetScale: { mean: [1], std: [2] } } : {}) },
     encoder: POOLING_DIMS, model: "default", maxLength: 24, textField: "text", labelField: "label",
   };
-  const folder = saveHead(config, trainableParameters(pooler, head), { epochs: 1 });
+  const folder = headFiles(config, trainableParameters(pooler, head), { epochs: 1 });
   return new Map([["pooling.json", bytesOf(folder["pooling.json"])], ["head.safetensors", folder["head.safetensors"]], ["training.json", bytesOf(folder["training.json"])]]);
 }
 
@@ -315,7 +315,7 @@ const headFolder: Target = {
     ];
   },
   run(c) {
-    const loaded = loadHead(
+    const loaded = loadHeadFiles(
       { "pooling.json": utf8(file(c, "pooling.json")), "head.safetensors": file(c, "head.safetensors"), "training.json": utf8(file(c, "training.json")) },
       POOLING_DIMS, { dir: "fuzz-head", model: "fuzz" },
     );

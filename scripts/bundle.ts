@@ -7,8 +7,12 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
-/** Gzip budget of the load-and-embed bundle, in bytes: 30 KB of TypeScript plus the WebAssembly kernels (issue 11). */
-export const LOAD_AND_EMBED_GZIP_BUDGET = 60_000;
+/**
+ * Gzip budget of the load-and-embed bundle, in bytes: issue 11's "≤ 60 KB with the wasm kernels", read as
+ * 60 KiB. Measured: 51.1 KB with the kernels embedded as deflated bytes (src/tensor/wasm/module.ts); it was
+ * 61.8 KB when the bundle carried their WAT text and the assembler.
+ */
+export const LOAD_AND_EMBED_GZIP_BUDGET = 61_440;
 
 /** The checkout's root (the folder of encoder-pooling's package.json), found from this file's location. */
 export const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));

@@ -124,6 +124,44 @@ export class NotSupportedError extends EncoderPoolingError {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Suggesting a name
+
+/**
+ * The candidate closest to `word` by edit distance, as ` (did you mean "x"?)` for an error message, or
+ * "" when nothing is close (at most a third of the word's letters differ, and never more than 3). A word
+ * longer than 64 characters gets no suggestion (the distance costs its length times each candidate's).
+ * @example `unknown pooling "atention"${didYouMean("atention", ["mean", "attention"])}` // … (did you mean "attention"?)
+ */
+export function didYouMean(word: string, candidates: readonly string[], quote = (s: string) => `"${s}"`): string {
+  if (word.length > 64) return "";
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  const limit = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
+  return best !== null && best !== word && bestDistance <= limit ? ` (did you mean ${quote(best)}?)` : "";
+}
+
+/** Edit distance counting insertions, deletions, substitutions and swaps of neighbours ("lsmt" → "lstm" is 1). */
+function editDistance(a: string, b: string): number {
+  // d[i][j] = distance between a[0, i) and b[0, j), three rows at a time
+  let before: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      let d = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2]! + 1);
+      row.push(d);
+    }
+    [before, previous] = [previous, row];
+  }
+  return previous[b.length]!;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Describing a bad value
 
 // How much of a value a message shows: a few items of a list, a few keys of an object, the start of a string.

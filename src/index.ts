@@ -3,9 +3,15 @@
 // src/node.ts. The folders below are the floors of the pipeline (docs/ARCHITECTURE.md).
 
 // Text → vectors: the pipeline most users want.
-export { EncoderModel, loadModelFromBuffers, l2Normalize } from "./pipeline/model.js";
+export { EncoderModel, loadModelFromBuffers, loadTokenizer, l2Normalize } from "./pipeline/model.js";
 export { loadModelFromUrl, type LoadFromUrlOptions } from "./pipeline/load-url.js";
-export type { ModelBuffers, LoadOptions, EmbedOptions, Embeddings, EncodedBatch } from "./pipeline/model.js";
+export type { ModelBuffers, LoadOptions, EmbedOptions, EmbedStreamOptions, EmbedHead, Embeddings, TokenEmbeddings, EncodedBatch } from "./pipeline/model.js";
+export { embedWindows, windowBounds, DEFAULT_WINDOW, type StreamRow, type StreamProgress, type WindowOptions, type WindowEngine } from "./pipeline/stream.js";
+export { ModelTokenizer, padEncodings, type TokenizeOptions } from "./pipeline/model-tokenizer.js";
+export {
+  folderFilesToRead, parseFolderSettings, parseModules, plainFolderSettings, type FolderFiles, type FolderModule, type FolderSettings,
+} from "./pipeline/folder-settings.js";
+export { cosineSimilarity, similarityMatrix, TopK, type Neighbour, type SimilarityMatrix, type VectorRows } from "./pipeline/similarity.js";
 
 // Errors: every deliberate failure is an EncoderPoolingError subclass.
 export * from "./errors.js";
@@ -23,11 +29,17 @@ export * from "./encoder/init.js";
 export * from "./encoder/tokenizer/index.js";
 
 // File formats as bytes and strings: input records (txt, jsonl, csv), embeddings outputs, state dicts.
-export { parseRecords, INPUT_FORMATS, type InputFormat, type ParsedRecords, type ParseOptions, type TextRecord } from "./formats/records.js";
-export { parseCsv, type CsvRow } from "./formats/csv.js";
-export { decodeUtf8, lineWarnings, type DecodedText } from "./formats/utf8.js";
+export {
+  parseRecords, RecordParser, INPUT_FORMATS, BLANK_LINE,
+  type InputFormat, type ParsedRecords, type ParseOptions, type RecordParserOptions, type RecordWarning, type TextRecord,
+} from "./formats/records.js";
+export { parseCsv, CsvSplitter, type CsvRow } from "./formats/csv.js";
+export { decodeUtf8, lineWarnings, refuseBinary, Utf8LineDecoder, INVALID_UTF8, type DecodedText, type DecodedLines } from "./formats/utf8.js";
 export * from "./formats/embeddings.js";
-export { encodeNpyFloat32 } from "./formats/npy.js";
+export * from "./formats/embeddings-stream.js";
+export { encodeTokenEmbeddings, type TokenRows } from "./formats/token-embeddings.js";
+export { parseNpyHeader, parseVectorLine, type VectorRow } from "./formats/vectors.js";
+export { encodeNpyFloat32, npyHeaderFloat32 } from "./formats/npy.js";
 export * from "./formats/state-dict.js";
 
 // Pooling: every strategy with forward and backward.

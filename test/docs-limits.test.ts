@@ -7,7 +7,7 @@ import { MAX_JSON_DEPTH } from "../src/encoder/json.js";
 import { MAX_HEADER_BYTES } from "../src/encoder/safetensors.js";
 import { MAX_TOKEN_ID, MAX_UNUSED_IDS } from "../src/encoder/tokenizer/spec.js";
 import { EXIT_STATUS } from "../src/cli/main.js";
-import { MAX_CSV_BYTES, MAX_LINE_BYTES } from "../src/formats/records.js";
+import { MAX_CSV_RECORD_CHARS, MAX_LINE_BYTES } from "../src/formats/records.js";
 import { POOLING_LIMITS } from "../src/pooling/index.js";
 
 const doc = readFileSync(resolve(import.meta.dirname, "..", "docs", "limits.md"), "utf8");
@@ -27,7 +27,7 @@ describe("docs/limits.md", () => {
     expect(doc).toContain(`| GeM \`p\` | ${POOLING_LIMITS.gemP.min} to ${POOLING_LIMITS.gemP.max} |`);
     expect(doc).toContain(`| GeM \`eps\` | ${POOLING_LIMITS.gemEps.min} to ${POOLING_LIMITS.gemEps.max} |`);
     expect(doc).toContain(`| input line | ${n(MAX_LINE_BYTES)} bytes |`);
-    expect(doc).toContain(`| CSV file | ${n(MAX_CSV_BYTES)} bytes |`);
+    expect(doc).toContain(`| CSV record | ${n(MAX_CSV_RECORD_CHARS)} characters |`);
   });
 
   it("gives every error code its exit status", () => {

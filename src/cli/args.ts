@@ -2,7 +2,7 @@
 // say which command was being parsed.
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { UsageError } from "../node.js";
+import { didYouMean, UsageError } from "../node.js";
 import { engineOptions } from "./engine-flags.js";
 
 export type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
@@ -15,10 +15,25 @@ export const outputFlags = {
 } as const;
 
 /**
- * Parses `argv` strictly against `options`; unknown flags and missing values become UsageErrors, and so do
- * wrong values of the engine flags (--backend, --threads, …) when the command takes them.
+ * Parses `argv` strictly against `options`: an unknown flag (with the closest known one suggested), a
+ * flag given twice that is not a list (which would silently keep only the last), a missing value or a
+ * stray argument becomes a UsageError naming the flag; so does a wrong value of the engine flags (--backend,
+ * --threads, …) when the command takes them.
  */
 export function parseFlags(command: string, argv: string[], options: FlagOptions): FlagValues {
+  const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
+  const seen = new Map<string, number>();
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    if (!Object.hasOwn(options, token.name)) {
+      const hint = didYouMean(token.name, Object.keys(options), (name) => `--${name}`);
+      throw new UsageError(`${command}: unknown flag ${token.rawName}${hint}; \`encoder-pooling help ${command}\` lists the flags`);
+    }
+    seen.set(token.name, (seen.get(token.name) ?? 0) + 1);
+  }
+  for (const [name, count] of seen) {
+    if (count > 1 && options[name]!.multiple !== true) throw new UsageError(`${command}: --${name} is given ${count} times; give it once`);
+  }
   let values: FlagValues;
   try {
     values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
@@ -60,4 +75,9 @@ export function numberFlag(command: string, name: string, value: string | undefi
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n)) throw new UsageError(`${command}: --${name} must be a number, got "${value}"`);
   return n;
+}
+
+/** A UsageError from the library, its message led by the command's name as the command line's are. */
+export function commandUsage(command: string, err: unknown): unknown {
+  return err instanceof UsageError && !err.message.startsWith(`${command}:`) ? new UsageError(`${command}: ${err.message}`) : err;
 }

@@ -1,7 +1,7 @@
 // `encoder-pooling evaluate`: scores a trained head (HEAD_DIR) on labelled data and prints the
 // task's metrics, as a table or (--json) as one JSON object on standard output.
 import { resolve } from "node:path";
-import { evaluateSplit, openHeadFolder, StopFlag } from "../node.js";
+import { evaluateSplit, loadHead, StopFlag } from "../node.js";
 import { parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
 import { engineFlags, engineOptions, engineUsage } from "./engine-flags.js";
@@ -13,7 +13,7 @@ const usage = `Usage: encoder-pooling evaluate --head HEAD_DIR --data TEST [--mo
 Runs a trained head on labelled examples and prints its metrics: accuracy, macroF1 and logLoss
 (classification), rmse, mae and pearson (regression), microF1 and macroF1 (multilabel).
 
-  --head DIR           a folder written by \`encoder-pooling train\`
+  --head DIR           a folder written by \`encoder-pooling train\` (or by compare --save-heads: its best)
   --data FILE          labelled examples, .jsonl or .csv (label and text fields as in training unless given)
   --label-field NAME   JSONL field or CSV column of the label (default: the one used in training)
   --text-field NAME    JSONL field or CSV column of the text (default: the one used in training)
@@ -40,7 +40,11 @@ export const evaluateCommand: Command = {
     const dir = requirePathFlag("evaluate", values, "head", ctx.cwd);
     const dataPath = requireFlag("evaluate", "data", stringFlag(values, "data"));
     const modelFlag = stringFlag(values, "model");
-    const { config, pooler, head, labels, model } = await openHeadFolder(dir, modelFlag === undefined ? undefined : resolve(ctx.cwd, modelFlag), engineOptions("evaluate", values));
+    const { config, pooler, head, labels, model } = await loadHead(dir, {
+      ...(modelFlag === undefined ? {} : { model: resolve(ctx.cwd, modelFlag) }),
+      ...engineOptions("evaluate", values),
+      onNote: (message) => void ctx.stderr.write(`note: ${message}\n`),
+    });
     const data = await readLabelledFlag(dataPath, ctx, {
       task: config.task,
       labelField: stringFlag(values, "label-field") ?? config.labelField,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The encoder-pooling command line: a table of commands, each a thin shell over the public API.
-import { EncoderPoolingError, isEntryPoint, UsageError, type ErrorCode } from "../node.js";
+import { didYouMean, EncoderPoolingError, InterruptedError, isEntryPoint, OutputClosedError, packageVersion, type ErrorCode } from "../node.js";
 import type { Command } from "./command.js";
 import { processContext, type CliContext } from "./context.js";
 import { embedCommand } from "./embed.js";
@@ -11,6 +11,8 @@ import { evaluateCommand } from "./evaluate.js";
 import { predictCommand } from "./predict.js";
 import { compareCommand } from "./compare.js";
 import { tokenizeCommand } from "./tokenize.js";
+import { mergeCommand } from "./merge.js";
+import { similarCommand } from "./similar.js";
 
 const commands: Command[] = [
   embedCommand,
@@ -21,6 +23,8 @@ const commands: Command[] = [
   evaluateCommand,
   predictCommand,
   compareCommand,
+  mergeCommand,
+  similarCommand,
 ];
 
 function help(): string {
@@ -28,15 +32,26 @@ function help(): string {
   const rows = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n");
   return `encoder-pooling: text to vectors with a RoBERTa-family encoder and every well-known pooling.
 
-Usage: encoder-pooling <command> [flags]      (encoder-pooling <command> --help for its flags)
+Usage: encoder-pooling <command> [flags]      (encoder-pooling help <command> for its flags)
        --debug with any command prints the stack of an error
 
 Exit status: 0 ok, 1 bad input, 2 bad command line, 3 a documented limit exceeded, 4 NaN or Infinity,
-5 not supported, 6 a file cannot be read or written, 70 internal error (a bug). See docs/limits.md.
+5 not supported, 6 a file cannot be read or written, 70 internal error (a bug), 130 interrupted
+(Ctrl-C; embed keeps the rows done for --resume). See docs/limits.md.
 
 Commands:
 ${rows}
+
+  encoder-pooling --version prints the version.
 `;
+}
+
+const usageOf = (command: Command): string => (command.usage.endsWith("\n") ? command.usage : `${command.usage}\n`);
+
+/** One style for every error: `encoder-pooling <command>: <message>`, whether the CLI or the library threw it. */
+function errorLine(command: string, message: string): string {
+  const own = `${command}: `;
+  return `encoder-pooling ${own}${message.startsWith(own) ? message.slice(own.length) : message}\n`;
 }
 
 /**
@@ -49,39 +64,53 @@ export const EXIT_STATUS: Readonly<Record<ErrorCode, number>> = {
   EP_USAGE: 2, EP_LIMIT: 3, EP_NONFINITE: 4, EP_NOT_SUPPORTED: 5, EP_IO: 6,
 };
 export const INTERNAL_ERROR_STATUS = 70;
+/** Stopped by Ctrl-C (128 + SIGINT, as shells report it). */
+export const INTERRUPTED_STATUS = 130;
 
 /**
  * Runs one command line; returns the process exit status (0 ok, else EXIT_STATUS of the error's code).
- * `--debug` anywhere adds the stack (and the cause) to the message of a typed error.
+ * `--debug` anywhere adds the stack (and the cause) to the message of a typed error. Ctrl-C ends with
+ * 130; a reader that closes our output (`… | head`) ends the command quietly with 0.
  */
 export async function main(argv: string[], ctx: CliContext = processContext()): Promise<number> {
   const debug = argv.includes("--debug");
-  const [name, ...rest] = argv.filter((a) => a !== "--debug");
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  const [first, ...rest] = argv.filter((a) => a !== "--debug");
+  if (first === "--version" || first === "-V" || first === "version") {
+    ctx.stdout.write(`encoder-pooling ${packageVersion()}\n`);
+    return 0;
+  }
+  // `help`, `help CMD`, `--help`, `-h`
+  const asksHelp = first === undefined || first === "--help" || first === "-h" || first === "help";
+  const name = asksHelp ? rest[0] : first;
+  if (name === undefined) {
     ctx.stdout.write(help());
     return 0;
   }
   const command = commands.find((c) => c.name === name);
   if (command === undefined) {
-    ctx.stderr.write(`encoder-pooling: unknown command "${name}"\n\n${help()}`);
+    const hint = didYouMean(name, commands.map((c) => c.name));
+    ctx.stderr.write(`encoder-pooling: unknown command "${name}"${hint}\n\n${help()}`);
     return EXIT_STATUS.EP_USAGE;
   }
-  if (rest.includes("--help") || rest.includes("-h")) {
-    ctx.stdout.write(command.usage.endsWith("\n") ? command.usage : `${command.usage}\n`);
+  if (asksHelp || rest.includes("--help") || rest.includes("-h")) {
+    ctx.stdout.write(usageOf(command));
     return 0;
   }
   try {
     await command.run(rest, ctx);
     return 0;
   } catch (err) {
+    if (err instanceof OutputClosedError) return 0;
+    if (err instanceof InterruptedError) {
+      ctx.stderr.write(`encoder-pooling ${name}: ${err.message}\n`);
+      return INTERRUPTED_STATUS;
+    }
     if (!(err instanceof EncoderPoolingError)) {
       const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
       ctx.stderr.write(`encoder-pooling ${name}: internal error (a bug: please report it with this output): ${stack}\n`);
       return INTERNAL_ERROR_STATUS;
     }
-    // Usage messages already start with the command's name.
-    const message = err instanceof UsageError ? `encoder-pooling ${err.message}` : `encoder-pooling ${name}: ${err.message}`;
-    ctx.stderr.write(`${message}\n`);
+    ctx.stderr.write(errorLine(name, err.message));
     if (debug) ctx.stderr.write(`[${err.code}] ${err.stack ?? ""}${err.cause === undefined ? "" : `\ncaused by: ${String((err.cause as Error).stack ?? err.cause)}`}\n`);
     return EXIT_STATUS[err.code];
   }

@@ -19,7 +19,8 @@ Pools stored hidden states into one vector per row, and with --backward runs the
                   from --seed as docs/pooling.md describes
   --seed N        seed of that initialisation (default 0)
   --inputs FILE   hidden_states.0 … hidden_states.L [B,T,H] (F32, F16, BF16 or F64; all F64 = compute in
-                  Float64), attention_mask [B,T] (I64 or I32), and grad_output [B,D] for --backward
+                  Float64), attention_mask [B,T] (I64 or I32), and grad_output [B,D] for --backward;
+                  the output of \`encoder-pooling forward\` as it is
   --output FILE   pooled [B,D]; with --backward also grad.<parameter> for every parameter and
                   grad.hidden_states.<i> for every layer (zeros where the pooler did not read it)
   --backward      also compute the gradients of sum(pooled · grad_output)
@@ -27,6 +28,9 @@ Pools stored hidden states into one vector per row, and with --backward runs the
                   either is an error and nothing is written
   --force         overwrite an existing output file
 `;
+
+/** Tensors of `forward`'s output that pooling does not need. */
+const FORWARD_EXTRAS = ["input_ids", "last_hidden_state", "pooler_output"];
 
 interface PoolInputs {
   hiddenStates: SafeTensor[];
@@ -41,10 +45,14 @@ function readInputs(bytes: Uint8Array, source: string): PoolInputs {
   const { tensors } = parseSafetensors(bytes, source);
   const hiddenStates: SafeTensor[] = [];
   for (let i = 0; tensors.has(`hidden_states.${i}`); i++) hiddenStates.push(tensors.get(`hidden_states.${i}`)!);
-  const known = new Set(["attention_mask", "grad_output", ...hiddenStates.map((_, i) => `hidden_states.${i}`)]);
+  // what `forward` writes besides the hidden states is read past: last_hidden_state is hidden_states.L
+  const known = new Set(["attention_mask", "grad_output", ...FORWARD_EXTRAS, ...hiddenStates.map((_, i) => `hidden_states.${i}`)]);
   const unexpected = [...tensors.keys()].filter((name) => !known.has(name));
   if (unexpected.length > 0) {
-    throw new InputError(`${source}: unexpected tensor(s) ${unexpected.map((n) => `"${n}"`).join(", ")}; expected hidden_states.0 … hidden_states.L (consecutive), attention_mask and grad_output`);
+    throw new InputError(
+      `${source}: unexpected tensor(s) ${unexpected.map((n) => `"${n}"`).join(", ")}; expected hidden_states.0 … hidden_states.L (consecutive), ` +
+        `attention_mask and grad_output (and ${FORWARD_EXTRAS.join(", ")}, as forward writes them)`,
+    );
   }
   if (hiddenStates.length < 2) throw new InputError(`${source}: needs hidden_states.0 and hidden_states.1 at least (the embeddings output and one layer), found ${hiddenStates.length}`);
   const first = hiddenStates[0]!;

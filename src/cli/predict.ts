@@ -2,7 +2,7 @@
 // text as JSONL: {"text", "label", "probabilities"} (classification), {"text", "value"} (regression)
 // or {"text", "labels", "probabilities"} (multilabel), in input order.
 import { extname, resolve } from "node:path";
-import { assertWritable, openHeadFolder, predictLogits, StopFlag, UsageError, writeFileAtomic } from "../node.js";
+import { assertWritable, loadHead, predictLogits, StopFlag, UsageError, writeFileAtomic } from "../node.js";
 import { outputFlags, parseFlags, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
 import { engineFlags, engineOptions, engineUsage } from "./engine-flags.js";
@@ -16,7 +16,7 @@ Runs a trained head on texts and writes one JSON line per text, in input order:
   regression      {"text": …, "value": 3.2}            (a list for several targets)
   multilabel      {"text": …, "labels": ["a"], "probabilities": {"a": 0.8, "b": 0.3}}
 
-  --head DIR           a folder written by \`encoder-pooling train\`
+  --head DIR           a folder written by \`encoder-pooling train\` (or by compare --save-heads: its best)
   --input FILE         .txt (one text per line), .jsonl, .csv, or - for standard input
   --text "…"           a text given on the command line (repeat for several)
   --text-field NAME    JSONL field or CSV column of the text (default: the one used in training)
@@ -44,7 +44,11 @@ export const predictCommand: Command = {
     const force = values["force"] === true;
     assertWritable(output, force);
     const modelFlag = stringFlag(values, "model");
-    const { config, pooler, head, labels, model } = await openHeadFolder(dir, modelFlag === undefined ? undefined : resolve(ctx.cwd, modelFlag), engineOptions("predict", values));
+    const { config, pooler, head, labels, model } = await loadHead(dir, {
+      ...(modelFlag === undefined ? {} : { model: resolve(ctx.cwd, modelFlag) }),
+      ...engineOptions("predict", values),
+      onNote: (message) => void ctx.stderr.write(`note: ${message}\n`),
+    });
     const textField = stringFlag(values, "text-field") ?? stringFlag(values, "text-column") ?? config.textField;
     const { records, source } = await readInputTexts("predict", { ...values, "text-field": textField }, ctx);
     const texts = records.map((r) => r.text);

@@ -3,8 +3,8 @@
 // per text; the epochs then run over the cached hidden states in a worker thread, so that Ctrl-C can
 // stop them and the best head so far is still saved.
 import {
-  assertHeadFolderWritable, createJobRunner, jobBackend, LabelEncoder, saveHead, StopFlag, TrainingError, writeHeadFolder,
-  type HeadConfig, type PoolerJob, type PoolerJobResult,
+  assertHeadFolderWritable, createJobRunner, DEFAULT_TRAINING, headFiles, jobBackend, LabelEncoder, makeHeadConfig, StopFlag, TrainingError, writeHeadFolder,
+  type PoolerJob, type PoolerJobResult,
 } from "../node.js";
 import { outputFlags, parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
@@ -12,11 +12,9 @@ import { engineUsage } from "./engine-flags.js";
 import type { CliContext } from "./context.js";
 import { loadModelFlag, readPoolingFlag } from "./inputs.js";
 import {
-  budgetFlags, budgetUsage, dataFlags, DEFAULT_TRAIN_MAX_LENGTH, fieldFlags, maxLengthFlag, modelRecord, readBudget, readTrainValid, seedFlag, taskFlag,
+  budgetFlags, budgetUsage, dataFlags, fieldFlags, maxLengthFlag, modelRecord, readBudget, readTrainValid, seedFlag, taskFlag,
 } from "./training-flags.js";
 import { encodeWithProgress, formatMetrics, trainingProgress, withInterrupt } from "./training-output.js";
-
-const DEFAULTS = { epochs: 5, lr: 1e-3 };
 
 const usage = `Usage: encoder-pooling train [--model DIR] --data TRAIN [--valid VALID | --valid-split F] --pooling NAME|SPEC.json
                             --task regression|classification|multilabel --output HEAD_DIR [options]
@@ -35,9 +33,9 @@ ${engineUsage()}
                        multilabel (a list of names; in CSV a JSON list or names separated by |)
   --label-field NAME   JSONL field or CSV column of the label (default "label")
   --text-field NAME    JSONL field or CSV column of the text (default "text")
-  --max-length N       token limit per text, <s> and </s> included (default ${DEFAULT_TRAIN_MAX_LENGTH}; longer texts are cut)
+  --max-length N       token limit per text, <s> and </s> included (default ${DEFAULT_TRAINING.maxLength}; longer texts are cut)
   --seed N             seeds initialisation, shuffling, dropout and --valid-split (default 0)
-${budgetUsage(DEFAULTS)}
+${budgetUsage()}
   --output DIR         the head folder to write
   --force              overwrite the head files in an existing HEAD_DIR
 `;
@@ -52,7 +50,7 @@ export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag):
   const force = values["force"] === true;
   assertHeadFolderWritable(outDir, force);
   const task = taskFlag("train", values);
-  const budget = readBudget("train", values, task, DEFAULTS);
+  const budget = readBudget("train", values, task);
   const seed = seedFlag("train", stringFlag(values, "seed"), 0);
   const pooling = await readPoolingFlag(requireFlag("train", "pooling", stringFlag(values, "pooling")), ctx);
   const { train, valid } = await readTrainValid("train", values, ctx, task, seed);
@@ -60,9 +58,9 @@ export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag):
   const trainLabels = labelEncoder.encode(train.labels, `training (${train.source})`, train.lines);
   const validLabels = labelEncoder.encode(valid.labels, `validation (${valid.source})`, valid.lines);
 
-  const model = await loadModelFlag(values, ctx);
+  const model = await loadModelFlag(values, ctx, "train");
   const pooler = model.createPooler(pooling);
-  const maxLength = maxLengthFlag("train", values, model, DEFAULT_TRAIN_MAX_LENGTH);
+  const maxLength = maxLengthFlag("train", values, model, DEFAULT_TRAINING.maxLength);
 
   await withInterrupt(stop, ctx, async () => {
     const [trainCache] = await encodeWithProgress(model, train, maxLength, [pooler.reads], "training", ctx, stop);
@@ -72,18 +70,9 @@ export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag):
       train: { features: trainCache!, labels: trainLabels }, valid: { features: validCache!, labels: validLabels },
     };
     const result = await runJob(job, ctx, stop);
-    const config: HeadConfig = {
-      format: "encoder-pooling head 1",
-      pooling: result.spec,
-      head: { kind: budget.head.kind, inputSize: result.outputSize, outputSize: labelEncoder.numOutputs, dropout: budget.head.dropout },
-      task,
-      labels: labelEncoder.toJSON(),
-      encoder: model.dims,
-      model: modelRecord(values, ctx),
-      maxLength,
-      textField: fieldFlags(values).textField,
-      labelField: fieldFlags(values).labelField,
-    };
+    const config = makeHeadConfig(result, {
+      task, labels: labelEncoder, head: budget.head, encoder: model.dims, model: modelRecord(values, ctx), maxLength, ...fieldFlags(values),
+    });
     const training = {
       data: { train: train.source, valid: valid.source, trainExamples: train.texts.length, validExamples: valid.texts.length },
       options: { ...budget.options, seed, maxLength, head: budget.head.kind, dropout: budget.head.dropout },
@@ -95,7 +84,7 @@ export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag):
       parameters: { pooler: result.poolerParameters, head: result.headParameters },
       history: result.history,
     };
-    await writeHeadFolder(outDir, saveHead(config, result.state, training), force);
+    await writeHeadFolder(outDir, headFiles(config, result.state, training), force);
     const metrics = result.validMetrics === null ? "" : formatMetrics(result.validMetrics, 4);
     if (result.interrupted) {
       const kept = result.bestEpoch === 0 ? "no epoch had finished, so it holds the weights of the last step" : `from epoch ${result.bestEpoch}`;

@@ -2,15 +2,12 @@
 // held-out validation split), the training budget and the token limit.
 import { resolve } from "node:path";
 import {
-  defaultModelDir, HEAD_KINDS, holdoutSplit, readLabelled, subsetLabelled, TASK_METRICS, TASKS, TrainingError, UsageError,
+  DEFAULT_TRAINING, defaultModelDir, describeDefaultLearningRates, HEAD_KINDS, holdoutSplit, readLabelled, subsetLabelled, TASK_METRICS, TASKS, TrainingError, UsageError,
   type EncoderModel, type HeadKind, type JobTrainOptions, type LabelledData, type Task,
 } from "../node.js";
 import { numberFlag, positiveIntFlag, stringFlag, type FlagValues } from "./args.js";
 import type { CliContext } from "./context.js";
 import { engineFlags } from "./engine-flags.js";
-
-/** Default token limit of train and compare: short enough that a run on a laptop stays quick. */
-export const DEFAULT_TRAIN_MAX_LENGTH = 128;
 
 /** `--task`, required, one of regression | classification | multilabel. */
 export function taskFlag(command: string, values: FlagValues): Task {
@@ -54,13 +51,14 @@ export const budgetFlags = {
   metric: { type: "string" },
 } as const;
 
-/** Help text of budgetFlags, with this command's defaults. */
-export function budgetUsage(defaults: { epochs: number; lr: number }): string {
-  return `  --epochs N           passes over the training data (default ${defaults.epochs})
-  --lr X               peak learning rate of AdamW, linear warm-up (10%) and decay (default ${defaults.lr})
-  --batch-size N       examples per optimizer step (default 32)
-  --weight-decay X     AdamW's decoupled weight decay (default 0.01)
-  --patience N         stop after N epochs without improvement on validation; 0 = never (default 3)
+/** Help text of budgetFlags, with the library's defaults (DEFAULT_TRAINING). */
+export function budgetUsage(): string {
+  const d = DEFAULT_TRAINING;
+  return `  --epochs N           passes over the training data (default ${d.epochs})
+  --lr X               peak learning rate of AdamW, linear warm-up (10%) and decay (default ${describeDefaultLearningRates()})
+  --batch-size N       examples per optimizer step (default ${d.batchSize})
+  --weight-decay X     AdamW's decoupled weight decay (default ${d.weightDecay})
+  --patience N         stop after N epochs without improvement on validation; 0 = never (default ${d.patience})
   --head KIND          linear (nn.Linear) or classification (dense-tanh-out_proj, as RoBERTa's) (default linear)
   --dropout P          dropout before the head's layers while training (default 0)
   --metric NAME        validation metric that picks the best epoch (default: macroF1, rmse or microF1)`;
@@ -72,26 +70,28 @@ export interface Budget {
   head: { kind: HeadKind; dropout: number };
 }
 
-/** Reads the budget flags; `metric` is checked against the task. */
-export function readBudget(command: string, values: FlagValues, task: Task, defaults: { epochs: number; lr: number }): Budget {
+/** Reads the budget flags; `metric` is checked against the task. Without --lr each pooling gets its default rate. */
+export function readBudget(command: string, values: FlagValues, task: Task): Budget {
+  const d = DEFAULT_TRAINING;
   const kind = stringFlag(values, "head") ?? "linear";
   if (!HEAD_KINDS.includes(kind as HeadKind)) throw new UsageError(`${command}: --head must be ${HEAD_KINDS.join(" or ")}, got "${kind}"`);
   const dropout = numberFlag(command, "dropout", stringFlag(values, "dropout"), 0);
   if (!(dropout >= 0 && dropout < 1)) throw new UsageError(`${command}: --dropout must be in [0, 1), got ${dropout}`);
-  const lr = numberFlag(command, "lr", stringFlag(values, "lr"), defaults.lr);
-  if (!(lr > 0)) throw new UsageError(`${command}: --lr must be positive, got ${lr}`);
-  const weightDecay = numberFlag(command, "weight-decay", stringFlag(values, "weight-decay"), 0.01);
+  const lrText = stringFlag(values, "lr");
+  const lr = lrText === undefined ? undefined : numberFlag(command, "lr", lrText, NaN);
+  if (lr !== undefined && !(lr > 0)) throw new UsageError(`${command}: --lr must be positive, got ${lr}`);
+  const weightDecay = numberFlag(command, "weight-decay", stringFlag(values, "weight-decay"), d.weightDecay);
   if (!(weightDecay >= 0)) throw new UsageError(`${command}: --weight-decay must be >= 0, got ${weightDecay}`);
   const patienceText = stringFlag(values, "patience");
-  const patience = patienceText === "0" ? null : positiveIntFlag(command, "patience", patienceText, 3);
+  const patience = patienceText === "0" ? null : positiveIntFlag(command, "patience", patienceText, d.patience);
   const metric = stringFlag(values, "metric");
   if (metric !== undefined && metric !== "loss" && !TASK_METRICS[task].includes(metric)) {
     throw new UsageError(`${command}: --metric for ${task} must be loss or one of ${TASK_METRICS[task].join(", ")}, got "${metric}"`);
   }
-  const epochs = positiveIntFlag(command, "epochs", stringFlag(values, "epochs"), defaults.epochs);
-  const batchSize = positiveIntFlag(command, "batch-size", stringFlag(values, "batch-size"), 32);
+  const epochs = positiveIntFlag(command, "epochs", stringFlag(values, "epochs"), d.epochs);
+  const batchSize = positiveIntFlag(command, "batch-size", stringFlag(values, "batch-size"), d.batchSize);
   return {
-    options: { epochs, lr, batchSize, weightDecay, patience, ...(metric === undefined ? {} : { metric }) },
+    options: { epochs, batchSize, weightDecay, patience, ...(lr === undefined ? {} : { lr }), ...(metric === undefined ? {} : { metric }) },
     head: { kind: kind as HeadKind, dropout },
   };
 }

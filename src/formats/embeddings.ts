@@ -52,19 +52,36 @@ export function encodeEmbeddings(
 /** One JSON line per row: `{"text":...,"embedding":[...]}` (text only when given), each ending in "\n". */
 export function embeddingsToJsonl(embeddings: Float32Array, rows: number, dim: number, texts?: string[]): string {
   const lines: string[] = [];
-  const values: string[] = new Array<string>(dim);
   for (let r = 0; r < rows; r++) {
-    for (let d = 0; d < dim; d++) {
-      const x = embeddings[r * dim + d]!;
-      if (!Number.isFinite(x)) {
-        throw new NotSupportedError(`JSON cannot hold ${x} (embedding row ${r}, column ${d}); write .npy or .safetensors instead`);
-      }
-      values[d] = float32ToString(x);
-    }
-    const text = texts === undefined ? "" : `"text":${JSON.stringify(texts[r])},`;
-    lines.push(`{${text}"embedding":[${values.join(",")}]}\n`);
+    const text = texts?.[r];
+    lines.push(embeddingJsonLine(embeddings.subarray(r * dim, (r + 1) * dim), text === undefined ? {} : { text }, r));
   }
   return lines.join("");
+}
+
+/** What a JSONL row carries besides its embedding: an id under its input field's name, and the text. */
+export interface RowFields {
+  id?: { field: string; value: unknown };
+  text?: string;
+}
+
+/**
+ * One JSONL row `{"<id field>":…,"text":…,"embedding":[…]}\n` (id and text only when given), every
+ * value printed as the shortest decimal of its float32. `row` names the row in the error for a NaN.
+ * @example embeddingJsonLine(vector, { id: { field: "doc", value: 7 }, text: "a cat" }, 0)
+ */
+export function embeddingJsonLine(vector: Float32Array, fields: RowFields, row: number): string {
+  const values: string[] = new Array<string>(vector.length);
+  for (let d = 0; d < vector.length; d++) {
+    const x = vector[d]!;
+    if (!Number.isFinite(x)) {
+      throw new NotSupportedError(`JSON cannot hold ${x} (embedding row ${row}, column ${d}); write .npy or .safetensors instead`);
+    }
+    values[d] = float32ToString(x);
+  }
+  const id = fields.id === undefined ? "" : `${JSON.stringify(fields.id.field)}:${JSON.stringify(fields.id.value ?? null)},`;
+  const text = fields.text === undefined ? "" : `"text":${JSON.stringify(fields.text)},`;
+  return `{${id}${text}"embedding":[${values.join(",")}]}\n`;
 }
 
 /**

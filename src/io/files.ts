@@ -17,6 +17,17 @@ export async function readBytes(path: string, what: string): Promise<Uint8Array>
   }
 }
 
+/**
+ * A Node file-system error met while streaming (ENOSPC, EACCES, EISDIR, …) as a typed EP_IO error, so
+ * that it is reported as a file problem rather than as an internal one; any other error is unchanged.
+ */
+export function asIoError(err: unknown): unknown {
+  if (err instanceof EncoderPoolingError || !(err instanceof Error)) return err;
+  const { syscall } = err as NodeJS.ErrnoException;
+  if (typeof syscall !== "string") return err;
+  return new EncoderPoolingError(`cannot ${syscall}: ${err.message}`, { code: "EP_IO", cause: err });
+}
+
 /** Reads a whole file as UTF-8 text (invalid bytes become U+FFFD). */
 export async function readText(path: string, what: string): Promise<string> {
   return new TextDecoder("utf-8").decode(await readBytes(path, what));

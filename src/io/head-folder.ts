@@ -4,8 +4,9 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { TrainingError, UsageError } from "../errors.js";
-import type { EncoderModel, LoadOptions } from "../pipeline/model.js";
-import { HEAD_FILES, loadHead, parseHeadConfig, type HeadFolder, type LoadedHead } from "../train/head-folder.js";
+import type { LoadOptions } from "../pipeline/model.js";
+import { HEAD_FILES, parseHeadConfig, type HeadFolder } from "../train/head-folder.js";
+import { TrainedHead } from "../train/trained-head.js";
 import { readBytes, readText, writeFilesAtomic } from "./files.js";
 import { defaultModelDir, loadModel } from "./load-model.js";
 
@@ -49,14 +50,13 @@ export async function readHeadFolder(dir: string): Promise<HeadFolder> {
  * Opens a head folder with its encoder: `modelDir` when given, else the model recorded in
  * pooling.json ("default" = the shipped model), loaded with `options` (backend, threads, dtype, …); the
  * pooler and head run on the model's backend. A model of another shape is refused.
- * @example const { model, pooler, head, labels } = await openHeadFolder("heads/spam", undefined, { backend: "wasm" });
+ * @example const head = await openHeadFolder("heads/spam", undefined, { backend: "wasm" });
  */
-export async function openHeadFolder(dir: string, modelDir?: string, options: LoadOptions = {}): Promise<LoadedHead & { model: EncoderModel }> {
+export async function openHeadFolder(dir: string, modelDir?: string, options: LoadOptions = {}): Promise<TrainedHead> {
   const configText = await readConfig(dir);
   const config = parseHeadConfig(configText, join(dir, "pooling.json"));
   const modelFolder = modelDir ?? (config.model === "default" ? defaultModelDir() : config.model);
   const model = await loadModel(modelFolder, options);
-  const weights = await readBytes(join(dir, "head.safetensors"), "params");
-  const where = { dir, model: modelFolder, backend: model.encoder.backend };
-  return { ...loadHead({ "pooling.json": configText, "head.safetensors": weights }, model.dims, where), model };
+  const files = await readHeadFolder(dir);
+  return TrainedHead.fromFiles(files, model, dir, modelFolder);
 }

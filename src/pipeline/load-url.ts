@@ -2,6 +2,7 @@
 // Deno, Bun, Cloudflare Workers. The files are those of a Hugging Face model folder; the bytes go to
 // loadModelFromBuffers, so a folder loads the same whether it is read from disk or fetched.
 import { ConfigError, EncoderPoolingError, TokenizerError, WeightsError } from "../errors.js";
+import { folderFilesToRead, transformerPath, type FolderFiles } from "./folder-settings.js";
 import { loadModelFromBuffers, type EncoderModel, type LoadOptions, type ModelBuffers } from "./model.js";
 
 /** Options of `loadModelFromUrl`: those of `loadModelFromBuffers`, and how to fetch. */
@@ -15,6 +16,13 @@ export interface LoadFromUrlOptions extends LoadOptions {
   init?: RequestInit;
   /** The fetch to use (default: the global one), e.g. a Service Worker's or one that adds a cache. */
   fetch?: typeof fetch;
+  /**
+   * Also fetch the folder's settings files, as `loadModel` reads them from disk: modules.json, then the
+   * Pooling module's config.json, sentence_bert_config.json, tokenizer_config.json,
+   * special_tokens_map.json and config_sentence_transformers.json, each skipped when the server answers
+   * 404. Default false (only the model and tokenizer files are requested).
+   */
+  settings?: boolean;
 }
 
 type ErrorKind = new (message: string, options?: ErrorOptions) => EncoderPoolingError;
@@ -27,7 +35,7 @@ type ErrorKind = new (message: string, options?: ErrorOptions) => EncoderPooling
  * const { vectors } = await model.embed(["Hello world"], { pooling: "mean" });
  */
 export async function loadModelFromUrl(baseUrl: string | URL, options: LoadFromUrlOptions = {}): Promise<EncoderModel> {
-  const { tokenizer = "auto", init, fetch: fetchFn = globalThis.fetch, ...loadOptions } = options;
+  const { tokenizer = "auto", init, fetch: fetchFn = globalThis.fetch, settings = false, ...loadOptions } = options;
   if (typeof fetchFn !== "function") throw new EncoderPoolingError("loadModelFromUrl: this runtime has no fetch; pass options.fetch");
   // "models/x", "models/x/" and "https://h/models/x" all name a folder; "" is the current one.
   const prefix = String(baseUrl) === "" ? "" : String(baseUrl).replace(/\/*$/, "/");
@@ -50,14 +58,31 @@ export async function loadModelFromUrl(baseUrl: string | URL, options: LoadFromU
   // tokenizer.json, or undefined where it is not asked for or (in "auto") the server has none.
   const tokenizerJson = async (): Promise<string | undefined> => {
     if (tokenizer === "vocab.json+merges.txt") return undefined;
-    const response = await request("tokenizer.json", TokenizerError);
+    const response = await request(model("tokenizer.json"), TokenizerError);
     if (response.status === 404 && tokenizer === "auto") return undefined;
-    return ok(response, "tokenizer.json", TokenizerError).text();
+    return ok(response, model("tokenizer.json"), TokenizerError).text();
   };
 
-  const [config, weights, tokenizerText] = await Promise.all([text("config.json", ConfigError), bytes("model.safetensors", WeightsError), tokenizerJson()]);
-  const files: ModelBuffers = { source: prefix.replace(/\/$/, "") || ".", config, weights };
+  // a settings file's text, or undefined when the server has none
+  const optional = async (name: string): Promise<string | undefined> => {
+    const response = await request(name, ConfigError);
+    return response.status === 404 ? undefined : ok(response, name, ConfigError).text();
+  };
+  const folder: FolderFiles = {};
+  if (settings) {
+    const modules = await optional("modules.json");
+    if (modules !== undefined) folder["modules.json"] = modules;
+    const names = folderFilesToRead(modules, urlOf("modules.json"));
+    const texts = await Promise.all(names.map(optional));
+    names.forEach((name, i) => {
+      if (texts[i] !== undefined) folder[name] = texts[i]!;
+    });
+  }
+  const inner = transformerPath(folder["modules.json"], urlOf("modules.json"));
+  const model = (name: string): string => (inner === "" ? name : `${inner}/${name}`);
+  const [config, weights, tokenizerText] = await Promise.all([text(model("config.json"), ConfigError), bytes(model("model.safetensors"), WeightsError), tokenizerJson()]);
+  const files: ModelBuffers = { source: prefix.replace(/\/$/, "") || ".", config, weights, ...(settings ? { folder } : {}) };
   if (tokenizerText !== undefined) files.tokenizerJson = tokenizerText;
-  else [files.vocab, files.merges] = await Promise.all([text("vocab.json", TokenizerError), text("merges.txt", TokenizerError)]);
+  else [files.vocab, files.merges] = await Promise.all([text(model("vocab.json"), TokenizerError), text(model("merges.txt"), TokenizerError)]);
   return loadModelFromBuffers(files, loadOptions);
 }

@@ -1,6 +1,7 @@
 // Pooling specs: the JSON a user writes (`"lstm"`, `{ "type": "concat", "layers": [-1, -2] }`) checked
 // field by field and normalised with every default filled in. A bare name means the seed's defaults.
 // The options of each type, their defaults and checks live in its file (poolers/*.ts); this is the loop.
+import { didYouMean } from "../errors.js";
 import { fail, POOLING_LIMITS, show } from "./options.js";
 import type { NormalisedSpec, PoolingDims } from "./pooler.js";
 import { poolerDefinition, POOLING_TYPES, type PoolingSpec } from "./registry.js";
@@ -31,12 +32,16 @@ function parseLevel(spec: unknown, dims: PoolingDims, path: string, depth: numbe
   }
   const type = raw["type"];
   const definition = typeof type === "string" ? poolerDefinition(type) : undefined;
-  if (definition === undefined) fail(`${path}type must be one of ${POOLING_TYPES.join(", ")}; got ${show(type)}`);
+  if (definition === undefined) {
+    const choices = POOLING_TYPES.join(", ");
+    if (typeof type === "string") fail(`${path}unknown pooling type ${show(type)}${didYouMean(type, POOLING_TYPES)}; choose one of ${choices}`);
+    fail(`${path}type must be one of ${choices}; got ${show(type)}`);
+  }
   const names = Object.keys(definition.options);
   for (const key of Object.keys(raw)) {
     if (key === "type" || names.includes(key)) continue;
     const accepted = names.length === 0 ? "it takes no options" : `its options are ${names.join(", ")}`;
-    fail(`${path}${definition.type} has no option ${show(key)} (${accepted})`);
+    fail(`${path}${definition.type} has no option ${show(key)}${didYouMean(key, names)} (${accepted})`);
   }
   const normalised: NormalisedSpec & Record<string, unknown> = { type: definition.type };
   for (const [name, read] of Object.entries(definition.options)) {

@@ -51,6 +51,16 @@ export interface ComparePoolersOptions {
   shouldStop?: () => boolean;
 }
 
+/** What a comparison gives: its report, the runs that failed, and every finished run with its weights. */
+export interface CompareOutcome {
+  report: CompareReport;
+  failed: FailedRun[];
+  /** In the order of the report (pooling as listed, then seed); `result.state` holds the kept weights. */
+  runs: { pooling: string | object; seed: number; result: PoolerJobResult }[];
+  /** The label encoder fitted on the training split (what a saved head needs). */
+  labels: LabelEncoder;
+}
+
 interface EncodedSplit {
   caches: FeatureCache[];
   labels: EncodedLabels;
@@ -58,7 +68,8 @@ interface EncodedSplit {
 
 /**
  * Trains every pooling in `options.poolings` once per seed on `data.train` (a fresh head each), selects
- * epochs on `data.valid`, scores on `data.test`, and returns the report with the runs that failed.
+ * epochs on `data.valid`, scores on `data.test`, and returns the report with the runs that failed and
+ * every finished run (for `compareHeadFolders`, which keeps them as head folders).
  * @example
  * const { report } = await comparePoolers(model, { train, valid, test: null }, {
  *   task: "classification", poolings: ["mean", "attention"], seeds: [0, 1], head: { kind: "linear", dropout: 0 },
@@ -69,7 +80,7 @@ export async function comparePoolers(
   model: EncoderModel,
   data: { train: LabelledData; valid: LabelledData; test: LabelledData | null },
   options: ComparePoolersOptions,
-): Promise<{ report: CompareReport; failed: FailedRun[] }> {
+): Promise<CompareOutcome> {
   const { task, seeds } = options;
   const labelEncoder = LabelEncoder.fit(task, data.train.labels, `training (${data.train.source})`);
   const poolers = new Map<string, Pooler>(options.poolings.map((p) => [poolingLabel(p), model.createPooler(p)]));
@@ -137,5 +148,5 @@ export async function comparePoolers(
     valid: { features: valid.caches[0]!, labels: valid.labels },
     test: test === null ? null : { features: test.caches[0]!, labels: test.labels },
   }, settings);
-  return { report, failed };
+  return { report, failed, runs: done, labels: labelEncoder };
 }

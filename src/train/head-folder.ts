@@ -1,4 +1,5 @@
-// A trained head's folder (HEAD_DIR), written by `train` and read by `evaluate` and `predict`:
+// A trained head's folder (HEAD_DIR), written by `train` (and `compare --save-heads`) and read by
+// `embed --head`, `evaluate`, `predict` and `similar`:
 //   pooling.json      everything needed to use the head again: pooling spec, head kind and sizes, task,
 //                     label encoder, encoder dims, model folder, token limit, text/label fields
 //   head.safetensors  pooler and head parameters as `pooler.<name>` / `head.<name>` (PyTorch names)
@@ -64,9 +65,9 @@ export interface HeadFolder {
 /**
  * The files of a trained head: its config, its weights under `pooler.<name>` / `head.<name>` (as
  * trainableParameters names them; stored F32) and a record of the run.
- * @example const folder = saveHead(config, result.state, { history }); // then writeHeadFolder(dir, folder, force) in Node
+ * @example const folder = headFiles(config, result.state, { history }); // then writeHeadFolder(dir, folder, force) in Node
  */
-export function saveHead(config: HeadConfig, state: Map<string, Tensor<FloatArray>>, training: object): Required<HeadFolder> {
+export function headFiles(config: HeadConfig, state: Map<string, Tensor<FloatArray>>, training: object): Required<HeadFolder> {
   const weights = serializeStateDict(state, { format: HEAD_FORMAT });
   const record = `${JSON.stringify(training, null, 2)}\n`;
   const files = { "head.safetensors": stamp(weights), "training.json": stamp(new TextEncoder().encode(record)) };
@@ -109,6 +110,61 @@ function isTargetScale(v: unknown, k: unknown): boolean {
   const numbers = (a: unknown, positive: boolean): boolean =>
     Array.isArray(a) && a.length === k && a.every((x) => typeof x === "number" && Number.isFinite(x) && (!positive || x > 0));
   return numbers(mean, false) && numbers(std, true);
+}
+
+/** What `makeHeadConfig` needs besides a finished run. */
+export interface HeadSettings {
+  task: Task;
+  labels: LabelEncoder;
+  head: { kind: HeadKind; dropout: number };
+  encoder: PoolingDims;
+  /** Absolute path of the model folder, or "default" for the shipped model. */
+  model: string;
+  maxLength: number;
+  textField: string;
+  labelField: string;
+}
+
+/**
+ * The pooling.json of a finished run (its normalised spec and pooled size) with the settings it was
+ * trained with: what `train` writes, and `compare --save-heads` for every run.
+ */
+export function makeHeadConfig(run: { spec: PoolingSpec; outputSize: number }, settings: HeadSettings): HeadConfig {
+  return {
+    format: HEAD_FORMAT,
+    pooling: run.spec,
+    head: { kind: settings.head.kind, inputSize: run.outputSize, outputSize: settings.labels.numOutputs, dropout: settings.head.dropout },
+    task: settings.task,
+    labels: settings.labels.toJSON(),
+    encoder: { ...settings.encoder },
+    model: settings.model,
+    maxLength: settings.maxLength,
+    textField: settings.textField,
+    labelField: settings.labelField,
+  };
+}
+
+/**
+ * A pooling spec read from JSON: a spec (`{"type": …}` or a name), or a head folder's pooling.json,
+ * whose `pooling` field is the spec, so that `--pooling HEAD_DIR/pooling.json` means that head's pooling.
+ */
+export function poolingFromJson(value: unknown, source: string): string | object {
+  if (typeof value === "string") return value;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new PoolingError(`${source}: not a pooling spec: expected a JSON object or a pooling name`);
+  const record = value as Record<string, unknown>;
+  if (record["format"] === HEAD_FORMAT) return parseHeadConfig(JSON.stringify(value), source).pooling;
+  return value;
+}
+
+/**
+ * A pooler's own parameters from a state dict that may be a head's (`pooler.<name>` and `head.<name>`,
+ * as head.safetensors stores them): the `pooler.` half without its prefix, the head's half left out.
+ * A plain pooler state dict is returned as it is.
+ */
+export function poolerParameters<T>(tensors: Map<string, T>, source: string): Map<string, T> {
+  const names = [...tensors.keys()];
+  if (!names.some((n) => n.startsWith("pooler.") || n.startsWith("head."))) return tensors;
+  return splitStateDict(tensors, source).pooler;
 }
 
 /** Reads and checks the text of pooling.json; every error names `source` and the field. */
@@ -227,7 +283,7 @@ export interface LoadedHead {
  * `where.dir` names the folder in errors, `where.model` the encoder it is used with; `where.backend`, when
  * given (the encoder's), is where the pooler's and head's kernels run.
  */
-export function loadHead(folder: HeadFolder, dims: PoolingDims, where: { dir: string; model: string; backend?: Backend }): LoadedHead {
+export function loadHeadFiles(folder: HeadFolder, dims: PoolingDims, where: { dir: string; model: string; backend?: Backend }): LoadedHead {
   const { dir } = where;
   const config = parseHeadConfig(folder["pooling.json"], `${dir}/pooling.json`);
   checkEncoderDims(config.encoder, dims, `${dir} (with the model ${where.model})`);

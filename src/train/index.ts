@@ -21,3 +21,6 @@ export * from "./compare.js";
 export * from "./compare-report.js";
 export * from "./chart.js";
 export * from "./head-folder.js";
+export * from "./defaults.js";
+export * from "./trained-head.js";
+export * from "./compare-heads.js";

@@ -7,6 +7,7 @@ import type { Pooler } from "../pooling/pooler.js";
 import { Rng } from "../tensor/random.js";
 import type { FloatArray, Tensor } from "../tensor/tensor.js";
 import type { TrainData } from "./data.js";
+import { DEFAULT_TRAINING, defaultLearningRate } from "./defaults.js";
 import { checkData, evaluateSplit } from "./evaluate.js";
 import { assembleBatch } from "./feature-cache.js";
 import type { Head } from "./heads/index.js";
@@ -29,17 +30,17 @@ export interface TrainProgress {
 }
 
 export interface TrainOptions {
-  epochs?: number; // default 10
-  batchSize?: number; // default 32
-  lr?: number; // base learning rate, default 1e-3
-  weightDecay?: number; // AdamW decoupled weight decay, default 0.01
+  epochs?: number; // default DEFAULT_TRAINING.epochs
+  batchSize?: number; // default DEFAULT_TRAINING.batchSize
+  lr?: number; // peak learning rate, default defaultLearningRate(pooler.spec)
+  weightDecay?: number; // AdamW decoupled weight decay, default DEFAULT_TRAINING.weightDecay
   schedule?: ScheduleKind; // default "linear"
   warmupRatio?: number; // warm-up steps = ceil(ratio × total steps), default 0.1
   maxGradNorm?: number | null; // default 1.0; null = no clipping
   seed?: number; // shuffling and dropout, default 0
   /** Validation metric to select the best epoch; default the task's first (rmse, macroF1, microF1). */
   metric?: string;
-  /** Stop after this many epochs without improvement on validation; null = run every epoch. Default 3. */
+  /** Stop after this many epochs without improvement on validation; null = run every epoch. Default DEFAULT_TRAINING.patience. */
   patience?: number | null;
   onProgress?: (progress: TrainProgress) => void;
   /** Called after each complete epoch with its record (validation included), and the number of epochs asked for. */
@@ -112,8 +113,8 @@ interface Run {
 
 function startRun(pooler: Pooler, head: Head, train: TrainData, options: TrainOptions): Run {
   const task = train.labels.task;
-  const epochs = options.epochs ?? 10;
-  const batchSize = options.batchSize ?? 32;
+  const epochs = options.epochs ?? DEFAULT_TRAINING.epochs;
+  const batchSize = options.batchSize ?? DEFAULT_TRAINING.batchSize;
   const metric = options.metric ?? defaultMetric(task);
   if (!Number.isInteger(epochs) || epochs < 1) throw new TrainingError(`epochs must be an integer >= 1, got ${epochs}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new TrainingError(`batchSize must be an integer >= 1, got ${batchSize}`);
@@ -121,13 +122,14 @@ function startRun(pooler: Pooler, head: Head, train: TrainData, options: TrainOp
     throw new TrainingError(`metric "${metric}" is not one of ${task}'s: loss, ${TASK_METRICS[task].join(", ")}`);
   }
   const totalSteps = epochs * Math.ceil(train.features.examples.length / batchSize);
-  const baseLr = options.lr ?? 1e-3;
+  const baseLr = options.lr ?? defaultLearningRate(pooler.spec);
+  if (!(baseLr > 0) || !Number.isFinite(baseLr)) throw new TrainingError(`lr must be a positive number, got ${baseLr}`);
   return {
     pooler, head, train, epochs, batchSize, metric, totalSteps, baseLr,
-    patience: options.patience === undefined ? 3 : options.patience,
+    patience: options.patience === undefined ? DEFAULT_TRAINING.patience : options.patience,
     maxGradNorm: options.maxGradNorm === undefined ? 1.0 : options.maxGradNorm,
     schedule: makeSchedule({ kind: options.schedule ?? "linear", warmupSteps: Math.ceil((options.warmupRatio ?? 0.1) * totalSteps), totalSteps }),
-    optimizer: new AdamW(trainableParameters(pooler, head), { lr: baseLr, weightDecay: options.weightDecay ?? 0.01 }),
+    optimizer: new AdamW(trainableParameters(pooler, head), { lr: baseLr, weightDecay: options.weightDecay ?? DEFAULT_TRAINING.weightDecay }),
     rng: new Rng(options.seed ?? 0),
     step: 0,
     options,

@@ -10,6 +10,7 @@ import { embedCommand } from "../../src/cli/embed.js";
 import { evaluateCommand } from "../../src/cli/evaluate.js";
 import { forwardCommand } from "../../src/cli/forward.js";
 import { predictCommand } from "../../src/cli/predict.js";
+import { similarCommand } from "../../src/cli/similar.js";
 import { trainCommand } from "../../src/cli/train.js";
 import type { Command } from "../../src/cli/command.js";
 import { parseSafetensors, toFloat32Array } from "../../src/encoder/safetensors.js";
@@ -18,7 +19,7 @@ import { expectClose } from "../helpers.js";
 import { caseDir } from "../encoder/fixtures.js";
 import { freshDir, runCommand, seaLandData, TINY } from "./training-helpers.js";
 
-const COMMANDS: Command[] = [forwardCommand, embedCommand, trainCommand, compareCommand, predictCommand, evaluateCommand];
+const COMMANDS: Command[] = [forwardCommand, embedCommand, similarCommand, trainCommand, compareCommand, predictCommand, evaluateCommand];
 const wasm = wasmBackendSupported();
 
 describe("the engine flags on every command that loads a model", () => {
@@ -44,10 +45,10 @@ describe("the engine flags on every command that loads a model", () => {
   }
 });
 
-/** The tensors of a safetensors file as Float32Arrays. */
+/** The float tensors of a safetensors file as Float32Arrays (forward's I64 input_ids and attention_mask left out). */
 function readTensors(path: string): Map<string, Float32Array> {
   const { tensors } = parseSafetensors(new Uint8Array(readFileSync(path)), path);
-  return new Map([...tensors].map(([name, t]) => [name, toFloat32Array(t, path, name)]));
+  return new Map([...tensors].filter(([, t]) => t.dtype.startsWith("F") || t.dtype === "BF16").map(([name, t]) => [name, toFloat32Array(t, path, name)]));
 }
 
 describe.skipIf(!wasm)("forward --backend wasm against --backend js", () => {
@@ -81,7 +82,7 @@ describe.skipIf(!wasm)("forward --backend wasm against --backend js", () => {
   });
 });
 
-describe.skipIf(!wasm)("embed, train, predict and evaluate on the backend chosen", () => {
+describe.skipIf(!wasm)("embed, train, predict, evaluate and embed --head on the backend chosen", () => {
   const vectors = async (flags: string[]): Promise<number[][]> => {
     const cwd = freshDir();
     const run = await runCommand(embedCommand, ["--model", TINY, "--text", "the sea and a boat", "--text", "the keeper wrote", "--pooling", '{"type":"lstm","hiddenSize":8}', "--output", "v.jsonl", ...flags], cwd);
@@ -117,5 +118,8 @@ describe.skipIf(!wasm)("embed, train, predict and evaluate on the backend chosen
     const evaluated = await runCommand(evaluateCommand, ["--head", two, "--data", data.test, "--json", "--backend", "wasm", "--threads", "1"], data.dir);
     expect(evaluated.code, evaluated.stderr).toBe(0);
     expect(JSON.parse(evaluated.stdout) as object).toHaveProperty("accuracy");
+    const embedded = await runCommand(embedCommand, ["--head", two, "--text", "the ferry", "--output", "-", "--backend", "wasm", "--threads", "2"], data.dir);
+    expect(embedded.code, embedded.stderr).toBe(0);
+    expect(JSON.parse(embedded.stdout) as object).toHaveProperty("embedding");
   });
 });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateCommand } from "../../src/cli/evaluate.js";
 import { readHeadFolder } from "../../src/io/head-folder.js";
-import { loadHead } from "../../src/train/head-folder.js";
+import { loadHeadFiles } from "../../src/train/head-folder.js";
 import { trainCommand } from "../../src/cli/train.js";
 import { parseSafetensors, toFloat32Array, toInt32Array } from "../../src/encoder/safetensors.js";
 import { expectClose } from "../helpers.js";
@@ -89,7 +89,7 @@ describe("evaluate", () => {
 
 describe("a head saved from the PyTorch modules", () => {
   it("loads by name and gives torch's logits on the same hidden states", async () => {
-    const { pooler, head } = loadHead(await readHeadFolder(SEED_HEAD), { numLayers: 2, hiddenSize: 16 }, { dir: SEED_HEAD, model: TINY });
+    const { pooler, head } = loadHeadFiles(await readHeadFolder(SEED_HEAD), { numLayers: 2, hiddenSize: 16 }, { dir: SEED_HEAD, model: TINY });
     const source = join(SEED_HEAD, "expected.safetensors");
     const { tensors } = parseSafetensors(new Uint8Array(readFileSync(source)), source);
     const hiddenStates = [0, 1, 2].map((i) => {

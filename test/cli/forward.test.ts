@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, EncoderPoolingError, InputError, SafetensorsError, UsageError } from "../../src/errors.js";
 import { forwardCommand } from "../../src/cli/forward.js";
 import type { CliContext } from "../../src/cli/context.js";
-import { parseSafetensors, serializeSafetensors, toFloat32Array } from "../../src/encoder/safetensors.js";
+import { parseSafetensors, serializeSafetensors, toFloat32Array, toInt32Array } from "../../src/encoder/safetensors.js";
 import { expectClose } from "../helpers.js";
 import { caseDir, expectedData, readCase } from "../encoder/fixtures.js";
 
@@ -45,8 +45,14 @@ describe("encoder-pooling forward", () => {
       await forwardCommand.run(["--model", c.dir, "--inputs", `${c.dir}/inputs.safetensors`, "--output", out, "--verbose"], ctx);
       const { tensors, metadata } = parseSafetensors(new Uint8Array(readFileSync(out)), out);
       expect(metadata).toEqual({ format: "pt" });
-      expect([...tensors.keys()].sort()).toEqual([...c.expected.keys()].sort());
+      expect([...tensors.keys()].sort()).toEqual([...c.expected.keys(), "input_ids", "attention_mask"].sort());
+      const given = parseSafetensors(new Uint8Array(readFileSync(`${c.dir}/inputs.safetensors`)), "inputs").tensors;
+      for (const key of ["input_ids", "attention_mask"]) {
+        expect(tensors.get(key)!.dtype, key).toBe("I64");
+        expect(Array.from(toInt32Array(tensors.get(key)!, out, key)), key).toEqual(Array.from(toInt32Array(given.get(key)!, "inputs", key)));
+      }
       for (const [key, t] of tensors) {
+        if (key === "input_ids" || key === "attention_mask") continue;
         expect(t.dtype, key).toBe("F32");
         expect(t.shape, key).toEqual(c.expected.get(key)!.shape);
         expectClose(toFloat32Array(t, out, key), expectedData(c, key), 1e-4, `${name} ${key}`);
@@ -67,8 +73,10 @@ describe("encoder-pooling forward", () => {
     expect(parseSafetensors(new Uint8Array(readFileSync(out)), out).tensors.has("pooler_output")).toBe(true);
   });
 
-  it("requires its flags", async () => {
-    await expect(forwardCommand.run(["--inputs", "x", "--output", "y"], fakeContext().ctx)).rejects.toThrow("forward: --model is required");
+  it("requires one source of ids and an output; the model defaults to the shipped one", async () => {
+    await expect(forwardCommand.run(["--output", "y"], fakeContext().ctx)).rejects.toThrow('forward: give one of --inputs IDS.safetensors, --text "…" or --input FILE');
+    await expect(forwardCommand.run(["--inputs", "x", "--text", "a", "--output", "y"], fakeContext().ctx)).rejects.toThrow("forward: give one of");
+    await expect(forwardCommand.run(["--inputs", "x", "--output", "y"], fakeContext().ctx)).rejects.toThrow(`forward: inputs: file not found: ${join(work, "x")}`);
     await expect(forwardCommand.run(["--model", "m", "--inputs", "x", "--output", "y", "--bogus"], fakeContext().ctx)).rejects.toThrow(UsageError);
   });
 
@@ -93,7 +101,7 @@ describe("encoder-pooling forward", () => {
     });
     it("missing or truncated model.safetensors", async () => {
       const dir = modelCopy("truncated");
-      await expect(run(join(work, "nowhere"), okInputs)).rejects.toThrow("file not found");
+      await expect(run(join(work, "nowhere"), okInputs)).rejects.toThrow(`model folder not found: ${join(work, "nowhere")}`);
       writeFileSync(join(dir, "model.safetensors"), readFileSync(join(dir, "model.safetensors")).subarray(0, 5000));
       await expect(run(dir, okInputs)).rejects.toThrow(SafetensorsError);
       await expect(run(dir, okInputs)).rejects.toThrow(`${dir}/model.safetensors: tensor "`);

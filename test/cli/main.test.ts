@@ -8,8 +8,9 @@ import { embedCommand } from "../../src/cli/embed.js";
 import { forwardCommand } from "../../src/cli/forward.js";
 import { poolCommand } from "../../src/cli/pool.js";
 import { tokenizeCommand } from "../../src/cli/tokenize.js";
+import { mergeCommand } from "../../src/cli/merge.js";
 
-const COMMANDS: Command[] = [embedCommand, tokenizeCommand, forwardCommand, poolCommand];
+const COMMANDS: Command[] = [embedCommand, tokenizeCommand, forwardCommand, poolCommand, mergeCommand];
 
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";

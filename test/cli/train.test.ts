@@ -8,13 +8,20 @@ import { runTrain, trainCommand } from "../../src/cli/train.js";
 import { parseSafetensors } from "../../src/encoder/safetensors.js";
 import { runCommand, seaLandData, tempFiles, TINY, writeJsonl } from "./training-helpers.js";
 
-const BASE = ["--model", TINY, "--task", "classification", "--pooling", "mean", "--epochs", "2", "--max-length", "24"];
+/**
+ * The flags every run shares, then `extra` (flag-value pairs, or a lone --force): a flag of `extra`
+ * replaces the shared one, since a repeated flag is an error.
+ */
+function args(...extra: string[]): string[] {
+  const shared = [["--model", TINY], ["--task", "classification"], ["--max-length", "24"], ["--pooling", "mean"], ["--epochs", "2"]];
+  return [...shared.filter(([flag]) => !extra.includes(flag!)).flat(), ...extra];
+}
 
 describe("train", () => {
   it("writes pooling.json, head.safetensors (pooler.* / head.* names) and training.json", async () => {
     const d = seaLandData();
     const out = join(d.dir, "head");
-    const r = await runCommand(trainCommand, [...BASE, "--pooling", "attention", "--data", d.train, "--valid", d.valid, "--output", out], d.dir);
+    const r = await runCommand(trainCommand, args("--pooling", "attention", "--data", d.train, "--valid", d.valid, "--output", out), d.dir);
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(["head.safetensors", "pooling.json", "training.json"]);
     const config = JSON.parse(readFileSync(join(out, "pooling.json"), "utf8"));
@@ -41,7 +48,7 @@ describe("train", () => {
   it("holds out --valid-split of the data, stratified, and records the split", async () => {
     const d = seaLandData();
     const out = join(d.dir, "head");
-    const r = await runCommand(trainCommand, [...BASE, "--data", d.train, "--valid-split", "0.25", "--output", out], d.dir);
+    const r = await runCommand(trainCommand, args("--data", d.train, "--valid-split", "0.25", "--output", out), d.dir);
     expect(r.code, r.stderr).toBe(0);
     const training = JSON.parse(readFileSync(join(out, "training.json"), "utf8"));
     expect(training.data.trainExamples).toBe(36);
@@ -51,14 +58,14 @@ describe("train", () => {
   it("refuses to overwrite a head folder without --force, and overwrites with it", async () => {
     const d = seaLandData();
     const out = join(d.dir, "head");
-    const args = [...BASE, "--epochs", "1", "--data", d.train, "--valid", d.valid, "--output", out];
-    expect((await runCommand(trainCommand, args, d.dir)).code).toBe(0);
+    const argv = args("--epochs", "1", "--data", d.train, "--valid", d.valid, "--output", out);
+    expect((await runCommand(trainCommand, argv, d.dir)).code).toBe(0);
     const before = readFileSync(join(out, "head.safetensors"));
-    const again = await runCommand(trainCommand, [...args, "--seed", "5"], d.dir);
+    const again = await runCommand(trainCommand, [...argv, "--seed", "5"], d.dir);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already holds .*--force/);
     expect(readFileSync(join(out, "head.safetensors"))).toEqual(before);
-    expect((await runCommand(trainCommand, [...args, "--seed", "5", "--force"], d.dir)).code).toBe(0);
+    expect((await runCommand(trainCommand, [...argv, "--seed", "5", "--force"], d.dir)).code).toBe(0);
     expect(readFileSync(join(out, "head.safetensors"))).not.toEqual(before);
   });
 
@@ -69,7 +76,9 @@ describe("train", () => {
       if (typeof rows === "string") writeFileSync(path, rows);
       else writeJsonl(path, rows);
       const out = join(d.dir, "head");
-      const r = await runCommand(trainCommand, [...BASE, "--data", d.train, "--valid", d.valid, "--output", out, ...extra.map((a) => (a === "BAD" ? path : a))], d.dir);
+      const given = extra.map((a) => (a === "BAD" ? path : a));
+      const files = [["--data", d.train], ["--valid", d.valid], ["--output", out]].filter(([flag]) => !given.includes(flag!)).flat();
+      const r = await runCommand(trainCommand, args(...files, ...given), d.dir);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(pattern);
       expect(existsSync(out)).toBe(false);
@@ -103,7 +112,7 @@ describe("train", () => {
     // like Ctrl-C pressed on the last step of epoch 3: training stops once epoch 3 is validated
     const r = await runCommand(
       (argv, ctx) => runTrain(argv, ctx, stop),
-      [...BASE, "--epochs", "6", "--patience", "0", "--data", d.train, "--valid", d.valid, "--output", out], d.dir,
+      args("--epochs", "6", "--patience", "0", "--data", d.train, "--valid", d.valid, "--output", out), d.dir,
       (text) => {
         if (text.includes("epoch 3/6 done")) stop.request();
       },

@@ -146,6 +146,22 @@ describe("parseRecords: csv", () => {
   });
 });
 
+describe("bytes that are not text are refused before anything is parsed", () => {
+  const parse = (bytes: Uint8Array) => parseRecords(bytes, { source: "in.txt", format: "txt" });
+  it("a NUL byte, a UTF-16 byte-order mark, mostly invalid UTF-8", () => {
+    expect(() => parse(new Uint8Array([0x61, 0x62, 0x00, 0x63]))).toThrow("in.txt: not text: a NUL byte at offset 2 (a binary file?)");
+    expect(() => parse(new Uint8Array([0xff, 0xfe, 0x61, 0x00]))).toThrow(/UTF-16 byte-order mark/);
+    const noise = new Uint8Array(256).map((_, i) => 0x80 + ((i * 37) % 64) || 1);
+    expect(() => parse(noise)).toThrow(/not text: \d+ of its first \d+ characters are invalid UTF-8 or control characters/);
+  });
+  it("text with a few damaged characters still parses, with warnings", () => {
+    const latin1 = new Uint8Array([...new TextEncoder().encode("caf"), 0xe9, 0x0a, ...new TextEncoder().encode("the sea\n")]);
+    const { records, warnings } = parse(latin1);
+    expect(records.map((r) => r.text)).toEqual(["caf\uFFFD", "the sea"]);
+    expect(warnings).toEqual(["in.txt:1: invalid UTF-8 replaced with U+FFFD"]);
+  });
+});
+
 describe("decodeUtf8 on hostile bytes (issue 10, found by the fuzzer)", () => {
   it("a line holding a real U+FFFD beside invalid bytes is named; one holding only a real U+FFFD is not", () => {
     const bytes = new Uint8Array([...utf8("ok\uFFFD\n"), ...utf8("bad\uFFFD"), 0xff, 0x0a, 0xfe]);

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { EncoderPoolingError } from "../../src/errors.js";
 import { readHeadFolder, writeHeadFolder } from "../../src/io/head-folder.js";
 import { createPooler } from "../../src/pooling/index.js";
-import { loadHead, saveHead, type HeadConfig } from "../../src/train/head-folder.js";
+import { headFiles, loadHeadFiles, type HeadConfig } from "../../src/train/head-folder.js";
 import { createHead } from "../../src/train/heads/index.js";
 import { trainableParameters } from "../../src/train/step.js";
 
@@ -23,7 +23,7 @@ function folderFor(seed: number) {
     task: "classification", labels: { task: "classification", numOutputs: 2, classes: ["a", "b"] }, encoder: dims, model: "default",
     maxLength: 16, textField: "text", labelField: "label",
   };
-  return saveHead(config, trainableParameters(pooler, head), { seed });
+  return headFiles(config, trainableParameters(pooler, head), { seed });
 }
 
 describe("writeHeadFolder", () => {
@@ -37,7 +37,7 @@ describe("writeHeadFolder", () => {
     expect(readdirSync(dir).sort()).toEqual(["head.safetensors", "pooling.json", "training.json"]);
     for (const [f, bytes] of Object.entries(before)) expect(readFileSync(join(dir, f)).equals(bytes)).toBe(true);
     const old = await readHeadFolder(dir);
-    expect(() => loadHead(old, dims, { dir, model: "m" })).not.toThrow();
+    expect(() => loadHeadFiles(old, dims, { dir, model: "m" })).not.toThrow();
   });
 
   it("a complete rewrite loads; a folder mixed by hand is refused", async () => {
@@ -45,8 +45,8 @@ describe("writeHeadFolder", () => {
     await writeHeadFolder(dir, folderFor(1), false);
     await writeHeadFolder(dir, folderFor(3), true);
     const folder = await readHeadFolder(dir);
-    expect(() => loadHead(folder, dims, { dir, model: "m" })).not.toThrow();
+    expect(() => loadHeadFiles(folder, dims, { dir, model: "m" })).not.toThrow();
     const mixed = { ...folder, "head.safetensors": folderFor(4)["head.safetensors"] };
-    expect(() => loadHead(mixed, dims, { dir, model: "m" })).toThrow(/a mixed folder/);
+    expect(() => loadHeadFiles(mixed, dims, { dir, model: "m" })).toThrow(/a mixed folder/);
   });
 });

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, EncoderPoolingError, loadModelFromBuffers, loadModelFromUrl, TokenizerError, WeightsError, type EncoderModel } from "../../src/index.js";
+import { loadModel } from "../../src/io/load-model.js";
 import { MODEL_DIR, MODEL_FILES, serveFolder, type Site } from "../runtimes/harness.js";
 
 const TEXTS = ["The cat sat on the mat.", "naïve café 東京"];
@@ -91,6 +92,26 @@ describe("loadModelFromUrl over HTTP", () => {
     const noVocab = loadModelFromUrl(withTokenizerJson.url, { tokenizer: "vocab.json+merges.txt" });
     await expect(noVocab).rejects.toThrow(TokenizerError);
     await expect(noVocab).rejects.toThrow(`${withTokenizerJson.url}vocab.json: HTTP 404 Not Found`);
+  });
+});
+
+describe("loadModelFromUrl with settings: true reads a sentence-transformers folder as loadModel does", () => {
+  it("fetches modules.json and the files it names, skipping the ones the server does not have", async () => {
+    const stFolder = join(import.meta.dirname, "..", "fixtures", "sentence-transformers", "tiny-st");
+    const st = await serveFolder(stFolder);
+    try {
+      const texts = ["The Keeper wrote", "a storm"];
+      const model = await loadModelFromUrl(st.url, { settings: true });
+      expect(model.folder.pooling).toEqual({ type: "combine", parts: ["cls", "max"] });
+      const fromDisk = await (await loadModel(stFolder)).embed(texts);
+      expect(Array.from((await model.embed(texts)).data)).toEqual(Array.from(fromDisk.data));
+      expect(st.requested).toEqual(expect.arrayContaining(["GET /modules.json", "GET /1_Pooling/config.json", "GET /sentence_bert_config.json", "GET /tokenizer_config.json"]));
+      site.requested.length = 0;
+      expect((await loadModelFromUrl(site.url, { settings: true })).folder.pooling).toBeNull();
+      expect(site.requested).toContain("GET /modules.json");
+    } finally {
+      await st.close();
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputError, PoolingError, TokenizerError } from "../../src/errors.js";
 import { loadModel } from "../../src/io/load-model.js";
 import { loadModelFromBuffers, type EncoderModel } from "../../src/pipeline/model.js";
+import { cosineSimilarity, similarityMatrix, TopK } from "../../src/pipeline/similarity.js";
 import type { Backend } from "../../src/tensor/backend.js";
 import { jsBackend } from "../../src/tensor/js-backend.js";
 import { Rng } from "../../src/tensor/random.js";
@@ -202,9 +203,71 @@ describe("errors", () => {
     expect((await model.embed(fit, { truncation: false })).count).toBe(fit.length);
   });
 
-  it("no texts, or a bad batchSize, is an InputError", async () => {
-    await expect(model.embed([])).rejects.toThrow(InputError);
+  it("a bad batchSize, or something other than texts, is an InputError", async () => {
     await expect(model.embed(["a"], { batchSize: 0 })).rejects.toThrow(/batchSize/);
+    await expect(model.embed(42 as unknown as string[])).rejects.toThrow(/expected a string or an array of strings, got number/);
+    await expect(model.embed(["a", null] as unknown as string[])).rejects.toThrow(/text 2 is null, expected a string/);
+  });
+});
+
+describe("the API a user expects", () => {
+  it("embed takes one string as well as a list, and [] gives an empty result", async () => {
+    const one = await model.embed(texts[0]!, { pooling: "mean" });
+    expect(one.count).toBe(1);
+    expectClose(one.vectors[0]!, rows[0]!.pooled["mean"]!, ATOL, "one string");
+    const none = await model.embed([], { pooling: "mean-max" });
+    expect(none).toEqual({ data: new Float32Array(0), count: 0, dim: 32, vectors: [] });
+    expect(await model.embed([], { output: "token_embeddings" })).toEqual({ count: 0, dim: 16, tokens: [], lengths: [], inputIds: [] });
+  });
+
+  it('output: "token_embeddings" gives every real token of the last layer, <s> and </s> included (mean of them = mean pooling)', async () => {
+    const out = await model.embed(texts, { output: "token_embeddings", batchSize: 3 });
+    expect(out.lengths).toEqual(rows.map((r) => r.ids.length));
+    expect(out.inputIds).toEqual(rows.map((r) => r.ids));
+    out.tokens.forEach((t, i) => {
+      const n = out.lengths[i]!;
+      expect(t.length).toBe(n * 16);
+      const mean = Array.from({ length: 16 }, (_, h) => {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += t[k * 16 + h]!;
+        return s / n;
+      });
+      expectClose(mean, rows[i]!.pooled["mean"]!, ATOL, `token mean ${rows[i]!.name}`);
+      expectClose(t.subarray(0, 16), rows[i]!.pooled["cls"]!, ATOL, `first token ${rows[i]!.name}`);
+    });
+    await expect(model.embed(texts, { output: "token_embeddings", pooling: "cls" })).rejects.toThrow(/pooling does not apply/);
+    await expect(model.embed(texts, { output: "sentences" as "token_embeddings" })).rejects.toThrow(/output must be "sentence_embedding" or "token_embeddings"/);
+  });
+
+  it("cosineSimilarity and similarityMatrix match the dot products of normalised vectors", async () => {
+    const raw = await model.embed(texts, { pooling: "mean" });
+    const unit = await model.embed(texts, { pooling: "mean", normalize: true });
+    const { data, rows: n, cols } = similarityMatrix(raw);
+    expect([n, cols]).toEqual([texts.length, texts.length]);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < cols; j++) {
+        const dot = unit.vectors[i]!.reduce((s, x, d) => s + x * unit.vectors[j]![d]!, 0);
+        expect(data[i * cols + j]).toBeCloseTo(dot, 5);
+        expect(cosineSimilarity(raw.vectors[i]!, raw.vectors[j]!)).toBeCloseTo(dot, 5);
+      }
+      expect(data[i * cols + i]).toBeCloseTo(1, 6);
+    }
+    const cross = similarityMatrix(raw.vectors.slice(0, 2), raw);
+    expect([cross.rows, cross.cols]).toEqual([2, texts.length]);
+    expect(cosineSimilarity([0, 0], [1, 2])).toBe(0);
+    expect(() => cosineSimilarity([1, 2], [1, 2, 3])).toThrow(/sizes 2 and 3/);
+  });
+
+  it("TopK keeps the k best of a stream, best first, earlier rows first on ties", () => {
+    const top = new TopK<string>(3);
+    const scores = [0.2, 0.9, 0.5, 0.9, -1, 0.7, 0.1];
+    scores.forEach((s, i) => top.push(i, s, `row ${i}`));
+    expect(top.sorted().map((h) => [h.index, h.score])).toEqual([[1, 0.9], [3, 0.9], [5, 0.7]]);
+    const rng = new Rng(4);
+    const many = Array.from({ length: 500 }, () => rng.uniform(0, 1));
+    const best = new TopK(10);
+    many.forEach((s, i) => best.push(i, s, undefined));
+    expect(best.sorted().map((h) => h.score)).toEqual([...many].sort((a, b) => b - a).slice(0, 10));
   });
 });
 

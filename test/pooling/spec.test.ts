@@ -55,11 +55,12 @@ describe("pooling spec defaults", () => {
 
 describe("bad pooling specs", () => {
   const bad: [string, unknown, RegExp][] = [
-    ["unknown type", "median", /pooling spec: type must be one of cls, .*; got "median"/],
+    ["unknown type", "softmax", /pooling spec: unknown pooling type "softmax"; choose one of cls, /],
+    ["a near miss", "atention", /pooling spec: unknown pooling type "atention" \(did you mean "attention"\?\); choose one of /],
     ["missing type", { hiddenSize: 3 }, /pooling spec: type must be one of .*; got undefined/],
     ["not an object", 42, /must be a type name or an object/],
     ["extra option", { type: "mean", layers: [-1] }, /mean has no option "layers" \(it takes no options\)/],
-    ["misspelt option", { type: "lstm", hidden_size: 3 }, /lstm has no option "hidden_size" \(its options are hiddenSize\)/],
+    ["misspelt option", { type: "lstm", hidden_size: 3 }, /lstm has no option "hidden_size" \(did you mean "hiddenSize"\?\) \(its options are hiddenSize\)/],
     ["hiddenSize 0", { type: "lstm", hiddenSize: 0 }, /pooling spec: lstm.hiddenSize must be a positive integer, got 0/],
     ["hiddenSize negative", { type: "attention", hiddenSize: -4 }, /attention.hiddenSize must be a positive integer, got -4/],
     ["hiddenSize fractional", { type: "layer-attention", hiddenSize: 2.5 }, /layer-attention.hiddenSize must be a positive integer, got 2.5/],

@@ -1,11 +1,11 @@
 // A trained head saved and loaded again: parameters by name through safetensors, the head folder's
-// files in memory (saveHead / loadHead), and the refusal of a head from another model.
+// files in memory (headFiles / loadHeadFiles), and the refusal of a head from another model.
 import { describe, expect, it } from "vitest";
 import { parseSafetensors, serializeSafetensors } from "../../src/encoder/safetensors.js";
 import { TrainingError } from "../../src/errors.js";
 import { createPooler } from "../../src/pooling/index.js";
 import { predictLogits } from "../../src/train/evaluate.js";
-import { checkEncoderDims, loadHead, saveHead, splitStateDict, type HeadConfig } from "../../src/train/head-folder.js";
+import { checkEncoderDims, headFiles, loadHeadFiles, splitStateDict, type HeadConfig } from "../../src/train/head-folder.js";
 import { createHead } from "../../src/train/heads/index.js";
 import { trainPooler } from "../../src/train/loop.js";
 import { trainableParameters } from "../../src/train/step.js";
@@ -43,7 +43,7 @@ describe("saving and loading a trained head", () => {
   });
 });
 
-describe("a head folder in memory (saveHead / loadHead)", () => {
+describe("a head folder in memory (headFiles / loadHeadFiles)", () => {
   const pooler = createPooler({ type: "lstm", hiddenSize: 3 }, dims, { seed: 2 });
   const { train, valid, encoder } = classificationData(pooler);
   const head = createHead("classification", 3, 2, { seed: 2, dropout: 0.1 });
@@ -52,13 +52,13 @@ describe("a head folder in memory (saveHead / loadHead)", () => {
     format: "encoder-pooling head 1", pooling: pooler.spec, head: { kind: "classification", inputSize: 3, outputSize: 2, dropout: 0.1 },
     task: "classification", labels: encoder.toJSON(), encoder: dims, model: "default", maxLength: 24, textField: "text", labelField: "label",
   };
-  const folder = saveHead(config, trainableParameters(pooler, head), { epochs: 1 });
+  const folder = headFiles(config, trainableParameters(pooler, head), { epochs: 1 });
 
   it("holds the three files; loading gives a pooler and head that predict exactly the same, and the classes", () => {
     expect(Object.keys(folder).sort()).toEqual(["head.safetensors", "pooling.json", "training.json"]);
     expect(JSON.parse(folder["pooling.json"])).toEqual({ ...config, files: { "head.safetensors": expect.any(Object), "training.json": expect.any(Object) } });
     expect(JSON.parse(folder["training.json"])).toEqual({ epochs: 1 });
-    const loaded = loadHead(folder, dims, { dir: "run", model: "tiny" });
+    const loaded = loadHeadFiles(folder, dims, { dir: "run", model: "tiny" });
     expect(loaded.config).toEqual({ ...config, files: expect.any(Object) });
     expect(loaded.labels.classes).toEqual(encoder.classes);
     expect(loaded.head.dropout).toBe(0.1);
@@ -66,11 +66,11 @@ describe("a head folder in memory (saveHead / loadHead)", () => {
   });
 
   it("refuses another encoder shape and names a broken field of pooling.json", () => {
-    expect(() => loadHead(folder, { numLayers: 3, hiddenSize: 4 }, { dir: "run", model: "deeper" })).toThrow(
+    expect(() => loadHeadFiles(folder, { numLayers: 3, hiddenSize: 4 }, { dir: "run", model: "deeper" })).toThrow(
       /run \(with the model deeper\): trained for an encoder with 2 layers and hidden size 4, but this model has 3 layers/,
     );
     const broken = { ...folder, "pooling.json": folder["pooling.json"].replace('"kind": "classification"', '"kind": "mlp"') };
-    expect(() => loadHead(broken, dims, { dir: "run", model: "tiny" })).toThrow(/run\/pooling\.json: field "head\.kind" must be linear \| classification, got "mlp"/);
+    expect(() => loadHeadFiles(broken, dims, { dir: "run", model: "tiny" })).toThrow(/run\/pooling\.json: field "head\.kind" must be linear \| classification, got "mlp"/);
   });
 });
 
@@ -82,11 +82,11 @@ describe("hostile head folders (issue 10)", () => {
     task: "classification", labels: { task: "classification", numOutputs: 2, classes: ["neg", "pos"] }, encoder: dims, model: "default",
     maxLength: 24, textField: "text", labelField: "label",
   };
-  const folder = saveHead(base, trainableParameters(pooler, head), { run: 1 });
-  const load = (f: typeof folder | { "pooling.json": string; "head.safetensors": Uint8Array }) => () => loadHead(f, dims, { dir: "run", model: "tiny" });
+  const folder = headFiles(base, trainableParameters(pooler, head), { run: 1 });
+  const load = (f: typeof folder | { "pooling.json": string; "head.safetensors": Uint8Array }) => () => loadHeadFiles(f, dims, { dir: "run", model: "tiny" });
 
   it("a folder mixed by a failed `train --force` (new head.safetensors, old pooling.json) is refused", () => {
-    const other = saveHead(base, trainableParameters(pooler, createHead("classification", dims.hiddenSize, 2, { seed: 2 })), { run: 2 });
+    const other = headFiles(base, trainableParameters(pooler, createHead("classification", dims.hiddenSize, 2, { seed: 2 })), { run: 2 });
     expect(load({ ...folder, "head.safetensors": other["head.safetensors"] })).toThrow(/run: head\.safetensors \(\d+ bytes, crc32 [0-9a-f]{8}\) was not written with pooling\.json .*a mixed folder/);
     expect(load({ ...folder, "training.json": other["training.json"] })).toThrow(/run: training\.json .* a mixed folder/);
     expect(load(folder)).not.toThrow();
@@ -106,7 +106,7 @@ describe("hostile head folders (issue 10)", () => {
     const garbage = new Uint8Array([1, 2, 3]);
     let error: TrainingError | undefined;
     try {
-      loadHead({ "pooling.json": huge, "head.safetensors": garbage }, dims, { dir: "run", model: "tiny" });
+      loadHeadFiles({ "pooling.json": huge, "head.safetensors": garbage }, dims, { dir: "run", model: "tiny" });
     } catch (err) {
       error = err as TrainingError;
     }
@@ -125,10 +125,10 @@ describe("hostile head folders (issue 10)", () => {
     const state = trainableParameters(pooler, head);
     const weight = [...state.keys()].find((k) => k.startsWith("head."))!;
     const nan = new Map([...state].map(([k, t]) => [k, k === weight ? { ...t, data: Float32Array.from(t.data, () => NaN) } : t]));
-    const bad = saveHead(base, nan, {});
+    const bad = headFiles(base, nan, {});
     let error: TrainingError | undefined;
     try {
-      loadHead(bad, dims, { dir: "run", model: "tiny" });
+      loadHeadFiles(bad, dims, { dir: "run", model: "tiny" });
     } catch (err) {
       error = err as TrainingError;
     }

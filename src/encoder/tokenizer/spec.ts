@@ -30,6 +30,33 @@ export interface TokenizerSpec {
   vocabSource: string;
 }
 
+/**
+ * Settings of a model folder's tokenizer_config.json / special_tokens_map.json that change how a text
+ * is encoded, applied over what the tokenizer files say (as Hugging Face's from_pretrained does).
+ */
+export interface TokenizerOverrides {
+  /** Encode the first word like a later one ("Hello" -> "ĠHello"). */
+  addPrefixSpace?: boolean;
+  /** Put before each text (cls_token; RoBERTa's <s>). */
+  clsToken?: string;
+  /** Put after each text (sep_token; RoBERTa's </s>). */
+  sepToken?: string;
+  padToken?: string;
+  unkToken?: string;
+}
+
+/** The spec with `overrides` applied; an absent field keeps the files' value. */
+export function applyOverrides(spec: TokenizerSpec, overrides: TokenizerOverrides): TokenizerSpec {
+  return {
+    ...spec,
+    addPrefixSpace: overrides.addPrefixSpace ?? spec.addPrefixSpace,
+    bosToken: overrides.clsToken ?? spec.bosToken,
+    eosToken: overrides.sepToken ?? spec.eosToken,
+    padToken: overrides.padToken ?? spec.padToken,
+    unkToken: overrides.unkToken ?? spec.unkToken,
+  };
+}
+
 /** Largest id we accept; the BPE pair keys need ids below 2^24. */
 export const MAX_TOKEN_ID = 2 ** 24 - 1;
 

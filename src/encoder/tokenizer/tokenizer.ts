@@ -9,7 +9,7 @@ import { robertaSpecFromFiles } from "./load-vocab-merges.js";
 import { specFromTokenizerJson } from "./load-tokenizer-json.js";
 import { tokenOffsets } from "./offsets.js";
 import { forEachWord } from "./pre-tokenize.js";
-import { buildMergeTable, checkIdRange, type TokenizerSpec } from "./spec.js";
+import { applyOverrides, buildMergeTable, checkIdRange, type TokenizerOverrides, type TokenizerSpec } from "./spec.js";
 import { ByteSpans, replaceLoneSurrogates } from "./text.js";
 
 export interface EncodeOptions {
@@ -22,6 +22,13 @@ export interface EncodeOptions {
   maxLength?: number;
   /** When longer than maxLength: cut the text tokens (true, default) or throw an InputError (false). */
   truncation?: boolean;
+}
+
+/** Where tokenizer files came from (for errors) and the folder settings that apply over them. */
+export interface TokenizerLoadOptions {
+  source?: string;
+  /** From tokenizer_config.json / special_tokens_map.json (see parseFolderSettings). */
+  overrides?: TokenizerOverrides;
 }
 
 /** One encoded text. */
@@ -125,16 +132,16 @@ export class Tokenizer {
    * Loads the two-file form. `source` names where the files came from (e.g. the model folder); errors
    * then name `<source>/vocab.json` and `<source>/merges.txt` with the entry or line at fault.
    */
-  static fromVocabAndMerges(vocabJson: string, mergesTxt: string, options: { source?: string } = {}): Tokenizer {
+  static fromVocabAndMerges(vocabJson: string, mergesTxt: string, options: TokenizerLoadOptions = {}): Tokenizer {
     const prefix = options.source === undefined ? "" : `${options.source}/`;
     const spec = robertaSpecFromFiles(vocabJson, mergesTxt, `${prefix}vocab.json`, `${prefix}merges.txt`);
-    return new Tokenizer(spec, buildMergeTable(spec));
+    return new Tokenizer(applyOverrides(spec, options.overrides ?? {}), buildMergeTable(spec));
   }
 
   /** Loads Hugging Face's tokenizer.json; `source` is the file name used in errors (default "tokenizer.json"). */
-  static fromTokenizerJson(json: string, options: { source?: string } = {}): Tokenizer {
+  static fromTokenizerJson(json: string, options: TokenizerLoadOptions = {}): Tokenizer {
     const spec = specFromTokenizerJson(json, options.source ?? "tokenizer.json");
-    return new Tokenizer(spec, buildMergeTable(spec));
+    return new Tokenizer(applyOverrides(spec, options.overrides ?? {}), buildMergeTable(spec));
   }
 
   /** The token string of `id`, or undefined outside the vocabulary. */

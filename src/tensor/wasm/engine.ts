@@ -15,9 +15,8 @@ import { InputError, NotSupportedError } from "../../errors.js";
 import { narrowHalf, widenHalf } from "../ops/half.js";
 import { quantizeWeightInt8 } from "../ops/linear-int8.js";
 import { Allocator } from "./allocator.js";
-import { kernelModule, MAX_PAGES, TILE, TILE_ROWS_INT8 } from "./module.js";
+import { kernelModule, MAX_PAGES, SIMD_PROBE, TILE, TILE_ROWS_INT8 } from "./module.js";
 import { controlBytes, WorkerPool } from "./pool.js";
-import { assemble } from "./assembler.js";
 import { PAGE, wasmApi, type WasmMemory } from "./wasm-api.js";
 
 export type WeightDtype = "f32" | "f16" | "bf16" | "int8";
@@ -64,7 +63,7 @@ export function wasmSimdSupported(): boolean {
   const api = wasmApi();
   if (api === null) return false;
   try {
-    return api.validate(assemble("(module (func (result v128) (f32x4.add (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0))))"));
+    return api.validate(SIMD_PROBE);
   } catch {
     return false;
   }

@@ -1,8 +1,16 @@
 // Worker threads for the engine: each worker instantiates the same compiled kernel module on the same shared
-// WebAssembly.Memory and waits on a control block in that memory. A dispatch writes each worker's arguments,
+// WebAssembly.Memory and waits on a control block in that memory. A dispatch writes each share's arguments,
 // bumps a sequence number and notifies (Atomics); the calling thread runs its own share meanwhile, then waits
-// until the pending count drops to zero. The partition of every kernel's range is static (engine.ts), so a
-// given thread count always computes the same numbers.
+// until the pending count of shares drops to zero. The partition of every kernel's range is static
+// (engine.ts), so a given thread count always computes the same numbers.
+//
+// Each share is *claimed* before it runs (compare-and-swap of its claim slot), by its worker or, once the
+// caller has finished its own share, by the caller: a worker that the OS has not woken yet (a busy, shared
+// machine) no longer holds up the whole dispatch — the caller does that share itself. Which thread runs a
+// share never changes its numbers (a share's scratch region travels with its arguments), so results stay
+// bit-identical. Without this, a 2-thread forward on a machine whose cores are busy with other processes
+// ran several times slower than 1 thread (every dispatch waited for a sleeping worker); now only a share a
+// worker has already started can make the caller wait. On a quiet machine nothing changes: a worker claims its share within microseconds.
 //
 // The worker's code is a small JS string generated here and started from a Blob URL (Web Workers: browsers,
 // Deno, Bun) or, once src/node.ts has installed its spawner, with `eval: true` (Node worker_threads): no
@@ -15,20 +23,27 @@ import type { WasmMemory, WasmModule } from "./wasm-api.js";
 
 /** Int32 slots of the control block. */
 const SEQ = 0, FN = 1, PENDING = 2, STOP = 3, ERROR = 4;
-/** Bytes before the argument slots; then per worker MAX_ARGS float64 values (argument count first). */
+/** Bytes before the argument slots; then per thread MAX_ARGS float64 values (argument count first); then
+ * one int32 claim slot per thread (0 = free, 1 = taken by whoever runs that share). */
 const HEADER = 64;
 export const MAX_ARGS = 32;
 
+/** Byte offset of the claim slots in a control block for `workers` workers. */
+function claimsOffset(workers: number): number {
+  return HEADER + (workers + 1) * MAX_ARGS * 8;
+}
+
 /** Bytes of the control block for `workers` workers. */
 export function controlBytes(workers: number): number {
-  return HEADER + (workers + 1) * MAX_ARGS * 8;
+  return claimsOffset(workers) + (workers + 1) * 4;
 }
 
 /** The worker's whole program: instantiate, then loop waiting for the sequence number to move. */
 const WORKER_MAIN = `
-function workerMain(module, memory, ctrlPtr, index, names, argsMax, post) {
+function workerMain(module, memory, ctrlPtr, claimsPtr, index, names, argsMax, post) {
   const ctrl = new Int32Array(memory.buffer, ctrlPtr, 16);
   const args = new Float64Array(memory.buffer, ctrlPtr + ${HEADER} + index * argsMax * 8, argsMax);
+  const claims = new Int32Array(memory.buffer, claimsPtr, index + 1);
   let fns = null;
   try {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
@@ -41,18 +56,20 @@ function workerMain(module, memory, ctrlPtr, index, names, argsMax, post) {
   for (;;) {
     for (let spin = 0; spin < 2000 && Atomics.load(ctrl, ${SEQ}) === seq; spin++);
     // Proceed only once the sequence number has moved: Atomics.wait may return "ok" with nothing new
-    // (seen in Node 20 about once per 100,000 waits), and running the last job twice would count the
-    // pending work below zero and leave the caller waiting forever.
+    // (seen in Node 20 about once per 100,000 waits).
     let next;
     while ((next = Atomics.load(ctrl, ${SEQ})) === seq) Atomics.wait(ctrl, ${SEQ}, seq);
     seq = next;
     if (Atomics.load(ctrl, ${STOP}) !== 0) return;
+    // Claim this thread's share; if the caller already took it (or there is none), there is nothing to do.
+    // The function and arguments are read after the claim: they belong to the dispatch the claim was for,
+    // even when this worker slept through earlier ones.
+    if (Atomics.compareExchange(claims, index, 0, 1) !== 0) continue;
     try {
       const n = args[0];
       const a = [];
       for (let i = 1; i <= n; i++) a.push(args[i]);
-      // a negative count: no share of this job for this worker
-      if (n >= 0) fns[Atomics.load(ctrl, ${FN})](...a);
+      fns[Atomics.load(ctrl, ${FN})](...a);
     } catch (e) {
       Atomics.store(ctrl, ${ERROR}, 1);
     }
@@ -63,16 +80,18 @@ function workerMain(module, memory, ctrlPtr, index, names, argsMax, post) {
 /** Node's version of the worker program: the data arrives as workerData (see src/io/worker-threads.ts). */
 export const NODE_WORKER = `${WORKER_MAIN}
 const { parentPort, workerData: d } = require("node:worker_threads");
-workerMain(d.module, d.memory, d.ctrlPtr, d.index, d.names, d.argsMax, (m) => parentPort.postMessage(m));`;
+workerMain(d.module, d.memory, d.ctrlPtr, d.claimsPtr, d.index, d.names, d.argsMax, (m) => parentPort.postMessage(m));`;
 
 const WEB_WORKER = `${WORKER_MAIN}
-onmessage = (e) => { const d = e.data; workerMain(d.module, d.memory, d.ctrlPtr, d.index, d.names, d.argsMax, (m) => postMessage(m)); };`;
+onmessage = (e) => { const d = e.data; workerMain(d.module, d.memory, d.ctrlPtr, d.claimsPtr, d.index, d.names, d.argsMax, (m) => postMessage(m)); };`;
 
-/** What a worker is handed: the compiled module, the shared memory, where its control block is, its index. */
+/** What a worker is handed: the compiled module, the shared memory, where its control block and the claim
+ * slots are, its index. */
 export interface WorkerData {
   module: WasmModule;
   memory: WasmMemory;
   ctrlPtr: number;
+  claimsPtr: number;
   index: number;
   names: string[];
   argsMax: number;
@@ -135,6 +154,7 @@ export function threadPlatform(): ThreadPlatform | null {
 
 export class WorkerPool {
   private readonly ctrl: Int32Array;
+  private readonly claims: Int32Array;
   private readonly canWait: boolean;
 
   private constructor(
@@ -143,6 +163,7 @@ export class WorkerPool {
     private readonly workers: SpawnedWorker[],
   ) {
     this.ctrl = new Int32Array(memory.buffer, ctrlPtr, 16);
+    this.claims = new Int32Array(memory.buffer, ctrlPtr + claimsOffset(workers.length), workers.length + 1);
     this.canWait = mayWait(this.ctrl);
   }
 
@@ -151,7 +172,7 @@ export class WorkerPool {
     const workers: SpawnedWorker[] = [];
     const ready: Promise<void>[] = [];
     for (let i = 1; i <= count; i++) {
-      const data: WorkerData = { module, memory, ctrlPtr, index: i, names: [...names], argsMax: MAX_ARGS };
+      const data: WorkerData = { module, memory, ctrlPtr, claimsPtr: ctrlPtr + claimsOffset(count), index: i, names: [...names], argsMax: MAX_ARGS };
       ready.push(new Promise((resolve, reject) => {
         if (platform === null) throw new NotSupportedError("threads need Web Workers (or, in Node, the encoder-pooling entry point)");
         workers.push(platform.spawn(
@@ -171,29 +192,42 @@ export class WorkerPool {
     return pool;
   }
 
-  /** Runs fn(argsPerThread[t]…) on thread t for every t (t = 0 on the caller) and returns when all are done. */
+  /** Runs fn(argsPerThread[t]…) for every share t (t = 0 on the caller) and returns when all are done. */
   run(fnIndex: number, fn: (...args: number[]) => void, argsPerThread: readonly (readonly number[])[]): void {
-    const args = new Float64Array(this.memory.buffer, this.ctrlPtr + HEADER, (this.workers.length + 1) * MAX_ARGS);
-    // every worker takes part in every dispatch (so the pending count is always the number of workers);
-    // one without a share of this job (a range shorter than the thread count) gets a count of -1
-    for (let t = 1; t <= this.workers.length; t++) {
+    const workers = this.workers.length;
+    const args = new Float64Array(this.memory.buffer, this.ctrlPtr + HEADER, (workers + 1) * MAX_ARGS);
+    // write every share's arguments, then open its claim; a thread without a share (a range shorter than
+    // the thread count) finds its claim already taken
+    let shares = 0;
+    for (let t = 1; t <= workers; t++) {
       const a = argsPerThread[t];
       if (a === undefined) {
-        args[t * MAX_ARGS] = -1;
+        Atomics.store(this.claims, t, 1);
         continue;
       }
       args[t * MAX_ARGS] = a.length;
       args.set(a, t * MAX_ARGS + 1);
+      shares++;
     }
     Atomics.store(this.ctrl, FN, fnIndex);
-    Atomics.store(this.ctrl, PENDING, this.workers.length);
+    Atomics.store(this.ctrl, PENDING, shares);
+    for (let t = 1; t <= workers; t++) if (argsPerThread[t] !== undefined) Atomics.store(this.claims, t, 0);
     Atomics.add(this.ctrl, SEQ, 1);
     Atomics.notify(this.ctrl, SEQ);
     let error: unknown = null;
-    try {
-      fn(...argsPerThread[0]!);
-    } catch (e) {
-      error = e;
+    const runShare = (a: readonly number[]): void => {
+      try {
+        fn(...a);
+      } catch (e) {
+        error ??= e;
+      }
+    };
+    runShare(argsPerThread[0]!);
+    // then take over every share no worker has claimed yet
+    for (let t = 1; t <= workers; t++) {
+      if (Atomics.compareExchange(this.claims, t, 0, 1) !== 0) continue;
+      runShare(argsPerThread[t]!);
+      Atomics.sub(this.ctrl, PENDING, 1);
     }
     for (;;) {
       const pending = Atomics.load(this.ctrl, PENDING);

@@ -1,7 +1,7 @@
 // Our WAT assembler: small modules run as the text says, and mistakes name their line.
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../../src/tensor/wasm/assembler.js";
-import { moduleText } from "../../../src/tensor/wasm/module.js";
+import { moduleText } from "../../../src/tensor/wasm/module-text.js";
 import { WatError } from "../../../src/tensor/wasm/wat.js";
 
 type Fn = (...args: number[]) => number;

@@ -6,8 +6,8 @@
 // Panel layout for i32x4.dot_i16x8_s: per pair of k, NR outputs × 2 k as int8: [o0k0 o0k1 o1k0 o1k1 …];
 // v128.load8x8_s widens 4 outputs' pairs to i16x8, the x pair is splat as one i32, and one dot gives
 // the 4 outputs' two-k partial sums: 2·MR·NR multiply-adds per step from NR/4 + MR loads.
-import { acc, storeRows } from "./gemm.js";
-import { lines, locals, params, range } from "./wat-util.js";
+import { acc, activateAndStore, addBias } from "./gemm.js";
+import { lines, locals, params, range, rowBlocksByPanels } from "./wat-util.js";
 
 function tileI8(nr: number, mr: number): string {
   const nv = nr / 4;
@@ -38,14 +38,8 @@ function tileI8(nr: number, mr: number): string {
       `(local.set $s (v128.load32_splat offset=${4 * r} (local.get $sx)))`,
       ...vecs.map((j) => `(local.set ${acc(r, j)} (f32x4.mul (f32x4.convert_i32x4_s (local.get ${acc(r, j)})) (f32x4.mul (local.get $s) (local.get $b${j}))))`),
     ]))}
-    (if (local.get $bias) (then
-      ${lines(vecs.map((j) => `(local.set $b${j} (v128.load offset=${16 * j} (local.get $bias)))`))}
-      ${lines(accs.map((c, i) => `(local.set ${c} (f32x4.add (local.get ${c}) (local.get $b${i % nv})))`))}))
-    (if (local.get $act) (then
-      (if (local.get $pre) (then
-        ${storeRows(mr, nv, "$pre")}))
-      ${lines(accs.map((c) => `(local.set ${c} (call $gelu4 (local.get ${c})))`))}))
-    ${storeRows(mr, nv, "$y")}
+    ${addBias(mr, nv)}
+    ${activateAndStore(mr, nv)}
   )`;
 }
 
@@ -62,23 +56,8 @@ export function int8Kernels(nr: number, mr: number): string {
           (local.set $sxr (i32.add (local.get $sxr) (i32.const ${4 * mr})))
           (local.set $yr (i32.add (local.get $yr) (i32.mul (local.get $ldy) (i32.const ${mr}))))
           (if (local.get $prer) (then (local.set $prer (i32.add (local.get $prer) (i32.mul (local.get $ldy) (i32.const ${mr}))))))`;
-  return `
-  ${lines(range(mr).map((m) => tileI8(nr, m + 1)))}
-  (func $linear_i8 (export "linear_i8")
-    ${params("i32", ["$y", "$xq", "$sx", "$w", "$sw", "$bias", "$Kp", "$N", "$act", "$pre", "$rowBlock", "$rowStart", "$rowEnd", "$panelStart", "$panelEnd"])}
-    ${locals("i32", ["$r0", "$r1", "$p", "$ldx", "$ldy", "$col", "$cols", "$panel", "$swp", "$br", "$xr", "$sxr", "$yr", "$prer", "$left"])}
-    (local.set $ldx (i32.shl (local.get $Kp) (i32.const 1)))
-    (local.set $ldy (i32.shl (local.get $N) (i32.const 2)))
-    (local.set $r0 (local.get $rowStart))
-    (block $rowsDone (loop $rows
-      (br_if $rowsDone (i32.ge_u (local.get $r0) (local.get $rowEnd)))
-      (local.set $r1 (i32.add (local.get $r0) (local.get $rowBlock)))
-      (if (i32.gt_u (local.get $r1) (local.get $rowEnd)) (then (local.set $r1 (local.get $rowEnd))))
-      (local.set $p (local.get $panelStart))
-      (block $panelsDone (loop $panels
-        (br_if $panelsDone (i32.ge_u (local.get $p) (local.get $panelEnd)))
-        (local.set $col (i32.mul (local.get $p) (i32.const ${nr})))
-        (local.set $cols (i32.sub (local.get $N) (local.get $col)))
+  // per (row block, panel): the MR-row tiles of the block, then the rows left over
+  const tilesOfPanel = `(local.set $cols (i32.sub (local.get $N) (local.get $col)))
         (local.set $panel (i32.add (local.get $w) (i32.mul (local.get $p) (i32.mul (local.get $Kp) (i32.const ${nr})))))
         (local.set $swp (i32.add (local.get $sw) (i32.shl (local.get $col) (i32.const 2))))
         (local.set $br (if (result i32) (local.get $bias) (then (i32.add (local.get $bias) (i32.shl (local.get $col) (i32.const 2)))) (else (i32.const 0))))
@@ -95,11 +74,15 @@ export function int8Kernels(nr: number, mr: number): string {
           ${advance}
           (local.set $left (i32.sub (local.get $left) (i32.const ${mr})))
           (br $tiles)))
-        ${lines(range(mr - 1).map((m) => `(if (i32.eq (local.get $left) (i32.const ${m + 1})) (then ${call(m + 1)}))`))}
-        (local.set $p (i32.add (local.get $p) (i32.const 1)))
-        (br $panels)))
-      (local.set $r0 (local.get $r1))
-      (br $rows)))
+        ${lines(range(mr - 1).map((m) => `(if (i32.eq (local.get $left) (i32.const ${m + 1})) (then ${call(m + 1)}))`))}`;
+  return `
+  ${lines(range(mr).map((m) => tileI8(nr, m + 1)))}
+  (func $linear_i8 (export "linear_i8")
+    ${params("i32", ["$y", "$xq", "$sx", "$w", "$sw", "$bias", "$Kp", "$N", "$act", "$pre", "$rowBlock", "$rowStart", "$rowEnd", "$panelStart", "$panelEnd"])}
+    ${locals("i32", ["$r0", "$r1", "$p", "$ldx", "$ldy", "$col", "$cols", "$panel", "$swp", "$br", "$xr", "$sxr", "$yr", "$prer", "$left"])}
+    (local.set $ldx (i32.shl (local.get $Kp) (i32.const 1)))
+    (local.set $ldy (i32.shl (local.get $N) (i32.const 2)))
+    ${rowBlocksByPanels(nr, "", tilesOfPanel)}
   )
 
   ;; quantize_rows(xq, sx, x, K, Kp, start, end): per row, sx = max|x|/127 and xq = round_half_even(x · (127/max|x|))

@@ -37,3 +37,27 @@ export function splat(v: number): string {
 export function splatI32(v: number): string {
   return `(v128.const i32x4 ${v} ${v} ${v} ${v})`;
 }
+
+/**
+ * The loop nest both linear kernels share: blocks of `$rowBlock` rows over [$rowStart, $rowEnd) (the block is
+ * [$r0, $r1)), and inside each block the panels [$panelStart, $panelEnd) of NR output columns ($p is the
+ * panel, $col its first column). `perBlock` runs once per row block, `perPanel` once per (block, panel).
+ * The kernel declares the locals $r0 $r1 $p $col.
+ */
+export function rowBlocksByPanels(nr: number, perBlock: string, perPanel: string): string {
+  return `(local.set $r0 (local.get $rowStart))
+    (block $rowsDone (loop $rows
+      (br_if $rowsDone (i32.ge_u (local.get $r0) (local.get $rowEnd)))
+      (local.set $r1 (i32.add (local.get $r0) (local.get $rowBlock)))
+      (if (i32.gt_u (local.get $r1) (local.get $rowEnd)) (then (local.set $r1 (local.get $rowEnd))))
+      ${perBlock}
+      (local.set $p (local.get $panelStart))
+      (block $panelsDone (loop $panels
+        (br_if $panelsDone (i32.ge_u (local.get $p) (local.get $panelEnd)))
+        (local.set $col (i32.mul (local.get $p) (i32.const ${nr})))
+        ${perPanel}
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $panels)))
+      (local.set $r0 (local.get $r1))
+      (br $rows)))`;
+}
