@@ -23,7 +23,9 @@ export type ErrorCode =
   /** NaN or ±Infinity in loaded weights or parameters, or produced by a computation. */
   | "EP_NONFINITE"
   /** A file or folder cannot be read or written. */
-  | "EP_IO";
+  | "EP_IO"
+  /** The caller stopped the work through an AbortSignal (or the worker doing it was terminated). */
+  | "EP_ABORTED";
 
 export interface EncoderPoolingErrorOptions {
   /** The kind of failure when it is not the class's own (EP_LIMIT, EP_NONFINITE, EP_IO). */
@@ -120,6 +122,18 @@ export class NotSupportedError extends EncoderPoolingError {
   }
   protected override defaultCode(): ErrorCode {
     return "EP_NOT_SUPPORTED";
+  }
+}
+
+/**
+ * The caller aborted the work (an AbortSignal fired, or the worker doing it was terminated): nothing
+ * computed so far is returned as if it were complete. Named "AbortError" like the DOMException that
+ * `fetch` rejects with, so `err.name === "AbortError"` checks work for both; the signal's reason is the cause.
+ */
+export class AbortError extends EncoderPoolingError {
+  override name = "AbortError";
+  protected override defaultCode(): ErrorCode {
+    return "EP_ABORTED";
   }
 }
 

@@ -12,6 +12,11 @@ export {
   folderFilesToRead, parseFolderSettings, parseModules, plainFolderSettings, type FolderFiles, type FolderModule, type FolderSettings,
 } from "./pipeline/folder-settings.js";
 export { cosineSimilarity, similarityMatrix, TopK, type Neighbour, type SimilarityMatrix, type VectorRows } from "./pipeline/similarity.js";
+export { yieldToEventLoop } from "./pipeline/cooperate.js";
+// The same embed() with the model in a Web Worker (the page's thread stays free), and the worker's side.
+export { createEmbeddingWorker, type EmbeddingWorker, type EmbeddingWorkerOptions, type WorkerLike } from "./pipeline/worker.js";
+export type { WorkerEmbedOptions, WorkerLoadOptions, WorkerModel } from "./pipeline/worker-protocol.js";
+export { serveEmbeddingWorker, type WorkerScope } from "./pipeline/worker-host.js";
 
 // Errors: every deliberate failure is an EncoderPoolingError subclass.
 export * from "./errors.js";

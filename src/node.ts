@@ -17,6 +17,7 @@ export { readLabelled, type ReadLabelledOptions } from "./io/labelled.js";
 export { assertHeadFolderWritable, openHeadFolder, readHeadFolder, writeHeadFolder } from "./io/head-folder.js";
 export { assertHeadCollectionWritable, loadHead, resolveHeadDir, saveHead, writeHeadCollection, type LoadHeadOptions } from "./io/trained-head.js";
 export { createJobRunner, StopFlag } from "./io/job-runner.js";
+export { createEmbeddingThread, type EmbeddingThreadOptions } from "./io/embedding-thread.js";
 export { isEntryPoint } from "./io/entry-point.js";
 export { packageVersion } from "./io/package-info.js";
 export { readVectors, type StoredVector } from "./io/vectors.js";

@@ -61,7 +61,7 @@ function errorLine(command: string, message: string): string {
  */
 export const EXIT_STATUS: Readonly<Record<ErrorCode, number>> = {
   EP_ERROR: 1, EP_SAFETENSORS: 1, EP_CONFIG: 1, EP_WEIGHTS: 1, EP_TOKENIZER: 1, EP_INPUT: 1, EP_POOLING: 1, EP_TRAINING: 1,
-  EP_USAGE: 2, EP_LIMIT: 3, EP_NONFINITE: 4, EP_NOT_SUPPORTED: 5, EP_IO: 6,
+  EP_USAGE: 2, EP_LIMIT: 3, EP_NONFINITE: 4, EP_NOT_SUPPORTED: 5, EP_IO: 6, EP_ABORTED: 130,
 };
 export const INTERNAL_ERROR_STATUS = 70;
 /** Stopped by Ctrl-C (128 + SIGINT, as shells report it). */

@@ -199,6 +199,32 @@ export class RobertaModel {
   forward(inputs: RobertaInputs, options?: { outputHiddenStates?: true }): RobertaOutput;
   forward(inputs: RobertaInputs, options: RobertaForwardOptions): RobertaLastOutput;
   forward(inputs: RobertaInputs, options: RobertaForwardOptions = {}): RobertaOutput | RobertaLastOutput {
+    const pass = this.layerByLayer(inputs, options);
+    for (;;) {
+      const step = pass.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * The same forward pass, awaiting `between()` after each layer: embed() uses it to give the event loop
+   * a turn inside a long batch. When `between` rejects, the pass stops there and frees its memory.
+   */
+  async forwardAsync(inputs: RobertaInputs, between: () => Promise<void> | void): Promise<RobertaOutput> {
+    const pass = this.layerByLayer(inputs, {});
+    try {
+      for (;;) {
+        const step = pass.next();
+        if (step.done) return step.value as RobertaOutput;
+        await between();
+      }
+    } finally {
+      pass.return(undefined as never); // runs the pass's `finally` (frees the scratch) if it stopped early
+    }
+  }
+
+  /** The forward pass as a generator that pauses after each layer (forward runs it straight through). */
+  private *layerByLayer(inputs: RobertaInputs, options: RobertaForwardOptions): Generator<void, RobertaOutput | RobertaLastOutput> {
     const c = this.config;
     validateRobertaInputs(c, inputs);
     const { inputIds, attentionMask, batchSize: B, seqLen: T } = inputs;
@@ -217,6 +243,7 @@ export class RobertaModel {
       for (const layer of this.weights.layers) {
         this.layer(s.x, layer, maskAdd, s, B, T);
         if (all) hiddenStates.push(s.download(s.x, [B, T, H]));
+        yield;
       }
       const lastHiddenState = all ? hiddenStates[hiddenStates.length - 1]! : s.download(s.x, [B, T, H]);
       const pooler = this.weights.pooler;

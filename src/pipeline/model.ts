@@ -10,9 +10,10 @@ import { firstNonFinite, type FloatArray, type Tensor } from "../tensor/tensor.j
 import type { Backend } from "../tensor/backend.js";
 import { checkBackendOptions, sharedBackend, type BackendChoice } from "../tensor/choose-backend.js";
 import { bufferSource, readSafetensorsHeader, type ByteSource } from "../encoder/safetensors.js";
-import { embedWindows, stopPoint, windowSizes, type StreamRow, type WindowOptions } from "./stream.js";
+import { embedWindows, windowSizes, type StreamRow, type WindowOptions } from "./stream.js";
 import { ModelTokenizer, type TokenizeOptions } from "./model-tokenizer.js";
 import { parseFolderSettings, plainFolderSettings, transformerPath, type FolderFiles, type FolderSettings } from "./folder-settings.js";
+import { pacer, throwIfAborted } from "./cooperate.js";
 
 /** The files of a Hugging Face model folder, already read into memory. */
 export interface ModelBuffers {
@@ -110,7 +111,12 @@ export interface EmbedOptions {
    * checkpoint). Default false: such a vector is an error (code EP_NONFINITE) naming the text.
    */
   allowNonFinite?: boolean;
-  /** Stops the work between two batches (it yields to the event loop there), rejecting with the signal's reason. */
+  /**
+   * Stops the call: checked before the first batch and at every pause, and the promise rejects with an
+   * AbortError (code EP_ABORTED) — nothing half-done is returned. embed() yields to the event loop between
+   * batches, and inside a batch after a layer once 50 ms have passed, so a page keeps painting and a
+   * server keeps serving while it runs.
+   */
   signal?: AbortSignal;
 }
 
@@ -237,17 +243,19 @@ export class EncoderModel {
     const pooler = this.poolerFor(options);
     const batchSize = checkBatchSize(options.batchSize);
     const normalize = options.normalize ?? this.folder.normalize;
-    options.signal?.throwIfAborted();
+    throwIfAborted(options.signal, "embed");
     const dim = pooler.outputSize;
     const data = new Float32Array(texts.length * dim);
     const maxLength = options.maxLength ?? (options.head === undefined ? undefined : Math.min(options.head.maxLength, this.maxLength));
     const encodings = this.tokenize(texts, { ...options, ...(maxLength === undefined ? {} : { maxLength }) });
     let done = 0;
     const describe = describeTextOf(options);
-    await this.embedTokenized(encodings, pooler, { ...options, normalize, batchSize, describe }, data, async (n) => {
+    // a new task between two batches, and inside a batch every 50 ms: timers, input and messages (an abort among them) get their turn
+    const pauses = pacer(options.signal, () => `embed: after ${done} of ${texts.length} texts`);
+    await this.embedTokenized(encodings, pooler, { ...options, normalize, batchSize, describe, inside: pauses.inside }, data, async (n) => {
       done += n;
       options.onProgress?.(done, texts.length);
-      if (done < texts.length) await stopPoint(options.signal);
+      if (done < texts.length) await pauses.between();
     });
     const vectors = Array.from({ length: texts.length }, (_, i) => data.subarray(i * dim, (i + 1) * dim));
     return { data, count: texts.length, dim, vectors };
@@ -302,13 +310,20 @@ export class EncoderModel {
   private async embedTokenized(
     encodings: readonly { inputIds: ArrayLike<number> }[],
     pooler: Pooler<PoolingSpec> | Pooler,
-    options: { normalize?: boolean; allowNonFinite?: boolean; batchSize: number; describe: (textIndex: number) => string },
+    options: {
+      normalize?: boolean;
+      allowNonFinite?: boolean;
+      batchSize: number;
+      describe: (textIndex: number) => string;
+      /** Called between two layers of a batch: may yield (and stop) when a batch takes long. */
+      inside?: () => Promise<void> | void;
+    },
     out: Float32Array,
     afterBatch: (texts: number, tokens: number) => Promise<void>,
   ): Promise<void> {
     const dim = pooler.outputSize;
     for (const batch of this.batches(encodings, options.batchSize)) {
-      const { hiddenStates } = this.encoder.forward(batch);
+      const { hiddenStates } = await this.encoder.forwardAsync(batch, options.inside ?? (() => undefined));
       // pooled: [B,D]
       const { pooled } = pooler.forward({ hiddenStates, attentionMask: batch.attentionMask });
       let tokens = 0;

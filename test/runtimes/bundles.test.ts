@@ -36,7 +36,7 @@ describe("a minified bundle of the core", () => {
         ([, value]) => typeof value === "function" && (value === core.EncoderPoolingError || value.prototype instanceof core.EncoderPoolingError),
       ) as Array<[string, new (message: string) => Error]>;
       expect(errorClasses.map(([name]) => name).sort()).toEqual([
-        "ConfigError", "EncoderPoolingError", "InputError", "NotSupportedError", "PoolingError", "SafetensorsError",
+        "AbortError", "ConfigError", "EncoderPoolingError", "InputError", "NotSupportedError", "PoolingError", "SafetensorsError",
         "TokenizerError", "TrainingError", "UsageError", "WeightsError",
       ]);
       // The minifier did rename the classes, so a name taken from the class would be lost.

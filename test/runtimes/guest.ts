@@ -1,7 +1,10 @@
 // The parity case that every runtime runs (bundled with the core by esbuild, see harness.ts): load the
 // shipped model, embed the same texts with several poolers, and return the vectors as plain arrays.
 // JSON carries them exactly: a float32 widened to a double prints and parses back to the same value.
-import { loadModelFromBuffers, loadModelFromUrl, type EmbedOptions, type EncoderModel, type LoadOptions, type ModelBuffers } from "../../src/index.js";
+import {
+  createEmbeddingWorker, loadModelFromBuffers, loadModelFromUrl, type EmbedOptions, type Embeddings, type EncoderModel,
+  type LoadOptions, type ModelBuffers, type WorkerModel,
+} from "../../src/index.js";
 
 export const TEXTS = [
   "The cat sat on the mat.",
@@ -38,14 +41,33 @@ export interface ParityReport extends ParityResult {
   runtime: string;
 }
 
+/** What embeds: an EncoderModel, or the EmbeddingWorker that runs one in a worker. */
+interface Embedder {
+  embed(texts: string[], options: EmbedOptions): Promise<Embeddings>;
+}
+
 export async function embedCases(model: EncoderModel): Promise<ParityResult> {
+  const { backend } = model.encoder;
+  return embedCasesWith(model, `${backend.name}×${backend.threads}`);
+}
+
+async function embedCasesWith(embedder: Embedder, backend: string): Promise<ParityResult> {
   const vectors: Vectors = {};
   for (const [label, options] of Object.entries(CASES)) {
-    const { vectors: got } = await model.embed(TEXTS, { ...options, batchSize: 2 });
+    const { vectors: got } = await embedder.embed(TEXTS, { ...options, batchSize: 2 });
     vectors[label] = got.map((v) => Array.from(v));
   }
-  const { backend } = model.encoder;
-  return { backend: `${backend.name}×${backend.threads}`, vectors };
+  return { backend, vectors };
+}
+
+/** The case through `createEmbeddingWorker`: the model runs in a module worker started from `workerUrl`. */
+export async function parityThroughWorker(model: WorkerModel, workerUrl: URL): Promise<ParityResult> {
+  const embedder = await createEmbeddingWorker(model, { worker: workerUrl, tokenizer: "vocab.json+merges.txt" });
+  try {
+    return await embedCasesWith(embedder, embedder.backend);
+  } finally {
+    embedder.terminate();
+  }
 }
 
 /** The case through `loadModelFromBuffers`: the files already in memory. */

@@ -7,6 +7,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { extname, join, relative } from "node:path";
+import { it } from "vitest";
 import { bundle, ROOT } from "../../scripts/bundle.js";
 import type { Vectors } from "./guest.js";
 
@@ -22,6 +23,12 @@ export const CHROMIUM_ARGS = [
   "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ];
+/** Headless Debian Chromium through playwright-core (imported only when a test needs it). */
+export async function launchChromium(): Promise<import("playwright-core").Browser> {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
+}
+
 /** In CI every runtime must be there: a missing one fails instead of being skipped. */
 export const IN_CI = Boolean(process.env.CI) && process.env.CI !== "false";
 
@@ -31,11 +38,15 @@ export const IN_CI = Boolean(process.env.CI) && process.env.CI !== "false";
  */
 export async function buildSite(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "encoder-pooling-runtimes-"));
-  for (const host of ["node", "deno", "bun", "workerd", "page", "worker"]) {
+  for (const host of ["node", "deno", "deno-worker", "bun", "workerd", "page", "worker", "responsive"]) {
     const code = await bundle(`test/runtimes/hosts/${host}.ts`, { platform: host === "node" ? "node" : "browser" });
     writeFileSync(join(dir, `${host}.js`), code);
   }
-  writeFileSync(join(dir, "page.html"), `<!doctype html><meta charset="utf-8"><title>parity</title><script type="module" src="page.js"></script>\n`);
+  // createEmbeddingWorker's worker script, bundled the way an application using esbuild would ship it
+  writeFileSync(join(dir, "embedding-worker.js"), await bundle("src/pipeline/embedding-worker.ts"));
+  for (const page of ["page", "responsive"]) {
+    writeFileSync(join(dir, `${page}.html`), `<!doctype html><meta charset="utf-8"><title>${page}</title><script type="module" src="${page}.js"></script>\n`);
+  }
   mkdirSync(join(dir, "model"));
   for (const name of MODEL_FILES) copyFileSync(join(MODEL_DIR, name), join(dir, "model", name));
   writeFileSync(join(dir, "workerd.capnp"), workerdConfig());
@@ -209,6 +220,23 @@ export function findExecutable(path: string, installHint: string): Found {
   const probe = spawnSync(path, ["--version"], { encoding: "utf8", timeout: 30_000 });
   if (probe.status !== 0) return { missing: `${path} --version failed: ${(probe.stderr || String(probe.error)).trim().slice(0, 300)}` };
   return { path, version: probe.stdout.trim().split("\n")[0]! };
+}
+
+/**
+ * A test of a runtime that may be missing here. Found: the test runs, named `${name} (${version}): ${claim}`.
+ * Missing: a skipped test whose name says why (and a warning), or under CI a failing one.
+ */
+export function testWhereFound(name: string, found: Found, claim: string, body: (path: string) => Promise<void>, timeoutMs = 120_000): void {
+  if ("path" in found) {
+    it(`${name} (${found.version}): ${claim}`, () => body(found.path), timeoutMs);
+  } else if (IN_CI) {
+    it(`${name}: must run under CI, but ${found.missing}`, () => {
+      throw new Error(`${name} cannot run: ${found.missing}`);
+    });
+  } else {
+    console.warn(`${name} skipped: ${found.missing}`);
+    it.skip(`${name} skipped: ${found.missing}`, () => {});
+  }
 }
 
 export const npmBinary = (name: string): string => join(ROOT, "node_modules", ".bin", name);

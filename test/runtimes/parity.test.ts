@@ -1,7 +1,8 @@
 // One parity case in every runtime: the core, bundled by esbuild for the browser, loads the shipped
 // model and embeds the same texts with nine pooling cases in Node, Deno, Bun, Cloudflare workerd,
-// a Chromium page (from buffers and through loadModelFromUrl), a Chromium module worker and Firefox
-// ESR; every vector must match the one computed here, in Node from the TypeScript sources, within 1e-6.
+// a Chromium page (from buffers and through loadModelFromUrl), a Chromium module worker, a page and a
+// Deno thread through createEmbeddingWorker, and Firefox ESR; every vector must match the one computed
+// here, in Node from the TypeScript sources, within 1e-6.
 // A runtime that is not installed is skipped with the reason in the test's name (and a warning);
 // under CI=true it fails instead, since .ci/run installs them all.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -13,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parityFromBuffers, type ParityReport, type Vectors } from "./guest.js";
 import type { PageResults } from "./hosts/page.js";
 import {
-  buildSite, CHROMIUM, CHROMIUM_ARGS, findExecutable, FIREFOX, IN_CI, MODEL_DIR, maxAbsDiff, npmBinary,
-  removeSite, run, serveFolder, start, withDeadline, type Found,
+  buildSite, CHROMIUM, findExecutable, FIREFOX, launchChromium, MODEL_DIR, maxAbsDiff, npmBinary,
+  removeSite, run, serveFolder, start, testWhereFound, withDeadline, type Found,
 } from "./harness.js";
 
 const TOLERANCE = 1e-6;
@@ -52,25 +53,13 @@ function expectParity(report: ParityReport, startedAt: number, expectedBackend =
   const backend = report.backend.split("×")[0]!;
   expect(backend, `${report.runtime}: backend ${report.backend}`).toBe(expectedBackend);
   const { max, where } = maxAbsDiff(reference[backend]!, report.vectors);
-  table.push(`  ${report.runtime.padEnd(48)} ${report.backend.padEnd(7)} ${String(max).padStart(8)}   ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+  table.push(`  ${report.runtime.padEnd(56)} ${report.backend.padEnd(7)} ${String(max).padStart(8)}   ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
   expect(max, `${report.runtime}: max abs diff ${max} > ${TOLERANCE} at ${where}`).toBeLessThanOrEqual(TOLERANCE);
 }
 
-/**
- * A test of a runtime that may be missing here. Found: the test runs. Missing: a skipped test whose
- * name says why (and a warning), or under CI a failing one.
- */
+/** A parity test of a runtime that may be missing here (skipped with the reason, or failing under CI). */
 function runtimeTest(name: string, found: Found, body: (path: string) => Promise<void>, timeoutMs = 120_000): void {
-  if ("path" in found) {
-    it(`${name} (${found.version}): vectors match Node's within ${TOLERANCE}`, () => body(found.path), timeoutMs);
-  } else if (IN_CI) {
-    it(`${name}: must run under CI, but ${found.missing}`, () => {
-      throw new Error(`${name} cannot run: ${found.missing}`);
-    });
-  } else {
-    console.warn(`runtime parity: ${name} skipped: ${found.missing}`);
-    it.skip(`${name} skipped: ${found.missing}`, () => {});
-  }
+  testWhereFound(name, found, `vectors match Node's within ${TOLERANCE}`, body, timeoutMs);
 }
 
 async function freePort(): Promise<number> {
@@ -93,6 +82,13 @@ describe.concurrent("the core gives Node's vectors in every runtime", () => {
     const env = { ...process.env, DENO_DIR: join(site, ".deno"), DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
     // Read access to the folder only: the core needs no network, environment or other permission.
     const args = ["run", "--no-config", "--no-lock", "--no-prompt", `--allow-read=${site}`, join(site, "deno.js"), join(site, "model")];
+    expectParity(JSON.parse(await run(deno, args, { env, timeoutMs: 60_000 })) as ParityReport, startedAt);
+  });
+
+  runtimeTest("Deno → createEmbeddingWorker → module worker", findExecutable(npmBinary("deno"), NPM_HINT), async (deno) => {
+    const startedAt = performance.now();
+    const env = { ...process.env, DENO_DIR: join(site, ".deno"), DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
+    const args = ["run", "--no-config", "--no-lock", "--no-prompt", `--allow-read=${site}`, join(site, "deno-worker.js"), join(site, "model")];
     expectParity(JSON.parse(await run(deno, args, { env, timeoutMs: 60_000 })) as ParityReport, startedAt);
   });
 
@@ -143,8 +139,7 @@ describe("the core gives Node's vectors in browsers", () => {
   const openPage = async (mode: string): Promise<PageResults> => {
     server ??= await serveFolder(site);
     if (browser === undefined) {
-      const { chromium: launcher } = await import("playwright-core");
-      browser = await launcher.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
+      browser = await launchChromium();
     }
     const page = await browser.newPage();
     const errors: string[] = [];
@@ -169,14 +164,14 @@ describe("the core gives Node's vectors in browsers", () => {
     await server?.close();
   });
 
-  for (const [mode, name] of [["page", "Chromium page, loadModelFromBuffers"], ["url", "Chromium page, loadModelFromUrl"], ["worker", "Chromium module worker"]] as const) {
+  for (const [mode, name] of [["page", "Chromium page, loadModelFromBuffers"], ["url", "Chromium page, loadModelFromUrl"], ["worker", "Chromium module worker"], ["embedding-worker", "Chromium page → createEmbeddingWorker"]] as const) {
     runtimeTest(name, chromium, async () => {
       const startedAt = performance.now();
       expectMode(await openPage(mode), mode, startedAt);
     });
   }
 
-  runtimeTest("Firefox ESR page, loadModelFromUrl and module worker", findExecutable(FIREFOX, "apt-get install firefox-esr"), async (firefox) => {
+  runtimeTest("Firefox ESR page, loadModelFromUrl, module worker and createEmbeddingWorker", findExecutable(FIREFOX, "apt-get install firefox-esr"), async (firefox) => {
     const startedAt = performance.now();
     server ??= await serveFolder(site);
     const profile = mkdtempSync(join(tmpdir(), "encoder-pooling-firefox-"));
@@ -191,7 +186,7 @@ describe("the core gives Node's vectors in browsers", () => {
         }),
       ]);
       const results = JSON.parse(body) as PageResults;
-      for (const mode of ["page", "url", "worker"]) expectMode(results, mode, startedAt);
+      for (const mode of ["page", "url", "worker", "embedding-worker"]) expectMode(results, mode, startedAt);
     } finally {
       await proc.stop();
       removeSite(profile);

@@ -58,6 +58,17 @@ const KERNELS = [
 ] as const;
 type Kernel = (typeof KERNELS)[number];
 
+/**
+ * Zeroes n bytes at ptr (64-byte aligned): by 4-byte words, then the bytes left. Why not one Uint8Array
+ * fill: on a SharedArrayBuffer V8 fills a Uint8Array byte by byte: 12.6 MB took 15.3 ms, by words 3.8 ms
+ * (Node 20, this machine, a shared buffer; the seam helper saw up to 60 ms under load).
+ */
+function zeroFill(buffer: ArrayBufferLike, ptr: number, n: number): void {
+  const words = n >>> 2;
+  new Int32Array(buffer, ptr, words).fill(0);
+  new Uint8Array(buffer, ptr + words * 4, n - words * 4).fill(0);
+}
+
 /** True when this host validates a WebAssembly module that uses 128-bit SIMD. */
 export function wasmSimdSupported(): boolean {
   const api = wasmApi();
@@ -112,7 +123,7 @@ export class WasmEngine {
       if (have / PAGE + pages > maxPages) throw new RangeError(`wasm engine: out of memory (${bytes} bytes asked, at most ${maxPages * PAGE})`);
       memory.grow(pages);
     };
-    const allocator = new Allocator(64, grow, (ptr, n) => new Uint8Array(memory.buffer, ptr, n).fill(0));
+    const allocator = new Allocator(64, grow, (ptr, n) => zeroFill(memory.buffer, ptr, n));
     // the pool's control block (sequence number, pending count, each worker's arguments) lives in the memory
     const controlPtr = allocator.malloc(controlBytes(threads - 1));
     const exports = Object.fromEntries(KERNELS.map((k) => [k, instance.exports[k]])) as Record<Kernel, (...args: number[]) => void>;

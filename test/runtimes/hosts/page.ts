@@ -1,8 +1,8 @@
 // Page host: page.html loads this module, which runs the parity case in the page itself (`?mode=page`,
 // files fetched into buffers), in the page through loadModelFromUrl (`url`), in a module worker
-// (`worker`), or all three (`all`). The results, by mode, are the promise `globalThis.parity` (for
+// (`worker`), through createEmbeddingWorker (`embedding-worker`), or all of them (`all`). The results, by mode, are the promise `globalThis.parity` (for
 // Playwright) and, with `?report`, a POST to /result (for a browser started from its command line).
-import { fetchModelBuffers, parityFromBuffers, parityFromUrl, type ParityReport, type ParityResult } from "../guest.js";
+import { fetchModelBuffers, parityFromBuffers, parityFromUrl, parityThroughWorker, type ParityReport, type ParityResult } from "../guest.js";
 
 declare const location: { href: string };
 declare const navigator: { userAgent: string };
@@ -36,6 +36,7 @@ const modes: Record<string, { where: string; run: () => Promise<ParityResult> }>
   page: { where: `${browser} page, buffers`, run: async () => parityFromBuffers(await fetchModelBuffers(modelUrl)) },
   url: { where: `${browser} page, loadModelFromUrl`, run: () => parityFromUrl(modelUrl) },
   worker: { where: `${browser} module worker`, run: inWorker },
+  "embedding-worker": { where: `${browser} page → createEmbeddingWorker`, run: () => parityThroughWorker(modelUrl, new URL("embedding-worker.js", location.href)) },
 };
 
 async function run(): Promise<PageResults> {
