@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { didYouMean, UsageError } from "../node.js";
+import { engineOptions } from "./engine-flags.js";
 
 export type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -16,7 +17,8 @@ export const outputFlags = {
 /**
  * Parses `argv` strictly against `options`: an unknown flag (with the closest known one suggested), a
  * flag given twice that is not a list (which would silently keep only the last), a missing value or a
- * stray argument becomes a UsageError naming the flag.
+ * stray argument becomes a UsageError naming the flag; so does a wrong value of the engine flags (--backend,
+ * --threads, …) when the command takes them.
  */
 export function parseFlags(command: string, argv: string[], options: FlagOptions): FlagValues {
   const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
@@ -32,11 +34,14 @@ export function parseFlags(command: string, argv: string[], options: FlagOptions
   for (const [name, count] of seen) {
     if (count > 1 && options[name]!.multiple !== true) throw new UsageError(`${command}: --${name} is given ${count} times; give it once`);
   }
+  let values: FlagValues;
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (err) {
     throw new UsageError(`${command}: ${(err as Error).message}`);
   }
+  if ("backend" in options) engineOptions(command, values);
+  return values;
 }
 
 /** A string flag's value (undefined when absent). */

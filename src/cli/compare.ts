@@ -13,6 +13,7 @@ import {
 } from "../node.js";
 import { parseFlags, positiveIntFlag, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
+import { engineUsage } from "./engine-flags.js";
 import type { CliContext } from "./context.js";
 import { compareFineTuneRunner, fineTuneFlags, fineTuneUsage, readFineTuneFlags } from "./fine-tune.js";
 import { loadModelFlag } from "./inputs.js";
@@ -37,6 +38,7 @@ training time, next to the majority-class baseline. Writes DIR/compare.md, compa
 and with --save-heads every trained head (the best on validation named in HEADS/heads.json).
 
   --model DIR          Hugging Face model folder (default: the shipped tiny model in weights/default)
+${engineUsage()}
   --data FILE          training examples, .jsonl or .csv with a text and a label field
   --valid FILE         validation examples (pick the best epoch), or
   --valid-split F      hold out this fraction of --data, stratified by class (default 0.1)
@@ -140,7 +142,7 @@ export const compareCommand: Command = {
     const { train, valid } = await readTrainValid("compare", values, ctx, task, firstSeed);
     const testPath = stringFlag(values, "test");
     const test = testPath === undefined ? null : await readLabelledFlag(testPath, ctx, { task, ...fieldFlags(values), split: "test" });
-    const model = await loadModelFlag(values, ctx);
+    const model = await loadModelFlag(values, ctx, "compare");
     const maxLength = maxLengthFlag("compare", values, model, DEFAULT_TRAINING.maxLength);
     const fine = readFineTuneFlags("compare", values, model.config.numHiddenLayers);
     const stop = new StopFlag();

@@ -1,11 +1,12 @@
-// The flags that decide how a text becomes a vector, shared by `embed` and `similar`: the model, a
-// pooling with its parameters or a trained head, normalisation and the token limit. The folder's own
-// settings (a sentence-transformers Pooling and Normalize module, its max_seq_length) are the
-// defaults; a flag overrides them, with a note.
+// The flags that decide how a text becomes a vector, shared by `embed` and `similar`: the model and the
+// engine it runs on, a pooling with its parameters or a trained head, normalisation and the token limit.
+// The folder's own settings (a sentence-transformers Pooling and Normalize module, its max_seq_length)
+// are the defaults; a flag overrides them, with a note.
 import { resolve } from "node:path";
 import { loadHead, UsageError, type EmbedOptions, type EncoderModel } from "../node.js";
 import { positiveIntFlag, stringFlag, type FlagValues } from "./args.js";
 import type { CliContext } from "./context.js";
+import { engineFlags, engineOptions, engineUsage } from "./engine-flags.js";
 import { loadModelFlag, readParamsFile, readPoolingFlag } from "./inputs.js";
 
 export const embedSetupFlags = {
@@ -18,6 +19,7 @@ export const embedSetupFlags = {
   "max-length": { type: "string" },
   "no-truncate": { type: "boolean" },
   "batch-size": { type: "string" },
+  ...engineFlags,
 } as const;
 
 /** Help lines of embedSetupFlags. */
@@ -32,7 +34,8 @@ export const embedSetupUsage = `  --model DIR          Hugging Face or sentence-
   --max-length N       token limit per text, <s> and </s> included (default: the head's, else the
                        folder's max_seq_length, else the model's limit)
   --no-truncate        refuse over-long texts instead of truncating them with a warning
-  --batch-size N       texts per forward pass (default 32)`;
+  --batch-size N       texts per forward pass (default 32)
+${engineUsage()}`;
 
 /** The model and the embed options the flags ask for. */
 export interface EmbedSetup {
@@ -58,13 +61,17 @@ export async function readEmbedSetup(command: string, values: FlagValues, ctx: C
   let model: EncoderModel;
   if (headFlag !== undefined) {
     const modelFlag = stringFlag(values, "model");
-    const load = { allowNonFinite: values["allow-nonfinite"] === true, onWarning: (message: string) => void ctx.stderr.write(`warning: ${message}\n`) };
-    const encoder = modelFlag === undefined ? {} : { model: resolve(ctx.cwd, modelFlag) };
-    const head = await loadHead(resolve(ctx.cwd, headFlag), { ...encoder, load, onNote: note });
+    const head = await loadHead(resolve(ctx.cwd, headFlag), {
+      ...(modelFlag === undefined ? {} : { model: resolve(ctx.cwd, modelFlag) }),
+      ...engineOptions(command, values),
+      allowNonFinite: values["allow-nonfinite"] === true,
+      onWarning: (message: string) => void ctx.stderr.write(`warning: ${message}\n`),
+      onNote: note,
+    });
     model = head.model;
     options.head = head;
   } else {
-    model = await loadModelFlag(values, ctx);
+    model = await loadModelFlag(values, ctx, command);
     if (poolingFlag !== undefined) options.pooling = await readPoolingFlag(poolingFlag, ctx);
     if (paramsFlag !== undefined) options.params = await readParamsFile(resolve(ctx.cwd, paramsFlag));
     const folderPooling = model.folder.pooling;

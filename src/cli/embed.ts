@@ -10,7 +10,7 @@ import type { CliContext } from "./context.js";
 import { allowNonFiniteFlag } from "./finite.js";
 import { embedSetupFlags, embedSetupUsage, readEmbedSetup } from "./embed-setup.js";
 import { embedTokenEmbeddings } from "./embed-tokens.js";
-import { backendFlags, openInputRecords, streamInputFlags } from "./inputs.js";
+import { openInputRecords, streamInputFlags } from "./inputs.js";
 import { duration, streamProgress } from "./stream-progress.js";
 import { logFlags, warningLog } from "./warnings.js";
 
@@ -34,9 +34,7 @@ Input
                        are the output of one run
 Model
 ${embedSetupUsage}
-  --window N           texts read, sorted by length and embedded together (default 2048): the memory
-  --backend B          auto (default: wasm where WebAssembly SIMD works, else js), wasm or js
-  --threads N          threads of the wasm backend (default: every core)
+  --window N           texts read, sorted by length and embedded together (default 2048): the memory bound
   --token-embeddings   write every token's last-layer vector instead (<s> and </s> included; no pooling):
                        .jsonl {"text", "tokens", "input_ids", "token_embeddings"} or .safetensors
                        (token_embeddings [ΣT,H], input_ids [ΣT], lengths [N]), written at the end
@@ -64,7 +62,6 @@ const flags = {
   shard: { type: "string" },
   window: { type: "string" },
   "token-embeddings": { type: "boolean" },
-  ...backendFlags,
   ...allowNonFiniteFlag,
   ...outputFlags,
   format: { type: "string" },

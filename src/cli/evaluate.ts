@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { evaluateSplit, loadHead, StopFlag } from "../node.js";
 import { parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
+import { engineFlags, engineOptions, engineUsage } from "./engine-flags.js";
 import { readLabelledFlag } from "./training-flags.js";
 import { encodeWithProgress } from "./training-output.js";
 
@@ -18,6 +19,7 @@ Runs a trained head on labelled examples and prints its metrics: accuracy, macro
   --text-field NAME    JSONL field or CSV column of the text (default: the one used in training)
   --model DIR          the encoder (default: the model the head was trained with); it must have the
                        same hidden size and layer count
+${engineUsage()}
   --json               print one JSON object, e.g. {"accuracy": 0.91, "macroF1": 0.88, "logLoss": 0.25}
 `;
 
@@ -30,6 +32,7 @@ export const evaluateCommand: Command = {
       head: { type: "string" },
       data: { type: "string" },
       model: { type: "string" },
+      ...engineFlags,
       "label-field": { type: "string" },
       "text-field": { type: "string" },
       json: { type: "boolean" },
@@ -39,6 +42,7 @@ export const evaluateCommand: Command = {
     const modelFlag = stringFlag(values, "model");
     const { config, pooler, head, labels, model } = await loadHead(dir, {
       ...(modelFlag === undefined ? {} : { model: resolve(ctx.cwd, modelFlag) }),
+      ...engineOptions("evaluate", values),
       onNote: (message) => void ctx.stderr.write(`note: ${message}\n`),
       load: { onWarning: (message) => void ctx.stderr.write(`warning: ${message}\n`) },
     });

@@ -9,6 +9,7 @@ import {
 import { outputFlags, parseFlags, positiveIntFlag, requirePathFlag, stringFlag, type FlagValues } from "./args.js";
 import { allowNonFiniteFlag, checkFiniteOutputs } from "./finite.js";
 import type { Command } from "./command.js";
+import { encoderEngine, engineFlags, engineOptions, engineUsage } from "./engine-flags.js";
 import type { CliContext } from "./context.js";
 import { inputFlags, readInputTexts, warnAt } from "./inputs.js";
 
@@ -20,6 +21,7 @@ pooler_output [B,H], and the input_ids and attention_mask [B,T] (I64) it ran on,
 \`encoder-pooling pool --inputs OUT.safetensors\` reads the file as it is.
 
   --model DIR       Hugging Face model folder (default: the shipped tiny model)
+${engineUsage(20)}
   --inputs FILE     ready-made token ids: safetensors with input_ids and attention_mask, [B,T], I64 or I32
   --text "…"        or texts to tokenize (repeat for several), padded on the right into one batch
   --input FILE      or a file of texts: .txt (one per line), .jsonl, .csv, or - for standard input
@@ -65,6 +67,7 @@ async function tokenizeInputs(values: FlagValues, dir: string, ctx: CliContext):
   const model = await loadModel(dir, {
     allowNonFinite: values["allow-nonfinite"] === true,
     onWarning: (message) => void ctx.stderr.write(`warning: ${message}\n`),
+    ...engineOptions("forward", values),
   });
   const maxLength = stringFlag(values, "max-length");
   if (maxLength !== undefined && (positiveIntFlag("forward", "max-length", maxLength, 0) < 3 || Number(maxLength) > model.maxLength)) {
@@ -89,6 +92,7 @@ export const forwardCommand: Command = {
     const values = parseFlags("forward", argv, {
       ...inputFlags,
       model: { type: "string" },
+      ...engineFlags,
       inputs: { type: "string" },
       "max-length": { type: "string" },
       ...outputFlags,
@@ -114,7 +118,7 @@ export const forwardCommand: Command = {
       const configText = await readText(join(modelDir, "config.json"), "forward: model config");
       const weightBytes = await readBytes(join(modelDir, "model.safetensors"), "forward: model weights");
       const log = values["verbose"] === true ? (msg: string) => void ctx.stderr.write(`forward: ${msg}\n`) : undefined;
-      model = RobertaModel.load(configText, weightBytes, { source: modelDir, allowNonFinite, ...(log === undefined ? {} : { log }) });
+      model = RobertaModel.load(configText, weightBytes, { source: modelDir, allowNonFinite, ...(log === undefined ? {} : { log }), ...await encoderEngine("forward", values) });
       const inputsPath = resolve(ctx.cwd, inputsFlag);
       inputs = readInputs(parseSafetensors(await readBytes(inputsPath, "forward: inputs"), inputsPath).tensors, inputsPath);
     }

@@ -8,6 +8,7 @@ import {
 } from "../node.js";
 import { commandUsage, stringFlag, type FlagValues } from "./args.js";
 import type { CliContext } from "./context.js";
+import { engineOptions } from "./engine-flags.js";
 import type { WarningLog } from "./warnings.js";
 
 /** Flags every text-reading command accepts. */
@@ -68,25 +69,16 @@ export function openInputRecords(command: string, values: FlagValues, ctx: CliCo
   return { records: stream.records, source, stream };
 }
 
-/** `--backend` and `--threads`: where the kernels run (for the commands that take them). */
-export const backendFlags = {
-  backend: { type: "string" },
-  threads: { type: "string" },
-} as const;
-
 /**
- * Loads `--model DIR`, or the shipped default model when the flag is absent (with `--backend`/`--threads` if
- * given); warnings about the folder's files are printed.
+ * Loads `--model DIR`, or the shipped default model when the flag is absent, on the engine its flags choose
+ * (--backend, --threads, --dtype, --quantize); warnings about the folder's files are printed.
  */
-export async function loadModelFlag(values: FlagValues, ctx: CliContext): Promise<EncoderModel> {
+export async function loadModelFlag(values: FlagValues, ctx: CliContext, command = "load"): Promise<EncoderModel> {
   const dir = stringFlag(values, "model");
-  const backend = stringFlag(values, "backend");
-  const threads = stringFlag(values, "threads");
   const options = {
     allowNonFinite: values["allow-nonfinite"] === true,
     onWarning: (message: string) => void ctx.stderr.write(`warning: ${message}\n`),
-    ...(backend === undefined ? {} : { backend: backend as "auto" }), // loadModel checks the name
-    ...(threads === undefined ? {} : { threads: Number(threads) }),
+    ...engineOptions(command, values),
   };
   return dir === undefined ? loadModel(undefined, options) : loadModel(resolve(ctx.cwd, dir), options);
 }

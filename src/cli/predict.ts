@@ -5,6 +5,7 @@ import { extname, resolve } from "node:path";
 import { assertWritable, loadHead, predictLogits, StopFlag, UsageError, writeFileAtomic } from "../node.js";
 import { outputFlags, parseFlags, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
+import { engineFlags, engineOptions, engineUsage } from "./engine-flags.js";
 import { inputFlags, readInputTexts } from "./inputs.js";
 import { encodeWithProgress } from "./training-output.js";
 
@@ -20,6 +21,7 @@ Runs a trained head on texts and writes one JSON line per text, in input order:
   --text "…"           a text given on the command line (repeat for several)
   --text-field NAME    JSONL field or CSV column of the text (default: the one used in training)
   --model DIR          the encoder (default: the model the head was trained with)
+${engineUsage()}
   --output FILE        .jsonl file to write
   --force              overwrite an existing output file
 `;
@@ -33,6 +35,7 @@ export const predictCommand: Command = {
       ...inputFlags,
       head: { type: "string" },
       model: { type: "string" },
+      ...engineFlags,
       ...outputFlags,
     });
     const dir = requirePathFlag("predict", values, "head", ctx.cwd);
@@ -43,6 +46,7 @@ export const predictCommand: Command = {
     const modelFlag = stringFlag(values, "model");
     const { config, pooler, head, labels, model } = await loadHead(dir, {
       ...(modelFlag === undefined ? {} : { model: resolve(ctx.cwd, modelFlag) }),
+      ...engineOptions("predict", values),
       onNote: (message) => void ctx.stderr.write(`note: ${message}\n`),
       load: { onWarning: (message) => void ctx.stderr.write(`warning: ${message}\n`) },
     });

@@ -5,11 +5,12 @@
 // (fine-tune.ts), and HEAD_DIR also holds it.
 import { resolve } from "node:path";
 import {
-  assertHeadFolderWritable, createJobRunner, defaultModelDir, DEFAULT_TRAINING, headFiles, LabelEncoder, makeHeadConfig, StopFlag, TrainingError,
-  writeHeadFolder, type EncoderModel, type PoolerJob, type PoolerJobResult, type PoolerReads,
+  assertHeadFolderWritable, createJobRunner, defaultModelDir, DEFAULT_TRAINING, headFiles, jobBackend, LabelEncoder, makeHeadConfig, StopFlag,
+  TrainingError, writeHeadFolder, type EncoderModel, type PoolerJob, type PoolerJobResult, type PoolerReads,
 } from "../node.js";
 import { outputFlags, parseFlags, requireFlag, requirePathFlag, stringFlag } from "./args.js";
 import type { Command } from "./command.js";
+import { engineUsage } from "./engine-flags.js";
 import type { CliContext } from "./context.js";
 import { fineTuneFlags, fineTuneUsage, readFineTuneFlags, runFineTune, type FineTuneRun } from "./fine-tune.js";
 import { loadModelFlag, readPoolingFlag } from "./inputs.js";
@@ -26,6 +27,7 @@ head.safetensors (pooler.* and head.* parameters under PyTorch names) and traini
 The best epoch on validation is kept; Ctrl-C stops training and saves the best head so far.
 
   --model DIR          Hugging Face model folder (default: the shipped tiny model in weights/default)
+${engineUsage()}
   --data FILE          training examples, .jsonl or .csv with a text and a label field
   --valid FILE         validation examples (same format)
   --valid-split F      or hold out this fraction of --data, stratified by class (default 0.1)
@@ -61,7 +63,7 @@ export async function runTrain(argv: string[], ctx: CliContext, stop: StopFlag):
   const trainLabels = labelEncoder.encode(train.labels, `training (${train.source})`, train.lines);
   const validLabels = labelEncoder.encode(valid.labels, `validation (${valid.source})`, valid.lines);
 
-  const model = await loadModelFlag(values, ctx);
+  const model = await loadModelFlag(values, ctx, "train");
   const pooler = model.createPooler(pooling);
   const maxLength = maxLengthFlag("train", values, model, DEFAULT_TRAINING.maxLength);
   const fine = readFineTuneFlags("train", values, model.config.numHiddenLayers);
@@ -105,6 +107,7 @@ async function frozenRun(model: EncoderModel, run: FineTuneRun, reads: PoolerRea
   const [validCache] = await encodeWithProgress(model, run.valid.data, run.maxLength, [reads], "validation", ctx, stop);
   const job: PoolerJob = {
     pooling: run.pooling, dims: model.dims, head: run.budget.head, seed: run.seed, options: run.budget.options, test: null,
+    backend: jobBackend(model.encoder.backend),
     train: { features: trainCache!, labels: run.train.labels }, valid: { features: validCache!, labels: run.valid.labels },
   };
   return runJob(job, ctx, stop);

@@ -7,6 +7,7 @@ import {
 } from "../node.js";
 import { numberFlag, positiveIntFlag, stringFlag, type FlagValues } from "./args.js";
 import type { CliContext } from "./context.js";
+import { engineFlags } from "./engine-flags.js";
 
 /** `--task`, required, one of regression | classification | multilabel. */
 export function taskFlag(command: string, values: FlagValues): Task {
@@ -98,6 +99,7 @@ export function readBudget(command: string, values: FlagValues, task: Task): Bud
 /** Flags that name the data of `train` and `compare`. */
 export const dataFlags = {
   model: { type: "string" },
+  ...engineFlags,
   data: { type: "string" },
   valid: { type: "string" },
   "valid-split": { type: "string" },

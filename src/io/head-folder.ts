@@ -52,8 +52,9 @@ export async function readHeadFolder(dir: string): Promise<HeadFolder> {
 
 /**
  * Opens a head folder with its encoder: `modelDir` when given, else the model recorded in
- * pooling.json ("default" = the shipped model), loaded with `options`. A model of another shape is refused.
- * @example const { model, pooler, head, labels } = await openHeadFolder("heads/spam");
+ * pooling.json ("default" = the shipped model), loaded with `options` (backend, threads, dtype, …); the
+ * pooler and head run on the model's backend. A model of another shape is refused.
+ * @example const head = await openHeadFolder("heads/spam", undefined, { backend: "wasm" });
  */
 export async function openHeadFolder(dir: string, modelDir?: string, options: LoadOptions = {}): Promise<TrainedHead> {
   const configText = await readConfig(dir);

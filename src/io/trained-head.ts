@@ -12,7 +12,8 @@ import { TrainedHead } from "../train/trained-head.js";
 import { readText, writeFileAtomic } from "./files.js";
 import { openHeadFolder, readHeadFolder, writeHeadFolder } from "./head-folder.js";
 
-export interface LoadHeadOptions {
+/** The encoder, and how a model folder is loaded (backend, threads, dtype, quantize; unused for a loaded model). */
+export interface LoadHeadOptions extends LoadOptions {
   /** The encoder: a loaded model, or a model folder (default: the model recorded in pooling.json). */
   model?: EncoderModel | string;
   /** How a model folder is loaded (backend, threads, allowNonFinite, onWarning, …); unused with a loaded model. */
@@ -38,9 +39,11 @@ export async function resolveHeadDir(dir: string, onNote?: (message: string) => 
  * const { vectors } = await head.model.embed(["a mail"], { head }); // its trained pooler's vectors
  */
 export async function loadHead(dir: string, options: LoadHeadOptions & { onNote?: (message: string) => void } = {}): Promise<TrainedHead> {
-  const folder = await resolveHeadDir(resolve(dir), options.onNote);
-  const model = options.model;
-  if (model === undefined || typeof model === "string") return openHeadFolder(folder, model === undefined ? undefined : resolve(model), options.load);
+  const { model, onNote, load: loadOption, ...load } = options;
+  const folder = await resolveHeadDir(resolve(dir), onNote);
+  if (model === undefined || typeof model === "string") {
+    return openHeadFolder(folder, model === undefined ? undefined : resolve(model), { ...load, ...loadOption });
+  }
   return TrainedHead.fromFiles(await readHeadFolder(folder), model, folder, "the given model");
 }
 

@@ -217,9 +217,10 @@ export class EncoderModel {
     }
   }
 
-  /** Builds the pooler a spec names, sized for this encoder. */
+  /** Builds the pooler a spec names, sized for this encoder, its kernels on the encoder's backend. */
   createPooler(pooling: string | object = "mean", params?: Map<string, Tensor<FloatArray>>, options: { allowNonFinite?: boolean } = {}): Pooler<PoolingSpec> {
-    return createPooler(pooling, this.dims, params === undefined ? {} : { parameters: params, allowNonFinite: options.allowNonFinite === true });
+    const backend = this.encoder.backend;
+    return createPooler(pooling, this.dims, params === undefined ? { backend } : { parameters: params, allowNonFinite: options.allowNonFinite === true, backend });
   }
 
   /**

@@ -8,6 +8,7 @@
 // Legend: B batch, T tokens, H hidden, L layers (hiddenStates has L+1 entries), D output size.
 import { InputError } from "../errors.js";
 import { sameShape, shapeToString, type FloatArray, type Tensor } from "../tensor/tensor.js";
+import { referenceKernels, type ModuleKernels } from "./kernels.js";
 import { allocate, Gradients, type DType, type Init, type Parameter } from "./module.js";
 import type { OptionReader, OptionReaders } from "./options.js";
 import type { NormalisedSpec, Pooler, PoolerGradients, PoolerInput, PoolerOutput, PoolerReads, PoolingDims } from "./pooler.js";
@@ -50,6 +51,8 @@ export interface BuildContext {
   dims: PoolingDims;
   /** A zero-filled array of the pooler's element type. */
   alloc(n: number): FloatArray;
+  /** The linear and LSTM-cell kernels: the pure-TS reference, or the model's backend (createPooler's `backend`). */
+  kernels: ModuleKernels;
   /** Declares parameter `name` (prefixed with `parts.<k>.` inside combine), filled from a state_dict or by `init`. */
   param(name: string, shape: number[], init: Init): Parameter;
   /** Builds a nested pooler (combine's part k), its parameters under `parts.<k>.`. */
@@ -129,9 +132,13 @@ interface WrappedCache<Cache> {
   inner: Cache;
 }
 
-/** Makes the public Pooler of a core: input checks, output allocation, gradient buffers. */
+/**
+ * Makes the public Pooler of a core: input checks, output allocation, gradient buffers; each forward and
+ * backward is one scope of `kernels` (weights uploaded once to a backend, gradients written back at the end).
+ */
 export function wrapPooler<Spec extends NormalisedSpec, Cache>(
   spec: Spec, core: PoolerCore<Cache>, dims: PoolingDims, dtype: DType, parameters: Map<string, Parameter>,
+  kernels: ModuleKernels = referenceKernels,
 ): Pooler<Spec> {
   const what = spec.type;
   const pooler: Pooler<Spec> = {
@@ -146,7 +153,7 @@ export function wrapPooler<Spec extends NormalisedSpec, Cache>(
       if (pooled.constructor !== batch.hiddenStates[0]!.data.constructor) {
         throw new InputError(`${what} pooling: hiddenStates are ${batch.hiddenStates[0]!.data.constructor.name}, this pooler works in ${pooled.constructor.name} (createPooler's dtype option)`);
       }
-      const cache: WrappedCache<Cache> = { owner: pooler, batch, inner: core.forward(batch, pooled) };
+      const cache: WrappedCache<Cache> = { owner: pooler, batch, inner: kernels.scope(() => core.forward(batch, pooled)) };
       return { pooled: { data: pooled, shape: [batch.B, core.outputSize] }, cache };
     },
     backward(output: PoolerOutput, dPooled: Tensor<FloatArray>): PoolerGradients {
@@ -168,7 +175,7 @@ export function wrapPooler<Spec extends NormalisedSpec, Cache>(
         },
         param: (parameter) => dParameters.param(parameter),
       };
-      core.backward(batch, cache.inner, dPooled.data, grads);
+      kernels.scope(() => core.backward(batch, cache.inner, dPooled.data, grads));
       return {
         dHiddenStates: dHiddenStates.map((d) => (d === null ? null : { data: d, shape: [B, T, H] })),
         dParameters: dParameters.dParameters,

@@ -5,7 +5,9 @@
 import { describeValue, PoolingError } from "../errors.js";
 import { Rng } from "../tensor/random.js";
 import { shapeToString } from "../tensor/tensor.js";
+import type { Backend } from "../tensor/backend.js";
 import { wrapPooler, type BuildContext, type PoolerCore } from "./core.js";
+import { moduleKernels, type ModuleKernels } from "./kernels.js";
 import { allocate, DTYPES, nonFiniteMessage, ParameterStore, type DType, type StateDict, type StateDictErrors } from "./module.js";
 import type { NormalisedSpec, Pooler, PoolingDims } from "./pooler.js";
 import { poolerDefinition, type PoolingSpec } from "./registry.js";
@@ -17,6 +19,7 @@ export { POOLERS, POOLING_TYPES, poolerDefinition, type PoolingSpec, type Poolin
 export { parsePoolingSpec } from "./spec.js";
 export { POOLING_LIMITS, resolveLayer } from "./options.js";
 export type { TokenChoice } from "./token-summary.js";
+export { moduleKernels, referenceKernels, type ModuleKernels } from "./kernels.js";
 export type { PoolerCore, PoolerDefinition, RegisteredPooler, BuildContext, Batch, PoolerGrads } from "./core.js";
 export {
   allocate, constantInit, dtypeOf, DTYPES, Gradients, normalInit, ParameterStore, uniformInit,
@@ -32,6 +35,11 @@ export interface CreatePoolerOptions {
   dtype?: DType;
   /** Load `parameters` even when they hold NaN or ±Infinity (default false: an error naming the tensor). */
   allowNonFinite?: boolean;
+  /**
+   * Where the heavy kernels (linear layers, LSTM cell) run: a model's backend (`model.encoder.backend`).
+   * Default, a js backend, or dtype "float64": the pure-TS reference kernels.
+   */
+  backend?: Backend;
 }
 
 function stateDictErrors(type: string): StateDictErrors {
@@ -49,12 +57,13 @@ function stateDictErrors(type: string): StateDictErrors {
 }
 
 /** The build context of a (part of a) pooler: its parameters are named `prefix + name`. */
-function buildContext(store: ParameterStore, dims: PoolingDims, prefix: string, owner: string): BuildContext {
+function buildContext(store: ParameterStore, dims: PoolingDims, prefix: string, owner: string, kernels: ModuleKernels): BuildContext {
   return {
     dims,
     alloc: (n) => allocate(store.dtype, n),
+    kernels,
     param: (name, shape, init) => store.declare(prefix + name, shape, init, owner),
-    part: (spec, k) => buildCore(spec, buildContext(store, dims, `${prefix}parts.${k}.`, spec.type)),
+    part: (spec, k) => buildCore(spec, buildContext(store, dims, `${prefix}parts.${k}.`, spec.type, kernels)),
   };
 }
 
@@ -76,7 +85,8 @@ export function createPooler(spec: unknown, dims: PoolingDims, options: CreatePo
   const dtype = options.dtype ?? "float32";
   if (!DTYPES.includes(dtype)) throw new PoolingError(`createPooler: dtype must be "float32" or "float64", got ${describeValue(options.dtype)}`);
   const store = new ParameterStore(dtype, new Rng(seed), options.parameters, stateDictErrors(normalised.type), options.allowNonFinite === true);
-  const core = buildCore(normalised, buildContext(store, dims, "", normalised.type));
+  const kernels = moduleKernels(options.backend, dtype);
+  const core = buildCore(normalised, buildContext(store, dims, "", normalised.type, kernels));
   store.load();
-  return wrapPooler(normalised, core, dims, dtype, store.parameters);
+  return wrapPooler(normalised, core, dims, dtype, store.parameters, kernels);
 }

@@ -10,7 +10,7 @@ import type { TrainData } from "./data.js";
 import { encodeToCaches, pickCache, planCacheReads, selectCacheLayers, tokenizeTexts } from "./encode-cache.js";
 import type { FeatureCache } from "./feature-cache.js";
 import type { HeadKind } from "./heads/index.js";
-import { countParameters, inlineJobRunner, type JobRunner, type JobTrainOptions, type PoolerJob, type PoolerJobResult } from "./job.js";
+import { countParameters, inlineJobRunner, jobBackend, type JobRunner, type JobTrainOptions, type PoolerJob, type PoolerJobResult } from "./job.js";
 import type { LabelledData } from "./labelled.js";
 import { LabelEncoder, type EncodedLabels } from "./labels.js";
 import type { TrainProgress } from "./loop.js";
@@ -109,6 +109,7 @@ export async function comparePoolers(
         train: dataFor(train, pooler, name), valid: dataFor(valid, pooler, name),
         test: test === null ? null : dataFor(test, pooler, name), options: options.options,
         splits: { train: "training", valid: "validation", test: test === null ? null : "test" },
+        backend: jobBackend(model.encoder.backend),
       },
     }));
   });

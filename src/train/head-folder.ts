@@ -14,6 +14,7 @@ import { parseStateDict, serializeStateDict } from "../formats/state-dict.js";
 import { createPooler, parsePoolingSpec } from "../pooling/index.js";
 import type { Pooler, PoolingDims } from "../pooling/pooler.js";
 import type { PoolingSpec } from "../pooling/registry.js";
+import type { Backend } from "../tensor/backend.js";
 import type { FloatArray, Tensor } from "../tensor/tensor.js";
 import { createHead, HEAD_KINDS, type Head, type HeadKind } from "./heads/index.js";
 import { LabelEncoder, type LabelEncoderJson, type TargetScale } from "./labels.js";
@@ -279,20 +280,22 @@ export interface LoadedHead {
 /**
  * Builds the pooler and head of a head folder for an encoder of `dims`, refusing a model of another
  * shape and any tensor that does not belong (names and shapes are checked by createPooler/createHead).
- * `where.dir` names the folder in errors, `where.model` the encoder it is used with.
+ * `where.dir` names the folder in errors, `where.model` the encoder it is used with; `where.backend`, when
+ * given (the encoder's), is where the pooler's and head's kernels run.
  */
-export function loadHeadFiles(folder: HeadFolder, dims: PoolingDims, where: { dir: string; model: string }): LoadedHead {
+export function loadHeadFiles(folder: HeadFolder, dims: PoolingDims, where: { dir: string; model: string; backend?: Backend }): LoadedHead {
   const { dir } = where;
   const config = parseHeadConfig(folder["pooling.json"], `${dir}/pooling.json`);
   checkEncoderDims(config.encoder, dims, `${dir} (with the model ${where.model})`);
   checkHeadFiles(config, folder, dir);
   const source = `${dir}/head.safetensors`;
   const { pooler: poolerParams, head: headParams } = splitStateDict(parseStateDict(folder["head.safetensors"], source), source);
-  const pooler = createPooler(config.pooling, dims, { parameters: poolerParams });
+  const on = where.backend === undefined ? {} : { backend: where.backend };
+  const pooler = createPooler(config.pooling, dims, { parameters: poolerParams, ...on });
   if (pooler.outputSize !== config.head.inputSize) {
     throw new TrainingError(`${dir}/pooling.json: head.inputSize is ${config.head.inputSize} but the pooling gives vectors of ${pooler.outputSize}`);
   }
-  const head = createHead(config.head.kind, config.head.inputSize, config.head.outputSize, { parameters: headParams, dropout: config.head.dropout });
+  const head = createHead(config.head.kind, config.head.inputSize, config.head.outputSize, { parameters: headParams, dropout: config.head.dropout, ...on });
   if (config.labels.numOutputs !== config.head.outputSize) {
     throw new TrainingError(`${dir}/pooling.json: labels.numOutputs ${config.labels.numOutputs} differs from head.outputSize ${config.head.outputSize}`);
   }

@@ -5,6 +5,8 @@
 import { createPooler } from "../pooling/index.js";
 import type { PoolingDims } from "../pooling/pooler.js";
 import type { PoolingSpec } from "../pooling/registry.js";
+import type { Backend } from "../tensor/backend.js";
+import { sharedBackend } from "../tensor/choose-backend.js";
 import { numel, type FloatArray, type Tensor } from "../tensor/tensor.js";
 import type { TrainData } from "./data.js";
 import { evaluateSplit } from "./evaluate.js";
@@ -15,6 +17,23 @@ import { trainableParameters } from "./step.js";
 
 /** Training options that travel with a job (no callbacks, so a job can be posted to a worker). */
 export type JobTrainOptions = Omit<TrainOptions, "onProgress" | "onEpoch" | "shouldStop" | "seed">;
+
+/** Where a job's kernels run, as data that crosses to a worker thread: a backend name and its threads. */
+export interface JobBackend {
+  name: "js" | "wasm";
+  threads: number;
+}
+
+/** The JobBackend of a backend, e.g. of the model whose features a job trains on (`model.encoder.backend`). */
+export function jobBackend(backend: Backend): JobBackend {
+  return { name: backend.name === "wasm" ? "wasm" : "js", threads: backend.threads };
+}
+
+/** The backend a job names (the process's shared one of that name and thread count); undefined for none. */
+export async function resolveJobBackend(job: PoolerJob): Promise<Backend | undefined> {
+  if (job.backend === undefined) return undefined;
+  return sharedBackend(job.backend.name, { threads: job.backend.threads });
+}
 
 /** One training run: a pooler and a fresh head trained on `train`, selected on `valid`, scored on `test`. */
 export interface PoolerJob {
@@ -30,6 +49,8 @@ export interface PoolerJob {
   options: JobTrainOptions;
   /** Names of the splits the data come from ("training", "validation", "test"), for runners that re-read them (fine-tuning). */
   splits?: { train: string; valid: string | null; test: string | null };
+  /** Where the pooler's and head's kernels run; absent: the pure-TS reference. */
+  backend?: JobBackend;
 }
 
 export interface PoolerJobResult {
@@ -66,13 +87,14 @@ export function countParameters(params: Map<string, Tensor<FloatArray>>): number
 
 /**
  * Runs one job: builds the pooler and head from the job's seed, trains them (trainPooler), and scores
- * the kept weights on validation and test.
+ * the kept weights on validation and test. Their kernels run on `backend` (resolveJobBackend(job)).
  * @example
  * const r = runPoolerJob({ pooling: "mean", dims, head: { kind: "linear", dropout: 0 }, seed: 0, train, valid, test: null, options: { epochs: 3 } });
  */
-export function runPoolerJob(job: PoolerJob, hooks: JobHooks = {}): PoolerJobResult {
-  const pooler = createPooler(job.pooling, job.dims, { seed: job.seed });
-  const head = createHead(job.head.kind, pooler.outputSize, job.train.labels.numOutputs, { seed: job.seed, dropout: job.head.dropout });
+export function runPoolerJob(job: PoolerJob, hooks: JobHooks = {}, backend?: Backend): PoolerJobResult {
+  const on = backend === undefined ? {} : { backend };
+  const pooler = createPooler(job.pooling, job.dims, { seed: job.seed, ...on });
+  const head = createHead(job.head.kind, pooler.outputSize, job.train.labels.numOutputs, { seed: job.seed, dropout: job.head.dropout, ...on });
   const start = Date.now();
   const result = trainPooler(pooler, head, job.train, job.valid, {
     ...job.options, seed: job.seed, onProgress: hooks.onProgress, onEpoch: hooks.onEpoch, shouldStop: hooks.shouldStop,
@@ -112,7 +134,7 @@ export interface JobRunner {
 export function inlineJobRunner(shouldStop?: () => boolean): JobRunner {
   return {
     parallel: 1,
-    run: async (job, hooks = {}) => runPoolerJob(job, { ...hooks, ...(shouldStop === undefined ? {} : { shouldStop }) }),
+    run: async (job, hooks = {}) => runPoolerJob(job, { ...hooks, ...(shouldStop === undefined ? {} : { shouldStop }) }, await resolveJobBackend(job)),
     close: async () => {},
   };
 }

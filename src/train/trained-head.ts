@@ -31,12 +31,12 @@ export class TrainedHead implements EmbedHead {
   ) {}
 
   /**
-   * Builds a head from its files (pooling.json, head.safetensors), for `model`; a model of another
-   * hidden size or layer count is refused.
+   * Builds a head from its files (pooling.json, head.safetensors), for `model`, its pooler and head on the
+   * model's backend; a model of another hidden size or layer count is refused.
    * @example const head = TrainedHead.fromFiles({ "pooling.json": text, "head.safetensors": bytes }, model, "heads/spam");
    */
   static fromFiles(files: HeadFolder, model: EncoderModel, source = "<head>", modelName = "the given model"): TrainedHead {
-    const { config, pooler, head, labels } = loadHeadFiles(files, model.dims, { dir: source, model: modelName });
+    const { config, pooler, head, labels } = loadHeadFiles(files, model.dims, { dir: source, model: modelName, backend: model.encoder.backend });
     return new TrainedHead(model, config, pooler, head, labels, source, files["training.json"]);
   }
 

@@ -8,8 +8,11 @@ import { InputError, PoolingError, TokenizerError } from "../../src/errors.js";
 import { loadModel } from "../../src/io/load-model.js";
 import { loadModelFromBuffers, type EncoderModel } from "../../src/pipeline/model.js";
 import { cosineSimilarity, similarityMatrix, TopK } from "../../src/pipeline/similarity.js";
+import type { Backend } from "../../src/tensor/backend.js";
+import { jsBackend } from "../../src/tensor/js-backend.js";
 import { Rng } from "../../src/tensor/random.js";
 import { expectClose } from "../helpers.js";
+import { TEST_BACKENDS } from "../tensor/backends.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "pipeline");
 const TINY = join(FIXTURES, "tiny");
@@ -266,4 +269,31 @@ describe("the API a user expects", () => {
     many.forEach((s, i) => best.push(i, s, undefined));
     expect(best.sorted().map((h) => h.score)).toEqual([...many].sort((a, b) => b - a).slice(0, 10));
   });
+});
+
+// Text to vector on every backend that runs here (js, wasm on 1 and 2 threads): the encoder and the
+// pooler's kernels both on it, within 1e-4 of the pure-TS path, and the same bits when embedded again.
+describe("embed on every backend against the pure-TS path (the shipped model, English text)", () => {
+  const english = [
+    "The committee met on Tuesday to discuss the budget for the coming year.",
+    "Rain.",
+    "She walked slowly along the river, watching the boats drift past the old mill.",
+  ];
+  const poolings: (string | object)[] = ["mean", "cls", { type: "lstm", hiddenSize: 16 }, { type: "attention", hiddenSize: 24 }];
+  const embedAll = async (backend: Backend): Promise<Float32Array[]> => {
+    const model = await loadModel(undefined, { backend });
+    const out: Float32Array[] = [];
+    for (const pooling of poolings) out.push((await model.embed(english, { pooling, batchSize: 2 })).data);
+    model.dispose();
+    return out;
+  };
+
+  for (const { label, backend, reason } of TEST_BACKENDS.filter((b) => b.label !== "js-naive")) {
+    it.skipIf(backend === null)(`${label}${backend === null ? ` (skipped: ${reason})` : ""}: every pooling within 1e-4, the same bits twice`, async () => {
+      const reference = await embedAll(jsBackend);
+      const [first, second] = [await embedAll(backend!), await embedAll(backend!)];
+      first.forEach((v, i) => expectClose(v, reference[i]!, 1e-4, `${label} ${JSON.stringify(poolings[i])}`));
+      second.forEach((v, i) => expect(v, `${label} ${JSON.stringify(poolings[i])} again`).toEqual(first[i]));
+    });
+  }
 });

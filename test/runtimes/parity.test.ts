@@ -37,7 +37,8 @@ beforeAll(async () => {
     merges: text("merges.txt"),
   };
   for (const backend of ["js", "wasm"] as const) reference[backend] = (await parityFromBuffers(files, { backend, threads: 1 })).vectors;
-}, 120_000); // building and loading take longer on a busy machine than the 10 s default
+  // the bundle and two reference runs: seconds alone, over vitest's 10 s hook limit when the full suite loads the cores
+}, 120_000);
 
 afterAll(() => {
   if (site) removeSite(site);

@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { barChartSvg } from "../../src/train/chart.js";
 import { comparePoolers } from "../../src/train/compare.js";
 import { compareFiles, compareMarkdown, summarizeCompare } from "../../src/train/compare-report.js";
-import { runPoolerJob, type PoolerJob } from "../../src/train/job.js";
+import { inlineJobRunner, jobBackend, runPoolerJob, type PoolerJob } from "../../src/train/job.js";
+import { wasmBackendSupported } from "../../src/tensor/wasm-backend.js";
 import { meanStd } from "../../src/train/metrics.js";
 import { encodeToCaches, pickCache, planCacheReads, selectCacheLayers } from "../../src/train/encode-cache.js";
 import { createPooler } from "../../src/pooling/index.js";
@@ -83,6 +84,34 @@ describe("runPoolerJob", () => {
     expect(a.headParameters).toBe(2 * 16 + 2);
     expect(a.history).toHaveLength(2);
     expect(a.validMetrics).toEqual(a.testMetrics);
+  });
+
+  it("runs on the backend the job names (inline, as a worker thread does), within 1e-4 of the pure-TS path and repeatably", async () => {
+    const reference = runPoolerJob(job(3));
+    const runner = inlineJobRunner();
+    // attention.2.bias has a zero gradient up to rounding, which AdamW turns into steps of up to lr each
+    // (test/train/step.test.ts): 2 epochs × 3 steps × lr, either way
+    const biasDrift = 2 * 6 * 1e-2;
+    for (const backend of [{ name: "js", threads: 1 }, { name: "wasm", threads: 1 }, { name: "wasm", threads: 2 }] as const) {
+      if (backend.name === "wasm" && !wasmBackendSupported()) continue;
+      const [first, second] = [await runner.run({ ...job(3), backend }), await runner.run({ ...job(3), backend })];
+      for (const [name, t] of reference.state) {
+        expectClose(first.state.get(name)!.data, t.data, name === "pooler.attention.2.bias" ? biasDrift : 1e-4, `${backend.name}×${backend.threads} ${name}`);
+        expect(second.state.get(name)!.data, `${backend.name}×${backend.threads} ${name} again`).toEqual(first.state.get(name)!.data);
+      }
+    }
+  });
+
+  it("comparePoolers hands its jobs the model's backend", async () => {
+    expect(jobBackend(model.encoder.backend)).toEqual({ name: model.encoder.backend.name === "wasm" ? "wasm" : "js", threads: model.encoder.backend.threads });
+    const seen: PoolerJob[] = [];
+    const runner = { parallel: 1, run: async (j: PoolerJob) => (seen.push(j), runPoolerJob(j)), close: async () => {} };
+    const rows = seaLandExamples(12, 1);
+    const split = { source: "rows", texts: rows.map((r) => r.text), labels: rows.map((r) => r.label), lines: rows.map((_, i) => i + 1) };
+    await comparePoolers(model, { train: split, valid: split, test: null }, {
+      task: "classification", poolings: ["mean"], seeds: [0], head: { kind: "linear", dropout: 0 }, options: { epochs: 1, batchSize: 8 }, maxLength: 24, runner,
+    });
+    expect(seen.map((j) => j.backend)).toEqual([jobBackend(model.encoder.backend)]);
   });
 });
 

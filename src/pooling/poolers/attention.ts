@@ -7,7 +7,6 @@
 // Legend: B batch, T tokens, H hidden, A attention hidden size.
 // Parameters (the seed's nn.Sequential(Linear(H,A), Tanh(), Linear(A,1)) names): attention.0.weight [A,H],
 // attention.0.bias [A], attention.2.weight [1,A], attention.2.bias [1]; fresh ones ~ U(−1/√fan_in, 1/√fan_in).
-import { linearBackward, linearForward } from "../../tensor/ops/linear.js";
 import { softmaxBackward, softmaxForward } from "../../tensor/ops/softmax.js";
 import { tanhBackward, tanhForward } from "../../tensor/ops/tanh.js";
 import type { FloatArray } from "../../tensor/tensor.js";
@@ -47,10 +46,10 @@ export const attention = definePooler<AttentionSpec, AttentionCache>({
         const N = B * T;
         // act = tanh(x W₁ᵀ + b₁): [B·T,A]; scores = act w₂ᵀ + b₂: [B·T,1] = [B,T]
         const act = ctx.alloc(N * A);
-        linearForward(act, x, w1.data, b1.data, N, H, A);
+        ctx.kernels.linearForward(act, x, w1.data, b1.data, N, H, A);
         tanhForward(act, act, N * A);
         const scores = ctx.alloc(N);
-        linearForward(scores, act, w2.data, b2.data, N, A, 1);
+        ctx.kernels.linearForward(scores, act, w2.data, b2.data, N, A, 1);
         // probs = softmax over the real tokens of each row
         const probs = ctx.alloc(N);
         softmaxForward(probs, scores, B, T, attentionMask);
@@ -69,11 +68,11 @@ export const attention = definePooler<AttentionSpec, AttentionCache>({
         const dScores = ctx.alloc(N);
         softmaxBackward(dScores, dProbs, probs, B, T);
         const dAct = ctx.alloc(N * A);
-        linearBackward(dAct, grads.param(w2), grads.param(b2), dScores, act, w2.data, N, A, 1);
+        ctx.kernels.linearBackward(dAct, grads.param(w2), grads.param(b2), dScores, act, w2.data, N, A, 1);
         // through tanh: dPre = dAct · (1 − act²)
         const dPre = ctx.alloc(N * A);
         tanhBackward(dPre, dAct, act, N * A);
-        linearBackward(dx, grads.param(w1), grads.param(b1), dPre, x, w1.data, N, H, A);
+        ctx.kernels.linearBackward(dx, grads.param(w1), grads.param(b1), dPre, x, w1.data, N, H, A);
       },
     };
   },

@@ -5,7 +5,6 @@
 // Legend: B batch, T tokens, H hidden (LSTM input size), hid LSTM hidden size, L layers (= steps).
 // Parameters (torch.nn.LSTM state_dict names): lstm.weight_ih_l0 [4·hid,H], lstm.weight_hh_l0 [4·hid,hid],
 // lstm.bias_ih_l0 [4·hid], lstm.bias_hh_l0 [4·hid]; fresh ones ~ U(−1/√hid, 1/√hid) as PyTorch does.
-import { lstmCellBackward, lstmCellForward } from "../../tensor/ops/lstm-cell.js";
 import type { FloatArray } from "../../tensor/tensor.js";
 import { definePooler } from "../core.js";
 import { uniformInit } from "../module.js";
@@ -47,7 +46,7 @@ export const lstm = definePooler<LstmSpec, LstmCache>({
           const x = ctx.alloc(B * H);
           gatherFirstToken(x, hiddenStates[l]!.data, B, T, H);
           const h = ctx.alloc(B * hid), c = ctx.alloc(B * hid), gates = ctx.alloc(B * 4 * hid);
-          lstmCellForward(h, c, gates, x, cache.h[l - 1]!, cache.c[l - 1]!, weightIh.data, weightHh.data, biasIh.data, biasHh.data, B, H, hid);
+          ctx.kernels.lstmCellForward(h, c, gates, x, cache.h[l - 1]!, cache.c[l - 1]!, weightIh.data, weightHh.data, biasIh.data, biasHh.data, B, H, hid);
           cache.x.push(x);
           cache.h.push(h);
           cache.c.push(c);
@@ -63,7 +62,7 @@ export const lstm = definePooler<LstmSpec, LstmCache>({
         let dc = ctx.alloc(B * hid);
         for (let l = L; l >= 1; l--) {
           const dx = ctx.alloc(B * H), dhPrev = ctx.alloc(B * hid), dcPrev = ctx.alloc(B * hid);
-          lstmCellBackward(
+          ctx.kernels.lstmCellBackward(
             dx, dhPrev, dcPrev, grads.param(weightIh), grads.param(weightHh), grads.param(biasIh), grads.param(biasHh), dh, dc,
             cache.gates[l]!, cache.c[l]!, cache.c[l - 1]!, cache.x[l]!, cache.h[l - 1]!, weightIh.data, weightHh.data, B, H, hid,
           );

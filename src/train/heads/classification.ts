@@ -5,7 +5,6 @@
 // ~ U(±1/√D), in that (PyTorch's registration) order.
 // Legend: N examples, D pooled size, k outputs.
 import { uniformInit } from "../../pooling/module.js";
-import { linearBackward, linearForward } from "../../tensor/ops/linear.js";
 import { tanhBackward, tanhForward } from "../../tensor/ops/tanh.js";
 import type { FloatArray } from "../../tensor/tensor.js";
 import { dropoutGradient, dropoutIfTraining } from "../dropout.js";
@@ -37,22 +36,22 @@ export const classificationHead: HeadDefinition<"classification", Classification
         const { y, mask } = dropoutIfTraining(x, ctx.dropout, mode, ctx.alloc);
         // h = tanh(x·denseᵀ + b)
         const h = ctx.alloc(N * D);
-        linearForward(h, y, denseWeight.data, denseBias.data, N, D, D);
+        ctx.kernels.linearForward(h, y, denseWeight.data, denseBias.data, N, D, D);
         tanhForward(h, h, N * D);
         const dropped = dropoutIfTraining(h, ctx.dropout, mode, ctx.alloc);
         const logits = ctx.alloc(N * k);
-        linearForward(logits, dropped.y, outWeight.data, outBias.data, N, D, k);
+        ctx.kernels.linearForward(logits, dropped.y, outWeight.data, outBias.data, N, D, k);
         return { logits, cache: { x: y, mask, h, hDropped: dropped.y, hMask: dropped.mask } };
       },
       backward({ x, mask, h, hDropped, hMask }, dLogits, N, grads) {
         const dHDropped = ctx.alloc(N * D);
-        linearBackward(dHDropped, grads.param(outWeight), grads.param(outBias), dLogits, hDropped, outWeight.data, N, D, k);
+        ctx.kernels.linearBackward(dHDropped, grads.param(outWeight), grads.param(outBias), dLogits, hDropped, outWeight.data, N, D, k);
         const dH = dropoutGradient(dHDropped, hMask, ctx.alloc);
         // dPre = dH · (1 − h²)
         const dPre = ctx.alloc(N * D);
         tanhBackward(dPre, dH, h, N * D);
         const dy = ctx.alloc(N * D);
-        linearBackward(dy, grads.param(denseWeight), grads.param(denseBias), dPre, x, denseWeight.data, N, D, D);
+        ctx.kernels.linearBackward(dy, grads.param(denseWeight), grads.param(denseBias), dPre, x, denseWeight.data, N, D, D);
         return dropoutGradient(dy, mask, ctx.alloc);
       },
     };

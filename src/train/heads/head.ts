@@ -4,6 +4,7 @@
 // gradient buffers (fresh for each backward call, returned to the caller).
 // Legend: N examples, D pooled size (the head's input), k outputs (regression targets, classes, labels).
 import { TrainingError } from "../../errors.js";
+import type { ModuleKernels } from "../../pooling/kernels.js";
 import { Gradients, type DType, type Init, type Parameter } from "../../pooling/module.js";
 import { sameShape, shapeToString, type FloatArray, type Tensor } from "../../tensor/tensor.js";
 import type { DropoutMode } from "../dropout.js";
@@ -56,6 +57,8 @@ export interface HeadContext {
   outputSize: number;
   dropout: number;
   alloc(n: number): FloatArray;
+  /** The linear kernels: the pure-TS reference, or the model's backend (createHead's `backend`). */
+  kernels: ModuleKernels;
   /** Declares a parameter, filled from a state_dict or by `init` (in declaration order, as PyTorch registers them). */
   param(name: string, shape: number[], init: Init): Parameter;
 }
@@ -78,7 +81,10 @@ interface WrappedCache<Cache> {
   inner: Cache;
 }
 
-/** Makes the public Head of a core: checks x [N,D] and dLogits [N,k], allocates the gradients. */
+/**
+ * Makes the public Head of a core: checks x [N,D] and dLogits [N,k], allocates the gradients; each
+ * forward and backward is one scope of the context's kernels.
+ */
 export function wrapHead<Cache>(
   kind: string, ctx: HeadContext, dtype: DType, parameters: Map<string, Parameter>, core: HeadCore<Cache>,
 ): Head {
@@ -95,7 +101,7 @@ export function wrapHead<Cache>(
       if (x.shape.length !== 2 || N === undefined || d !== D) {
         throw new TrainingError(`${kind} head: x must be [N,${D}], got ${shapeToString(x.shape)}`);
       }
-      const { logits, cache } = core.forward(x.data, N, options);
+      const { logits, cache } = ctx.kernels.scope(() => core.forward(x.data, N, options));
       const wrapped: WrappedCache<Cache> = { owner: head, N, inner: cache };
       return { logits: { data: logits, shape: [N, k] }, cache: wrapped };
     },
@@ -107,7 +113,7 @@ export function wrapHead<Cache>(
         throw new TrainingError(`${kind} head: dLogits: expected [${N},${k}], got ${shapeToString(dLogits.shape)}`);
       }
       const grads = new Gradients(parameters.values(), dtype);
-      const dx = core.backward(cache.inner, dLogits.data, N, grads);
+      const dx = ctx.kernels.scope(() => core.backward(cache.inner, dLogits.data, N, grads));
       return { dx: { data: dx, shape: [N, D] }, dParameters: grads.dParameters };
     },
   };

@@ -3,7 +3,9 @@
 // `RobertaClassificationHead(config).load_state_dict(...)` takes them unchanged.
 // Legend: N examples, D pooled size, k outputs (regression targets, classes, or labels).
 import { describeValue, TrainingError } from "../../errors.js";
+import { moduleKernels } from "../../pooling/kernels.js";
 import { allocate, DTYPES, nonFiniteMessage, ParameterStore, type DType, type StateDict, type StateDictErrors } from "../../pooling/module.js";
+import type { Backend } from "../../tensor/backend.js";
 import { Rng } from "../../tensor/random.js";
 import { shapeToString } from "../../tensor/tensor.js";
 import { classificationHead } from "./classification.js";
@@ -30,6 +32,8 @@ export interface HeadOptions {
   dtype?: DType;
   /** Load `parameters` even when they hold NaN or ±Infinity (default false: an error naming the tensor). */
   allowNonFinite?: boolean;
+  /** Where the linear layers run: a model's backend; default (or a js backend, or float64) the pure-TS reference. */
+  backend?: Backend;
 }
 
 function stateDictErrors(kind: string, D: number, k: number): StateDictErrors {
@@ -65,6 +69,7 @@ export function createHead(kind: HeadKind, inputSize: number, outputSize: number
   const ctx: HeadContext = {
     inputSize, outputSize, dropout,
     alloc: (n) => allocate(dtype, n),
+    kernels: moduleKernels(options.backend, dtype),
     param: (name, shape, init) => store.declare(name, shape, init),
   };
   const core = definition.build(ctx);

@@ -3,7 +3,6 @@
 // Parameters: weight [k,D], bias [k]; fresh ones ~ U(±1/√D) (torch.nn.Linear.reset_parameters).
 // Legend: N examples, D pooled size, k outputs.
 import { uniformInit } from "../../pooling/module.js";
-import { linearBackward, linearForward } from "../../tensor/ops/linear.js";
 import type { FloatArray } from "../../tensor/tensor.js";
 import { dropoutGradient, dropoutIfTraining } from "../dropout.js";
 import type { HeadDefinition } from "./head.js";
@@ -25,12 +24,12 @@ export const linearHead: HeadDefinition<"linear", LinearCache> = {
       forward(x, N, mode) {
         const { y, mask } = dropoutIfTraining(x, ctx.dropout, mode, ctx.alloc);
         const logits = ctx.alloc(N * k);
-        linearForward(logits, y, weight.data, bias.data, N, D, k);
+        ctx.kernels.linearForward(logits, y, weight.data, bias.data, N, D, k);
         return { logits, cache: { x: y, mask } };
       },
       backward({ x, mask }, dLogits, N, grads) {
         const dy = ctx.alloc(N * D);
-        linearBackward(dy, grads.param(weight), grads.param(bias), dLogits, x, weight.data, N, D, k);
+        ctx.kernels.linearBackward(dy, grads.param(weight), grads.param(bias), dLogits, x, weight.data, N, D, k);
         return dropoutGradient(dy, mask, ctx.alloc);
       },
     };
