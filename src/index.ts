@@ -20,6 +20,7 @@ export { MAX_JSON_DEPTH, parseJson } from "./encoder/json.js";
 export * from "./encoder/weights.js";
 export * from "./encoder/roberta.js";
 export * from "./encoder/init.js";
+export * from "./encoder/lm-head.js";
 export * from "./encoder/tokenizer/index.js";
 
 // File formats as bytes and strings: input records (txt, jsonl, csv), embeddings outputs, state dicts.

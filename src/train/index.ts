@@ -1,4 +1,4 @@
-// Training poolers and heads on a frozen encoder: the public API of this folder.
+// Training poolers and heads on a frozen encoder, and pre-training the encoder: the public API of this folder.
 export * from "./task.js";
 export * from "./heads/index.js";
 export * from "./dropout.js";
@@ -21,3 +21,6 @@ export * from "./compare.js";
 export * from "./compare-report.js";
 export * from "./chart.js";
 export * from "./head-folder.js";
+export * from "./mlm.js";
+export * from "./pretrain.js";
+export * from "./pretrain-checkpoint.js";
