@@ -10,6 +10,7 @@ export { assertWritable, readBytes, readText, writeFileAtomic } from "./io/files
 export { readLabelled, type ReadLabelledOptions } from "./io/labelled.js";
 export { assertHeadFolderWritable, openHeadFolder, readHeadFolder, writeHeadFolder } from "./io/head-folder.js";
 export { createJobRunner, StopFlag } from "./io/job-runner.js";
+export { readCheckpointFolder, writeCheckpointFolder, writeModelFolder } from "./io/pretrain-folder.js";
 export { isEntryPoint } from "./io/entry-point.js";
 
 // Node 20 has no Web Workers: the wasm backend's threads start as worker_threads from here on.

@@ -11,6 +11,7 @@ import { evaluateCommand } from "./evaluate.js";
 import { predictCommand } from "./predict.js";
 import { compareCommand } from "./compare.js";
 import { tokenizeCommand } from "./tokenize.js";
+import { pretrainCommand } from "./pretrain.js";
 
 const commands: Command[] = [
   embedCommand,
@@ -21,6 +22,7 @@ const commands: Command[] = [
   evaluateCommand,
   predictCommand,
   compareCommand,
+  pretrainCommand,
 ];
 
 function help(): string {

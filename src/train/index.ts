@@ -24,3 +24,5 @@ export * from "./head-folder.js";
 export * from "./mlm.js";
 export * from "./pretrain.js";
 export * from "./pretrain-checkpoint.js";
+export * from "./pretrain-run.js";
+export * from "./pretrain-encoder.js";

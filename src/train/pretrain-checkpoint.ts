@@ -64,7 +64,7 @@ export function checkpointFiles(c: Checkpoint): Map<string, Uint8Array | string>
     moments.set(`exp_avg_sq.${name}`, { dtype: "F64", shape: [m.expAvgSq.length], data: m.expAvgSq });
   }
   return new Map<string, Uint8Array | string>([
-    ["model.safetensors", serializeMaskedLm(c.params, "F32")],
+    ["model.safetensors", serializeMaskedLm(c.params, "F32", { step: String(c.trainer.state.step) })],
     ["optimizer.safetensors", serializeSafetensors(moments, { step_count: String(c.optimizer.stepCount) })],
     ["trainer_state.json", `${JSON.stringify(c.trainer, null, 1)}\n`],
   ]);
@@ -77,7 +77,12 @@ export function parseCheckpoint(files: { model: Uint8Array; optimizer: Uint8Arra
     throw new TrainingError(`${source}/trainer_state.json: not a checkpoint of this program (expected format "${CHECKPOINT_FORMAT}")`);
   }
   const params = new Map<string, Tensor>();
-  for (const [key, t] of parseSafetensors(files.model, `${source}/model.safetensors`).tensors) {
+  const model = parseSafetensors(files.model, `${source}/model.safetensors`);
+  // the files are renamed into place one by one: a run killed in between leaves them from different steps
+  if (model.metadata["step"] !== String(trainer.state.step)) {
+    throw new TrainingError(`${source}: model.safetensors is from step ${model.metadata["step"]}, trainer_state.json from step ${trainer.state.step}`);
+  }
+  for (const [key, t] of model.tensors) {
     if (!(t.data instanceof Float32Array)) throw new TrainingError(`${source}/model.safetensors: ${key} is ${t.dtype}, expected F32`);
     params.set(key.startsWith(ENCODER_PREFIX) ? key.slice(ENCODER_PREFIX.length) : key, { data: t.data, shape: t.shape });
   }
