@@ -101,6 +101,12 @@ export async function runPretrain(argv: string[], ctx: CliContext, stop: StopFla
   const backendChoice = (stringFlag(values, "backend") ?? "auto") as "auto" | "wasm" | "js";
   const model = await loadModel(modelDir, { backend: backendChoice, ...threads });
   const vocab = mlmVocab(model.tokenizer, model.config.vocabSize);
+  // read now: --output may be the --model folder itself
+  const config = JSON.parse(await readText(join(modelDir, "config.json"), "config")) as Record<string, unknown>;
+  const tokenizerFiles: Record<string, string> = {};
+  for (const name of ["vocab.json", "merges.txt", "tokenizer.json"]) {
+    if (existsSync(join(modelDir, name))) tokenizerFiles[name] = await readText(join(modelDir, name), "tokenizer");
+  }
 
   const started = Date.now();
   const train = packCorpus(model.tokenizer, await readSources(values, "data", ctx), T, vocab);
@@ -154,11 +160,6 @@ export async function runPretrain(argv: string[], ctx: CliContext, stop: StopFla
     heldOut: last ?? null, unigramBaseline: baseline, options, data, sessions: log.sessions,
   };
   if (outDir !== null) {
-    const config = JSON.parse(await readText(join(modelDir, "config.json"), "config")) as Record<string, unknown>;
-    const tokenizerFiles: Record<string, string> = {};
-    for (const name of ["vocab.json", "merges.txt", "tokenizer.json"]) {
-      if (existsSync(join(modelDir, name))) tokenizerFiles[name] = await readText(join(modelDir, name), "tokenizer");
-    }
     await writeModelFolder(outDir, {
       "config.json": `${JSON.stringify({ ...config, architectures: ["RobertaForMaskedLM"], initializer_range: initStd }, null, 2)}\n`,
       "model.safetensors": serializeMaskedLm(params, dtype === "f16" ? "F16" : "F32", { note: `pre-trained by encoder-pooling pretrain, step ${trainer.state.step}` }),

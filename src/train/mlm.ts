@@ -5,7 +5,6 @@
 // held-out accuracy is measured against. Legend: R rows, T tokens per row, M chosen positions, V vocab.
 import { TrainingError } from "../errors.js";
 import type { Rng } from "../tensor/random.js";
-import { crossEntropyLoss } from "./losses.js";
 
 /** The ids the packing and the masking need. */
 export interface MlmVocab {
@@ -100,17 +99,37 @@ export interface MlmLoss {
   correct: number;
 }
 
-/** The MLM loss of logits [M,V] against labels [M]; accuracy counts argmax hits. */
+/**
+ * The MLM loss of logits [M,V] against labels [M]; accuracy counts argmax hits. One exp per logit
+ * (this runs on M·V ≈ 2.5 million values a step: twice as fast as losses.ts's crossEntropyLoss, which
+ * it equals; test/train/mlm.test.ts checks that).
+ */
 export function maskedLmLoss(logits: Float32Array, labels: Int32Array, V: number): MlmLoss {
   const M = labels.length;
-  const { loss, dLogits } = crossEntropyLoss({ data: logits, shape: [M, V] }, labels);
+  if (logits.length !== M * V) throw new TrainingError(`maskedLmLoss: logits have ${logits.length} values, expected [M,V] = [${M},${V}]`);
+  const dLogits = new Float32Array(M * V);
+  let sum = 0;
   let correct = 0;
   for (let m = 0; m < M; m++) {
+    const row = m * V;
+    const label = labels[m]!;
     let best = 0;
-    for (let j = 1; j < V; j++) if (logits[m * V + j]! > logits[m * V + best]!) best = j;
-    if (best === labels[m]) correct++;
+    for (let j = 1; j < V; j++) if (logits[row + j]! > logits[row + best]!) best = j;
+    if (best === label) correct++;
+    const max = logits[row + best]!;
+    // e_j = exp(x_j − max);  loss_m = log Σ e − (x_label − max);  dx_j = (e_j / Σ e − [j = label]) / M
+    let sumExp = 0;
+    for (let j = 0; j < V; j++) {
+      const e = Math.exp(logits[row + j]! - max);
+      dLogits[row + j] = e;
+      sumExp += e;
+    }
+    sum += Math.log(sumExp) - (logits[row + label]! - max);
+    const scale = 1 / (sumExp * M);
+    for (let j = 0; j < V; j++) dLogits[row + j] = dLogits[row + j]! * scale;
+    dLogits[row + label] = dLogits[row + label]! - 1 / M;
   }
-  return { loss, dLogits: dLogits.data as Float32Array, correct };
+  return { loss: sum / M, dLogits, correct };
 }
 
 /** What a model that knows only token frequencies achieves on held-out masked positions. */

@@ -1,6 +1,8 @@
 // MLM data: packing into full rows, 15 % masking with 80/10/10, seeded; the loss and the unigram baseline.
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../src/tensor/random.js";
+import { crossEntropyLoss } from "../../src/train/losses.js";
+import { expectClose } from "../helpers.js";
 import { maskedLmLoss, maskTokens, packDocuments, unigramBaseline, type MlmVocab } from "../../src/train/mlm.js";
 
 const vocab: MlmVocab = { vocabSize: 50, bosTokenId: 0, padTokenId: 1, eosTokenId: 2, maskTokenId: 49, specialIds: [0, 1, 2, 3, 49] };
@@ -64,6 +66,19 @@ describe("maskTokens", () => {
 });
 
 describe("maskedLmLoss and the unigram baseline", () => {
+  it("equals crossEntropyLoss (loss and gradient) on random logits, ±1000 included", () => {
+    const rng = new Rng(4);
+    const M = 7;
+    const V = 13;
+    const logits = rng.fillNormal(new Float32Array(M * V), 3);
+    logits[5] = 1000;
+    logits[20] = -1000;
+    const labels = Int32Array.from([0, 5, 12, 3, 3, 7, 1]);
+    const ours = maskedLmLoss(logits, labels, V);
+    const reference = crossEntropyLoss({ data: logits, shape: [M, V] }, labels);
+    expect(Math.abs(ours.loss - reference.loss)).toBeLessThan(1e-9);
+    expectClose(ours.dLogits, reference.dLogits.data, 1e-7, "dLogits");
+  });
   it("is the mean cross-entropy with argmax hits", () => {
     const logits = Float32Array.from([2, 0, 0, 0, 3, 0]);
     const r = maskedLmLoss(logits, Int32Array.from([0, 2]), 3);
