@@ -1,7 +1,7 @@
 // Builds fixed train/valid/test splits (80/10/10, seeded) of the real corpora as JSONL files
 // `{"text": …, "label": …}` under data/<corpus>/. Examples that share a source (the passages of one
 // address, the sentences of one Brown sample) stay in the same split, so no split leaks into another.
-// Run: npm run build && node dist/datasets/make-splits.js [spam-assassin|brown|sotu|all]
+// Run: npm run build && node dist/datasets/make-splits.js [spam-assassin|brown|sotu|brown-news-fiction|all]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../src/io/load-model.js";
@@ -48,14 +48,26 @@ const corpora: Record<string, (modules: string) => Group[]> = {
     })),
 };
 
+/**
+ * Derived tasks: a subset of another corpus's splits, so that their examples sit in the same split as
+ * there (in particular, no test passage of `brown-news-fiction` is in brown's training split, which
+ * pre-trains the shipped model).
+ */
+const derived: Record<string, { from: string; keep: (e: Example) => boolean }> = {
+  // Brown, two genres: news reportage (44 samples) against general fiction (29), passages of 5 sentences.
+  "brown-news-fiction": { from: "brown", keep: (e) => e.label === "news" || e.label === "fiction" },
+};
+
 function main(): void {
   const wanted = process.argv[2] ?? "all";
-  const names = wanted === "all" ? Object.keys(corpora) : [wanted];
+  const names = wanted === "all" ? [...Object.keys(corpora), ...Object.keys(derived)] : [wanted];
   const root = packageRoot();
   for (const name of names) {
-    const read = corpora[name];
-    if (read === undefined) throw new Error(`unknown corpus "${name}"; choose one of ${Object.keys(corpora).join(", ")} or all`);
+    const read = corpora[name] ?? corpora[derived[name]?.from ?? ""];
+    if (read === undefined) throw new Error(`unknown corpus "${name}"; choose one of ${[...Object.keys(corpora), ...Object.keys(derived)].join(", ")} or all`);
     const splits = splitGroups(read(join(root, "node_modules")), SEED);
+    const keep = derived[name]?.keep;
+    if (keep !== undefined) for (const split of ["train", "valid", "test"] as const) splits[split] = splits[split].filter(keep);
     const outDir = join(root, "data", name);
     mkdirSync(outDir, { recursive: true });
     for (const [split, examples] of Object.entries(splits)) {
