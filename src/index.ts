@@ -20,6 +20,9 @@ export { MAX_JSON_DEPTH, parseJson } from "./encoder/json.js";
 export * from "./encoder/weights.js";
 export * from "./encoder/roberta.js";
 export * from "./encoder/init.js";
+export * from "./encoder/training.js";
+export * from "./encoder/backward.js";
+export * from "./encoder/trainable.js";
 export * from "./encoder/lm-head.js";
 export * from "./encoder/tokenizer/index.js";
 

@@ -137,6 +137,13 @@ export function weightPrecision(options: Pick<RobertaLoadOptions, "dtype" | "qua
   return { dtype, quantize: quantize ?? null };
 }
 
+/** maskAdd [B,T] of an attention mask: 0 for real keys, float32's minimum for padding keys (added to every query's scores). */
+export function robertaAdditiveMask(attentionMask: Int32Array): Float32Array {
+  const out = new Float32Array(attentionMask.length);
+  for (let i = 0; i < out.length; i++) out[i] = (1 - attentionMask[i]!) * MASK_VALUE;
+  return out;
+}
+
 /** A loaded RoBERTa encoder: config, weights in backend memory, and the backend its kernels run on. */
 export class RobertaModel {
   constructor(
@@ -203,14 +210,10 @@ export class RobertaModel {
     validateRobertaInputs(c, inputs);
     const { inputIds, attentionMask, batchSize: B, seqLen: T } = inputs;
     const H = c.hiddenSize;
-    const N = B * T;
     const be = this.backend;
-    // maskAdd: [B,T], 0 for real keys, float32's minimum for padding keys (added to every query's scores)
-    const maskHost = new Float32Array(N);
-    for (let i = 0; i < N; i++) maskHost[i] = (1 - attentionMask[i]!) * MASK_VALUE;
     const s = new Scratch(be, B, T, H, c.intermediateSize);
     try {
-      const maskAdd = s.upload(maskHost);
+      const maskAdd = s.upload(robertaAdditiveMask(attentionMask));
       this.embeddings(s.x, s.proj, inputIds, B, T);
       const all = options.outputHiddenStates !== false;
       const hiddenStates = all ? [s.download(s.x, [B, T, H])] : [];

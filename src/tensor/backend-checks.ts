@@ -15,12 +15,13 @@ export function checkLinear(y: DeviceArray, x: DeviceArray, w: DeviceWeight, bia
 
 export function checkAttention(
   fn: string, ctx: DeviceArray, qkv: DeviceArray, maskAdd: DeviceArray | null, probs: DeviceArray | null,
-  B: number, T: number, nh: number, hd: number,
+  B: number, T: number, nh: number, hd: number, dropMask: DeviceArray | null = null,
 ): void {
   checkSize(fn, "qkv", qkv, [B, T, 3 * nh * hd], "[B,T,3H]");
   checkSize(fn, "ctx", ctx, [B, T, nh * hd], "[B,T,H]");
   if (maskAdd !== null) checkSize(fn, "maskAdd", maskAdd, [B, T], "[B,T]");
   if (probs !== null) checkSize(fn, "probs", probs, [B, nh, T, T], "[B,nh,T,T]");
+  if (dropMask !== null) checkSize(fn, "dropMask", dropMask, [B, nh, T, T], "[B,nh,T,T]");
 }
 
 export function checkLayerNorm(

@@ -92,9 +92,10 @@ export interface Backend {
    * Multi-head self-attention over packed projections, one (batch, head) block at a time:
    * ctx[b,:,h·hd:(h+1)·hd] = softmax(q·kᵀ·scale + maskAdd[b,:]) · v, with q | k | v the thirds of qkv [B,T,3H].
    * maskAdd [B,T]: 0 for real keys, float32's minimum for padding. probs [B,nh,T,T] is written when given.
+   * dropMask [B,nh,T,T] (attention dropout in training, 0 or 1/(1-p)): ctx = (P ⊙ dropMask)·v, probs keeps P.
    */
   attention(ctx: DeviceArray, qkv: DeviceArray, maskAdd: DeviceArray, B: number, T: number, nh: number, hd: number,
-            scale: number, probs: DeviceArray | null): void;
+            scale: number, probs: DeviceArray | null, dropMask?: DeviceArray | null): void;
   /** y = LayerNorm(x + r)·weight + bias over rows of H (r may be null); cache, when given, is filled for backward. */
   addLayerNorm(y: DeviceArray, x: DeviceArray, r: DeviceArray | null, weight: DeviceArray, bias: DeviceArray,
                N: number, H: number, eps: number, cache: LayerNormCache | null): void;
@@ -105,6 +106,10 @@ export interface Backend {
   gelu(y: DeviceArray, x: DeviceArray, n: number): void;
   /** y = tanh(x); y may be x. */
   tanh(y: DeviceArray, x: DeviceArray, n: number): void;
+  /** y = a ⊙ b elementwise (dropout and its backward: b a mask of 0 or 1/(1-p)); y may be a or b. */
+  mul(y: DeviceArray, a: DeviceArray, b: DeviceArray, n: number): void;
+  /** y = a + b elementwise (gradients meeting at a branch); y may be a or b. */
+  add(y: DeviceArray, a: DeviceArray, b: DeviceArray, n: number): void;
   /** c[M,N] (+)= op(a)·op(b), op = transpose when the flag is set; a: [M,K] or [K,M], b: [K,N] or [N,K]. */
   matmul(c: DeviceArray, a: DeviceArray, b: DeviceArray, M: number, N: number, K: number,
          transA: boolean, transB: boolean, accumulate: boolean): void;
@@ -113,9 +118,9 @@ export interface Backend {
   /** Of y = x·Wᵀ + b with a Float32 (trainable) weight [out,in]: dx += dy·W, dWeight += dyᵀ·x, dBias += Σ_n dy. */
   linearBackward(dx: DeviceArray | null, dWeight: DeviceArray | null, dBias: DeviceArray | null,
                  dy: DeviceArray, x: DeviceArray, weight: DeviceArray, N: number, inFeatures: number, outFeatures: number): void;
-  /** Of attention, from the probs it wrote: dqkv [B,T,3H] += the gradients of q, k and v. */
+  /** Of attention, from the probs it wrote (and its dropMask, if any): dqkv [B,T,3H] += the gradients of q, k and v. */
   attentionBackward(dqkv: DeviceArray, dctx: DeviceArray, qkv: DeviceArray, probs: DeviceArray,
-                    B: number, T: number, nh: number, hd: number, scale: number): void;
+                    B: number, T: number, nh: number, hd: number, scale: number, dropMask?: DeviceArray | null): void;
   /** Of addLayerNorm: dx += ∂/∂sum (add it to both x and r), dWeight, dBias [H] (either may be null). */
   layerNormBackward(dx: DeviceArray, dWeight: DeviceArray | null, dBias: DeviceArray | null, dy: DeviceArray,
                     cache: LayerNormCache, weight: DeviceArray, N: number, H: number): void;

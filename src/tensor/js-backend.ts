@@ -3,6 +3,8 @@
 // Half-size weights are widened exactly inside the product (ops/linear-half.ts); int8 weights use the
 // dynamic-quantization reference of the wasm int8 kernel (ops/linear-int8.ts, plain loops: the js int8
 // path is a reference, not a speed option). Legend as in backend.ts.
+// `new JsBackend({ float64: true })` keeps every activation in Float64 (weights and tables stay Float32):
+// the gradient checks run the encoder's backward composition on it by central finite differences.
 import { InputError } from "../errors.js";
 import type {
   Backend, DeviceArray, DeviceTable, DeviceWeight, HostValues, LayerNormCache, TableDtype, WeightDtype,
@@ -12,7 +14,7 @@ import {
   checkLinearBackward, checkLstmCellBackward, checkLstmCellForward, checkMatmul, checkView,
 } from "./backend-checks.js";
 import { attentionBackward, attentionForward, attentionNaive } from "./ops/attention.js";
-import { gemmAccumulate, gemmTiled, gemmTransBTiled, transposeInto } from "./ops/gemm-kernel.js";
+import { gemmAccumulate, gemmTiled, gemmTransBTiled, scratchLike, transposeInto } from "./ops/gemm-kernel.js";
 import { geluBackward, geluForward } from "./ops/gelu.js";
 import { asFloat32, asHalf, widenBF16Into, widenF16Into, writeFloat32, writeHalf, type HalfBits } from "./ops/half.js";
 import { layerNormBackward, layerNormForward } from "./ops/layernorm.js";
@@ -21,11 +23,12 @@ import { linearHalf, linearHalfNaive } from "./ops/linear-half.js";
 import { linearInt8, quantizeWeightInt8, type QuantizedWeight } from "./ops/linear-int8.js";
 import { lstmCellBackward, lstmCellForward } from "./ops/lstm-cell.js";
 import { tanhForward } from "./ops/tanh.js";
+import type { FloatArray } from "./tensor.js";
 
-/** A js DeviceArray: a Float32Array this backend allocated, or a view of one (`parent`). */
+/** A js DeviceArray: a Float32Array (Float64Array in float64 mode) this backend allocated, or a view of one (`parent`). */
 class JsArray implements DeviceArray {
   freed = false;
-  constructor(public data: Float32Array, readonly parent: JsArray | null = null) {}
+  constructor(public data: FloatArray, readonly parent: JsArray | null = null) {}
   get length(): number {
     return this.data.length;
   }
@@ -65,13 +68,13 @@ function ownCopy<A extends Float32Array | Uint16Array>(converted: A, values: Hos
 }
 
 /** Checks that `a` is a live array of this backend and returns its data. */
-function own(fn: string, name: string, a: DeviceArray): Float32Array {
+function own(fn: string, name: string, a: DeviceArray): FloatArray {
   if (!(a instanceof JsArray)) throw new InputError(`${fn}: ${name} is not an array of the js backend`);
   if (a.freed || a.parent?.freed === true) throw new InputError(`${fn}: ${name} was freed`);
   return a.data;
 }
 
-function ownOrNull(fn: string, name: string, a: DeviceArray | null): Float32Array | null {
+function ownOrNull(fn: string, name: string, a: DeviceArray | null): FloatArray | null {
   return a === null ? null : own(fn, name, a);
 }
 
@@ -88,11 +91,11 @@ function ownTable(fn: string, name: string, t: DeviceTable): JsTable {
 }
 
 /** Row `row` of a table as Float32 into `out` [cols] (half bits widened exactly). */
-function tableRow(out: Float32Array, t: JsTable, row: number): void {
+function tableRow(out: FloatArray, t: JsTable, row: number): void {
   const values = t.data.subarray(row * t.cols, (row + 1) * t.cols);
   if (values instanceof Float32Array) out.set(values);
-  else if (t.dtype === "f16") widenF16Into(out, values);
-  else widenBF16Into(out, values);
+  else if (t.dtype === "f16") widenF16Into(out as Float32Array, values);
+  else widenBF16Into(out as Float32Array, values);
 }
 
 /**
@@ -103,14 +106,17 @@ function tableRow(out: Float32Array, t: JsTable, row: number): void {
 export class JsBackend implements Backend {
   readonly name: string;
   readonly threads = 1;
+  /** Activations in Float64 (gradient checks); weights and tables then only in f32. */
+  readonly float64: boolean;
   private bytesInUse = 0;
   private readonly kernels: {
     linear: typeof linearForward; linearHalf: typeof linearHalf; attention: typeof attentionForward;
   };
 
-  constructor(options: { naive?: boolean } = {}) {
+  constructor(options: { naive?: boolean; float64?: boolean } = {}) {
     const naive = options.naive === true;
-    this.name = naive ? "js-naive" : "js";
+    this.float64 = options.float64 === true;
+    this.name = (naive ? "js-naive" : "js") + (this.float64 ? "-f64" : "");
     this.kernels = naive
       ? { linear: linearNaive, linearHalf: linearHalfNaive, attention: attentionNaive }
       : { linear: linearForward, linearHalf, attention: attentionForward };
@@ -118,18 +124,20 @@ export class JsBackend implements Backend {
 
   alloc(n: number): DeviceArray {
     if (!Number.isSafeInteger(n) || n < 0) throw new InputError(`backend.alloc: size ${n} is not a non-negative integer`);
-    this.bytesInUse += 4 * n;
-    return new JsArray(new Float32Array(n));
+    const data = this.zeros(n);
+    this.bytesInUse += data.byteLength;
+    return new JsArray(data);
   }
 
   upload(values: Float32Array): DeviceArray {
-    this.bytesInUse += values.byteLength;
-    return new JsArray(values.slice());
+    const data = this.float64 ? Float64Array.from(values) : values.slice();
+    this.bytesInUse += data.byteLength;
+    return new JsArray(data);
   }
 
   download(a: DeviceArray, out?: Float32Array): Float32Array {
     const data = own("backend.download", "array", a);
-    if (out === undefined) return data.slice();
+    if (out === undefined) return Float32Array.from(data);
     checkElementwise("backend.download", data.length, [["out", out]]);
     out.set(data);
     return out;
@@ -150,8 +158,18 @@ export class JsBackend implements Backend {
     return new JsArray(data.subarray(offset, offset + n), root);
   }
 
+  /** The values of an array as they are held, Float64 in float64 mode (a copy). */
+  downloadFloat64(a: DeviceArray): Float64Array {
+    return Float64Array.from(own("backend.downloadFloat64", "array", a));
+  }
+
+  private zeros(n: number): FloatArray {
+    return this.float64 ? new Float64Array(n) : new Float32Array(n);
+  }
+
   weight(values: HostValues, rows: number, cols: number, dtype: WeightDtype): DeviceWeight {
     checkHostValues("backend.weight", values, rows, cols);
+    if (this.float64 && dtype !== "f32") throw new InputError(`backend.weight: the float64 js backend keeps weights in f32, not ${dtype}`);
     if (!WEIGHT_DTYPES.includes(dtype)) throw new InputError(`backend.weight: dtype "${dtype}" is not one of ${WEIGHT_DTYPES.join(", ")}`);
     let w: JsWeight;
     if (dtype === "f32") {
@@ -168,6 +186,7 @@ export class JsBackend implements Backend {
   table(rows: number, cols: number, dtype: TableDtype): DeviceTable {
     checkHostValues("backend.table", { length: rows * cols }, rows, cols);
     if (!TABLE_DTYPES.includes(dtype)) throw new InputError(`backend.table: dtype "${dtype}" is not one of ${TABLE_DTYPES.join(", ")}`);
+    if (this.float64 && dtype !== "f32") throw new InputError(`backend.table: the float64 js backend keeps tables in f32, not ${dtype}`);
     const t = new JsTable(rows, cols, dtype, dtype === "f32" ? new Float32Array(rows * cols) : new Uint16Array(rows * cols));
     this.bytesInUse += t.bytes;
     return t;
@@ -207,18 +226,20 @@ export class JsBackend implements Backend {
     const yd = own(fn, "y", y), xd = own(fn, "x", x), b = ownOrNull(fn, "bias", bias);
     const s = weight.storage;
     // y[N,out] = x[N,in] · Wᵀ + bias, W as stored
+    // (half and int8 weights exist only in Float32 mode: weight() refuses them in float64 mode)
     if ("f32" in s) this.kernels.linear(yd, xd, s.f32, b, N, w.cols, w.rows);
-    else if ("half" in s) this.kernels.linearHalf(yd, xd, s.half, b, N, w.cols, w.rows);
-    else linearInt8(yd, xd, s.int8, b, N, w.cols, w.rows);
+    else if ("half" in s) this.kernels.linearHalf(yd as Float32Array, xd as Float32Array, s.half, b as Float32Array | null, N, w.cols, w.rows);
+    else linearInt8(yd as Float32Array, xd as Float32Array, s.int8, b as Float32Array | null, N, w.cols, w.rows);
     if (!gelu) return;
     if (pre !== null) own(fn, "pre", pre).set(yd);
     geluForward(yd, yd, yd.length);
   }
 
-  attention(ctx: DeviceArray, qkv: DeviceArray, maskAdd: DeviceArray, B: number, T: number, nh: number, hd: number, scale: number, probs: DeviceArray | null): void {
+  attention(ctx: DeviceArray, qkv: DeviceArray, maskAdd: DeviceArray, B: number, T: number, nh: number, hd: number, scale: number, probs: DeviceArray | null, dropMask: DeviceArray | null = null): void {
     const fn = "backend.attention";
-    checkAttention(fn, ctx, qkv, maskAdd, probs, B, T, nh, hd);
-    this.kernels.attention(own(fn, "ctx", ctx), ownOrNull(fn, "probs", probs), own(fn, "qkv", qkv), own(fn, "maskAdd", maskAdd), B, T, nh, hd, scale);
+    checkAttention(fn, ctx, qkv, maskAdd, probs, B, T, nh, hd, dropMask);
+    this.kernels.attention(own(fn, "ctx", ctx), ownOrNull(fn, "probs", probs), own(fn, "qkv", qkv), own(fn, "maskAdd", maskAdd), B, T, nh, hd, scale,
+      ownOrNull(fn, "dropMask", dropMask));
   }
 
   addLayerNorm(y: DeviceArray, x: DeviceArray, r: DeviceArray | null, weight: DeviceArray, bias: DeviceArray, N: number, H: number, eps: number, cache: LayerNormCache | null): void {
@@ -229,7 +250,7 @@ export class JsBackend implements Backend {
     // sum = x + r, rounded to Float32 as PyTorch's float32 addition (x itself when there is no r)
     let sum = xd;
     if (rd !== null || cache !== null) {
-      sum = cache === null ? new Float32Array(N * H) : own(fn, "cache.sum", cache.sum);
+      sum = cache === null ? this.zeros(N * H) : own(fn, "cache.sum", cache.sum);
       for (let i = 0; i < N * H; i++) sum[i] = rd === null ? xd[i]! : xd[i]! + rd[i]!;
     }
     const mean = cache === null ? null : own(fn, "cache.mean", cache.mean);
@@ -243,13 +264,14 @@ export class JsBackend implements Backend {
     const o = own(fn, "out", out);
     const wt = ownTable(fn, "word", word), pt = ownTable(fn, "position", position), tt = ownTable(fn, "tokenType", tokenType);
     const H = word.cols;
-    const w = new Float32Array(H), p = new Float32Array(H), t = new Float32Array(H);
+    const w = this.zeros(H), p = this.zeros(H), t = this.zeros(H);
+    const round = this.float64 ? (v: number): number => v : Math.fround;
     tableRow(t, tt, 0);
     // out[n,:] = round(word[ids[n]] + tokenType[0]) + position[positionIds[n]]   (HF's order of additions)
     for (let n = 0; n < N; n++) {
       tableRow(w, wt, ids[n]!);
       tableRow(p, pt, positionIds[n]!);
-      for (let h = 0; h < H; h++) o[n * H + h] = Math.fround(w[h]! + t[h]!) + p[h]!;
+      for (let h = 0; h < H; h++) o[n * H + h] = round(w[h]! + t[h]!) + p[h]!;
     }
   }
 
@@ -263,6 +285,22 @@ export class JsBackend implements Backend {
     tanhForward(own("backend.tanh", "y", y), own("backend.tanh", "x", x), n);
   }
 
+  mul(y: DeviceArray, a: DeviceArray, b: DeviceArray, n: number): void {
+    const fn = "backend.mul";
+    checkElementwise(fn, n, [["y", y], ["a", a], ["b", b]]);
+    const yd = own(fn, "y", y), ad = own(fn, "a", a), bd = own(fn, "b", b);
+    // y = a ⊙ b
+    for (let i = 0; i < n; i++) yd[i] = ad[i]! * bd[i]!;
+  }
+
+  add(y: DeviceArray, a: DeviceArray, b: DeviceArray, n: number): void {
+    const fn = "backend.add";
+    checkElementwise(fn, n, [["y", y], ["a", a], ["b", b]]);
+    const yd = own(fn, "y", y), ad = own(fn, "a", a), bd = own(fn, "b", b);
+    // y = a + b
+    for (let i = 0; i < n; i++) yd[i] = ad[i]! + bd[i]!;
+  }
+
   matmul(c: DeviceArray, a: DeviceArray, b: DeviceArray, M: number, N: number, K: number, transA: boolean, transB: boolean, accumulate: boolean): void {
     const fn = "backend.matmul";
     checkMatmul(c, a, b, M, N, K, transA, transB);
@@ -271,11 +309,11 @@ export class JsBackend implements Backend {
     const bd = own(fn, "b", b);
     // a as [M,K] (aT[m,k] = a[k,m] when transposed), then c (+)= a·b or a·bᵀ
     if (transA) {
-      const aT = new Float32Array(M * K);
+      const aT = scratchLike(ad, M * K);
       transposeInto(aT, ad, 0, K, M);
       ad = aT;
     }
-    const target = accumulate && transB ? new Float32Array(M * N) : cd;
+    const target = accumulate && transB ? scratchLike(cd, M * N) : cd;
     if (transB) gemmTransBTiled(target, ad, bd, M, K, N, null);
     else if (accumulate) gemmAccumulate(cd, ad, bd, M, K, N);
     else gemmTiled(cd, ad, bd, M, K, N);
@@ -289,11 +327,12 @@ export class JsBackend implements Backend {
       own(fn, "dy", dy), own(fn, "x", x), own(fn, "weight", weight), N, inFeatures, outFeatures);
   }
 
-  attentionBackward(dqkv: DeviceArray, dctx: DeviceArray, qkv: DeviceArray, probs: DeviceArray, B: number, T: number, nh: number, hd: number, scale: number): void {
+  attentionBackward(dqkv: DeviceArray, dctx: DeviceArray, qkv: DeviceArray, probs: DeviceArray, B: number, T: number, nh: number, hd: number, scale: number, dropMask: DeviceArray | null = null): void {
     const fn = "backend.attentionBackward";
-    checkAttention(fn, dctx, qkv, null, probs, B, T, nh, hd);
+    checkAttention(fn, dctx, qkv, null, probs, B, T, nh, hd, dropMask);
     checkElementwise(fn, qkv.length, [["dqkv", dqkv]]);
-    attentionBackward(own(fn, "dqkv", dqkv), own(fn, "dctx", dctx), own(fn, "qkv", qkv), own(fn, "probs", probs), B, T, nh, hd, scale);
+    attentionBackward(own(fn, "dqkv", dqkv), own(fn, "dctx", dctx), own(fn, "qkv", qkv), own(fn, "probs", probs), B, T, nh, hd, scale,
+      ownOrNull(fn, "dropMask", dropMask));
   }
 
   layerNormBackward(dx: DeviceArray, dWeight: DeviceArray | null, dBias: DeviceArray | null, dy: DeviceArray, cache: LayerNormCache, weight: DeviceArray, N: number, H: number): void {

@@ -62,6 +62,16 @@ export class Rng {
     return out;
   }
 
+  /**
+   * Fills `out` with an inverted-dropout mask, as torch.nn.Dropout in training mode: each element 0 with
+   * probability p, else 1/(1−p); returns it. mask_i = [u_i >= p] / (1 − p)
+   */
+  fillDropoutMask(out: Float32Array, p: number): Float32Array {
+    const keep = 1 / (1 - p);
+    for (let i = 0; i < out.length; i++) out[i] = this.next() < p ? 0 : keep;
+    return out;
+  }
+
   /** Fills `out` with U(-bound, bound) samples; returns it. */
   fillUniform<A extends Float32Array | Float64Array>(out: A, bound: number): A {
     for (let i = 0; i < out.length; i++) out[i] = this.uniform(-bound, bound);

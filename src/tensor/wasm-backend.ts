@@ -12,6 +12,7 @@ import {
   checkAttention, checkElementwise, checkEmbeddingSum, checkHostValues, checkLayerNorm, checkLinear,
   checkLinearBackward, checkLstmCellBackward, checkLstmCellForward, checkMatmul, checkView,
 } from "./backend-checks.js";
+import { attentionBackward, attentionForward } from "./ops/attention.js";
 import { writeFloat32, writeHalf } from "./ops/half.js";
 import { WasmEngine, wasmSimdSupported, type PackedWeight, type Table } from "./wasm/engine.js";
 import { threadPlatform } from "./wasm/pool.js";
@@ -241,9 +242,15 @@ export class WasmBackend implements Backend {
       gelu ? 1 : 0, gelu ? this.ownOrZero(fn, "pre", pre) : 0);
   }
 
-  attention(ctx: DeviceArray, qkv: DeviceArray, maskAdd: DeviceArray, B: number, T: number, nh: number, hd: number, scale: number, probs: DeviceArray | null): void {
+  attention(ctx: DeviceArray, qkv: DeviceArray, maskAdd: DeviceArray, B: number, T: number, nh: number, hd: number, scale: number, probs: DeviceArray | null, dropMask: DeviceArray | null = null): void {
     const fn = "backend.attention";
-    checkAttention(fn, ctx, qkv, maskAdd, probs, B, T, nh, hd);
+    checkAttention(fn, ctx, qkv, maskAdd, probs, B, T, nh, hd, dropMask);
+    if (dropMask !== null) {
+      // attention dropout (training only) has no wasm kernel yet: the js kernel runs on views of the memory
+      const v = (name: string, a: DeviceArray): Float32Array => this.engine.f32(this.own(fn, name, a), a.length);
+      attentionForward(v("ctx", ctx), probs === null ? null : v("probs", probs), v("qkv", qkv), v("maskAdd", maskAdd), B, T, nh, hd, scale, v("dropMask", dropMask));
+      return;
+    }
     this.engine.attention(this.own(fn, "ctx", ctx), this.own(fn, "qkv", qkv), this.own(fn, "maskAdd", maskAdd), B, T, nh, hd, scale,
       this.ownOrZero(fn, "probs", probs));
   }
@@ -274,6 +281,25 @@ export class WasmBackend implements Backend {
     this.engine.tanh(this.own("backend.tanh", "y", y), this.own("backend.tanh", "x", x), n);
   }
 
+  mul(y: DeviceArray, a: DeviceArray, b: DeviceArray, n: number): void {
+    // y = a ⊙ b: memory-bound and only in training (dropout), a plain loop over views of the memory
+    const [yd, ad, bd] = this.elementwise("backend.mul", y, a, b, n);
+    for (let i = 0; i < n; i++) yd[i] = ad[i]! * bd[i]!;
+  }
+
+  add(y: DeviceArray, a: DeviceArray, b: DeviceArray, n: number): void {
+    // y = a + b, as mul
+    const [yd, ad, bd] = this.elementwise("backend.add", y, a, b, n);
+    for (let i = 0; i < n; i++) yd[i] = ad[i]! + bd[i]!;
+  }
+
+  /** Checked views [n] of y, a and b in the memory, for the elementwise ops written in js. */
+  private elementwise(fn: string, y: DeviceArray, a: DeviceArray, b: DeviceArray, n: number): [Float32Array, Float32Array, Float32Array] {
+    checkElementwise(fn, n, [["y", y], ["a", a], ["b", b]]);
+    const view = (name: string, h: DeviceArray): Float32Array => this.engine.f32(this.own(fn, name, h), n);
+    return [view("y", y), view("a", a), view("b", b)];
+  }
+
   matmul(c: DeviceArray, a: DeviceArray, b: DeviceArray, M: number, N: number, K: number, transA: boolean, transB: boolean, accumulate: boolean): void {
     const fn = "backend.matmul";
     checkMatmul(c, a, b, M, N, K, transA, transB);
@@ -296,10 +322,16 @@ export class WasmBackend implements Backend {
     if (dBias !== null) this.engine.columnSum(this.own(fn, "dBias", dBias), dyp, N, outFeatures);
   }
 
-  attentionBackward(dqkv: DeviceArray, dctx: DeviceArray, qkv: DeviceArray, probs: DeviceArray, B: number, T: number, nh: number, hd: number, scale: number): void {
+  attentionBackward(dqkv: DeviceArray, dctx: DeviceArray, qkv: DeviceArray, probs: DeviceArray, B: number, T: number, nh: number, hd: number, scale: number, dropMask: DeviceArray | null = null): void {
     const fn = "backend.attentionBackward";
-    checkAttention(fn, dctx, qkv, null, probs, B, T, nh, hd);
+    checkAttention(fn, dctx, qkv, null, probs, B, T, nh, hd, dropMask);
     checkElementwise(fn, qkv.length, [["dqkv", dqkv]]);
+    if (dropMask !== null) {
+      // as in attention: the js kernel on views of the memory
+      const v = (name: string, a: DeviceArray): Float32Array => this.engine.f32(this.own(fn, name, a), a.length);
+      attentionBackward(v("dqkv", dqkv), v("dctx", dctx), v("qkv", qkv), v("probs", probs), B, T, nh, hd, scale, v("dropMask", dropMask));
+      return;
+    }
     this.engine.attentionBackward(this.own(fn, "dqkv", dqkv), this.own(fn, "dctx", dctx), this.own(fn, "qkv", qkv), this.own(fn, "probs", probs), B, T, nh, hd, scale);
   }
 

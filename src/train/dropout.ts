@@ -7,11 +7,7 @@ import type { FloatArray } from "../tensor/tensor.js";
 
 /** A per-element scale: 0 (dropped) or 1/(1−p) (kept), drawn from `rng`. */
 export function dropoutMask(rng: Rng, n: number, p: number): Float32Array {
-  const mask = new Float32Array(n);
-  const keep = 1 / (1 - p);
-  // mask_i = [u_i >= p] / (1 − p)
-  for (let i = 0; i < n; i++) mask[i] = rng.next() < p ? 0 : keep;
-  return mask;
+  return rng.fillDropoutMask(new Float32Array(n), p);
 }
 
 /** out = x · mask (elementwise). out, x, mask: [n]. */
