@@ -125,7 +125,7 @@ export async function runPretrain(argv: string[], ctx: CliContext, stop: StopFla
     ctx.stderr.write(`pretrain: resuming from step ${saved.trainer.state.step} (${checkpointDir})\n`);
   }
   const params = saved?.params ?? initMaskedLm(model.config, options.seed, initStd);
-  const encoder = createMlmEncoder(model.config, model.encoder.backend, params);
+  const encoder = createMlmEncoder(model.config, model.encoder.backend, params, dropout);
   const trainer = new MlmPretrainer(encoder, params, vocab, { data: train.rows, count: train.count, T }, options, saved?.trainer.state, dropout);
   if (saved !== null) trainer.restoreOptimizer(saved.optimizer);
   const log: PretrainLog = saved?.trainer.log ?? { history: [], evals: [], seconds: 0, sessions: [] };

@@ -27,14 +27,22 @@ export interface EncoderPass {
   free(): void;
 }
 
-/** What pre-training needs of an encoder: a training-mode forward from the current parameters. */
+/**
+ * What pre-training needs of an encoder whose parameters are tensors of the pre-trainer's `params` map
+ * (shared, not copied: the optimizer updates them in place).
+ */
 export interface MlmEncoder {
   readonly config: RobertaConfig;
   readonly backend: Backend;
   /** Parameters the encoder's backward gives gradients for (Hugging Face names, no `roberta.` prefix). */
   readonly trainable: readonly string[];
-  /** Runs on rows [B,T] (no padding) with the values in `params`; dropout masks from `rng` when given. */
-  forward(params: Map<string, Tensor>, inputIds: Int32Array, B: number, T: number, rng: Rng | null): EncoderPass;
+  /**
+   * Runs on rows [B,T] (no padding). `train`: keep what backward needs (else `backward` must not be
+   * called); dropout masks from `rng` when it is given.
+   */
+  forward(inputIds: Int32Array, B: number, T: number, options: { train: boolean; rng: Rng | null }): EncoderPass;
+  /** Called after every optimizer step: the parameters' values have changed. */
+  parametersChanged(): void;
 }
 
 export interface PretrainOptions {
@@ -179,6 +187,7 @@ export class MlmPretrainer {
     const gradNorm = this.options.maxGradNorm > 0 ? clipGradNorm(gradTensors, this.options.maxGradNorm) : NaN;
     const lr = this.options.lr * this.schedule(this.state.step);
     this.optimizer.step(gradTensors, lr);
+    this.encoder.parametersChanged();
     this.state.step++;
     this.state.tokensSeen += B * T;
     this.state.maskRng = this.maskRng.getState();
@@ -199,7 +208,7 @@ export class MlmPretrainer {
     const H = config.hiddenSize;
     const V = config.vocabSize;
     const M = positions.length;
-    const pass = this.encoder.forward(this.params, inputIds, B, T, rng);
+    const pass = this.encoder.forward(inputIds, B, T, { train: grads !== null, rng });
     const head = uploadLmHead(be, config, this.params);
     // x[m,:] = hidden[positions[m],:]
     const xHost = new Float32Array(M * H);

@@ -22,11 +22,12 @@ const config = parseRobertaConfig({
 const vocab: MlmVocab = { vocabSize: V, bosTokenId: 0, padTokenId: 1, eosTokenId: 2, maskTokenId: V - 1, specialIds: [0, 1, 2, 3, V - 1] };
 
 /** hidden[n,:] = (E[ids[n],:] + roll(E[ids[n−1],:])) · dropout; backward adds dHidden back to both rows. */
-const lookupEncoder: MlmEncoder = {
+const lookupEncoder = (params: Map<string, Tensor>): MlmEncoder => ({
   config,
   backend: jsBackend,
   trainable: [TIED_DECODER_WEIGHT],
-  forward(params, inputIds, B, T, rng) {
+  parametersChanged() {},
+  forward(inputIds, B, T, { rng }) {
     const E = params.get(TIED_DECODER_WEIGHT)!.data;
     const hidden = new Float32Array(B * T * H);
     const keep = new Float32Array(B * T).fill(1);
@@ -49,7 +50,7 @@ const lookupEncoder: MlmEncoder = {
       free() {},
     };
   },
-};
+});
 
 /** A corpus with structure to learn: each document counts up from a random start, wrapping round. */
 function corpus(docs: number, seed: number): number[][] {
@@ -75,7 +76,7 @@ function freshParams(): Map<string, Tensor> {
 }
 
 function trainer(params = freshParams(), from?: Checkpoint): MlmPretrainer {
-  const t = new MlmPretrainer(lookupEncoder, params, vocab, { data: train.rows, count: train.count, T }, options, from?.trainer.state, 0.1);
+  const t = new MlmPretrainer(lookupEncoder(params), params, vocab, { data: train.rows, count: train.count, T }, options, from?.trainer.state, 0.1);
   if (from !== undefined) t.restoreOptimizer(from.optimizer);
   return t;
 }
