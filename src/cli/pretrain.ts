@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
-  createMlmEncoder, defaultModelDir, initMaskedLm, loadModel, lossCurveSvg, mlmVocab, MlmPretrainer, packCorpus, readCheckpointFolder,
+  createMlmEncoder, defaultModelDir, initMaskedLm, loadModel, lossCurveSvg, mlmVocab, MlmPretrainer, packCorpus, readCheckpointFolder, spreadRows,
   readRecords, readText, runPretraining, serializeMaskedLm, StopFlag, unigramBaseline, UsageError, writeCheckpointFolder, writeModelFolder,
   type PretrainLog, type PretrainOptions, type TrainerStateFile,
 } from "../node.js";
@@ -43,7 +43,7 @@ Ctrl-C; the same command run again resumes from it exactly.
   --seed N             seeds the initialisation, the data order, the masks and the dropout (default 0)
   --log-every N        steps per progress line and loss-curve point (default 10)
   --eval-every N       steps between held-out evaluations and checkpoints (default 100)
-  --eval-rows N        held-out rows evaluated (the first N; default 256)
+  --eval-rows N        held-out rows evaluated, spread evenly over the --valid files (default 256)
   --backend B          auto, wasm or js (default auto)   --threads N   threads of the wasm backend
 `;
 
@@ -111,7 +111,7 @@ export async function runPretrain(argv: string[], ctx: CliContext, stop: StopFla
   const started = Date.now();
   const train = packCorpus(model.tokenizer, await readSources(values, "data", ctx), T, vocab);
   const valid = packCorpus(model.tokenizer, await readSources(values, "valid", ctx), T, vocab);
-  const heldOut = { data: valid.rows.subarray(0, Math.min(evalRows, valid.count) * T), count: Math.min(evalRows, valid.count), T };
+  const heldOut = spreadRows(valid, evalRows);
   for (const s of [...train.sources, ...valid.sources]) ctx.stderr.write(`pretrain: ${s.source}: ${s.texts} texts, ${s.tokens} tokens\n`);
   ctx.stderr.write(`pretrain: ${train.count} training rows and ${valid.count} held-out rows of ${T} tokens (${heldOut.count} evaluated), packed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   const data = { T, dropout, initStd, evalRows, train: train.sources, valid: valid.sources, trainRows: train.count, heldOutRows: heldOut.count };

@@ -43,6 +43,16 @@ export function packCorpus(tokenizer: Tokenizer, sources: { source: string; text
   return { rows, count, T, sources: counts };
 }
 
+/** At most `n` rows of a corpus, spread evenly over it (every ⌈R/n⌉-th row): a held-out sample of every source. */
+export function spreadRows(corpus: PackedCorpus, n: number): { data: Int32Array; count: number; T: number } {
+  const { T } = corpus;
+  const stride = Math.max(1, Math.ceil(corpus.count / n));
+  const count = Math.min(n, Math.ceil(corpus.count / stride));
+  const data = new Int32Array(count * T);
+  for (let i = 0; i < count; i++) data.set(corpus.rows.subarray(i * stride * T, (i * stride + 1) * T), i * T);
+  return { data, count, T };
+}
+
 export interface RunPretrainingOptions {
   /** Stop after this step (the schedule's total, or less to stop early). */
   untilStep: number;
