@@ -13,7 +13,7 @@ import { TrainingError } from "../errors.js";
 import type { Backend } from "../tensor/backend.js";
 import { Rng } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { maskedLmLoss, maskTokens, type MlmVocab } from "./mlm.js";
+import { maskedLmLoss, maskTokens, type MaskedBatch, type MlmVocab } from "./mlm.js";
 import { AdamW, clipGradNorm, type Moments } from "./optim.js";
 import { makeSchedule, type Schedule, type ScheduleKind } from "./schedule.js";
 
@@ -180,9 +180,7 @@ export class MlmPretrainer {
     const { batchSize: B } = this.options;
     const T = this.rows.T;
     const batch = maskTokens(this.nextBatch(), this.maskRng, this.vocab, this.options.maskProbability);
-    const grads = new Map([...this.trainable].map(([name, p]) => [name, new Float32Array(p.data.length)]));
-    const rng = this.dropout > 0 ? this.dropoutRng : null;
-    const { loss, correct } = this.forwardBackward(batch.inputIds, batch.positions, batch.labels, B, T, rng, grads);
+    const { loss, correct, grads } = this.lossAndGradients(batch, B, T, this.dropout > 0 ? this.dropoutRng : null);
     const gradTensors = new Map([...grads].map(([name, g]) => [name, { data: g, shape: this.trainable.get(name)!.shape }]));
     const gradNorm = this.options.maxGradNorm > 0 ? clipGradNorm(gradTensors, this.options.maxGradNorm) : NaN;
     const lr = this.options.lr * this.schedule(this.state.step);
@@ -194,6 +192,16 @@ export class MlmPretrainer {
     this.state.dropoutRng = this.dropoutRng.getState();
     if (!Number.isFinite(loss)) throw new TrainingError(`pretrain: the loss became ${loss} at step ${this.state.step}; lower --lr`);
     return { step: this.state.step, loss, accuracy: correct / batch.labels.length, lr, gradNorm, tokens: B * T };
+  }
+
+  /**
+   * Loss, hits and the gradient of every trained parameter (by Hugging Face name) on one masked batch of
+   * B rows of T tokens; dropout (training mode) with masks from `rng` when given.
+   */
+  lossAndGradients(batch: MaskedBatch, B: number, T: number, rng: Rng | null = null): { loss: number; correct: number; grads: Map<string, Float32Array> } {
+    const grads = new Map([...this.trainable].map(([name, p]) => [name, new Float32Array(p.data.length)]));
+    const { loss, correct } = this.forwardBackward(batch.inputIds, batch.positions, batch.labels, B, T, rng, grads);
+    return { loss, correct, grads };
   }
 
   /**
