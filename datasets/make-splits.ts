@@ -1,7 +1,7 @@
 // Builds fixed train/valid/test splits (80/10/10, seeded) of the real corpora as JSONL files
 // `{"text": …, "label": …}` under data/<corpus>/. Examples that share a source (the passages of one
 // address, the sentences of one Brown sample) stay in the same split, so no split leaks into another.
-// Run: npm run build && node dist/datasets/make-splits.js [spam-assassin|brown|brown-2|sotu|all]
+// Run: npm run build && node dist/datasets/make-splits.js [spam-assassin|brown|brown-2|sotu|brown-news-fiction|all]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isEntryPoint } from "../src/io/entry-point.js";
@@ -55,16 +55,30 @@ const corpora: Record<string, (modules: string) => Group[]> = {
     })),
 };
 
+/**
+ * Derived tasks: a subset of another corpus's splits, so that their examples sit in the same split as
+ * there (in particular, no test passage of `brown-news-fiction` is in brown's training split, which
+ * pre-trains the shipped model).
+ */
+const derived: Record<string, { from: string; keep: (e: Example) => boolean }> = {
+  // Brown, two genres: news reportage (44 samples) against general fiction (29), passages of 5 sentences.
+  "brown-news-fiction": { from: "brown", keep: (e) => e.label === "news" || e.label === "fiction" },
+};
+
+/** Every name make-splits accepts. */
+const NAMES = [...Object.keys(corpora), ...Object.keys(derived)];
+
 const USAGE = `Usage: node dist/datasets/make-splits.js [CORPUS]
 
 Builds fixed train/valid/test splits (80/10/10 of the documents, seed ${SEED}) of a real corpus as JSONL
 files {"text", "label"} under data/CORPUS/, from the corpora installed as npm devDependencies.
 
-  CORPUS   ${Object.keys({ ...corpora, all: 0 }).join(" | ")} (default: all)
+  CORPUS   ${[...NAMES, "all"].join(" | ")} (default: all)
     spam-assassin   mails, label spam or ham
     brown           passages of 5 sentences, label: one of 15 genres
     brown-2         the brown passages of two genres, fiction and belles_lettres
     sotu            State of the Union passages, label: the year
+    brown-news-fiction  brown's own splits kept to news and fiction (no test passage was pre-trained on)
 `;
 
 /** Returns the exit status: 0 done, 2 for a wrong argument. */
@@ -74,15 +88,18 @@ export function main(args: string[]): number {
     return 0;
   }
   const wanted = args[0] ?? "all";
-  if (args.length > 1 || (wanted !== "all" && corpora[wanted] === undefined)) {
+  if (args.length > 1 || (wanted !== "all" && !NAMES.includes(wanted))) {
     const what = args.length > 1 ? `one corpus at a time, got ${args.length} arguments` : `unknown corpus "${wanted}"`;
-    process.stderr.write(`make-splits: ${what}; choose one of ${Object.keys(corpora).join(", ")} or all\n\n${USAGE}`);
+    process.stderr.write(`make-splits: ${what}; choose one of ${NAMES.join(", ")} or all\n\n${USAGE}`);
     return 2;
   }
-  const names = wanted === "all" ? Object.keys(corpora) : [wanted];
+  const names = wanted === "all" ? NAMES : [wanted];
   const root = packageRoot();
   for (const name of names) {
-    const splits = splitGroups(corpora[name]!(join(root, "node_modules")), SEED);
+    const read = corpora[name] ?? corpora[derived[name]!.from]!;
+    const splits = splitGroups(read(join(root, "node_modules")), SEED);
+    const keep = derived[name]?.keep;
+    if (keep !== undefined) for (const split of ["train", "valid", "test"] as const) splits[split] = splits[split].filter(keep);
     const outDir = join(root, "data", name);
     mkdirSync(outDir, { recursive: true });
     for (const [split, examples] of Object.entries(splits)) {

@@ -34,6 +34,7 @@ export * from "./encoder/init.js";
 export * from "./encoder/training.js";
 export * from "./encoder/backward.js";
 export * from "./encoder/trainable.js";
+export * from "./encoder/lm-head.js";
 export * from "./encoder/tokenizer/index.js";
 
 // File formats as bytes and strings: input records (txt, jsonl, csv), embeddings outputs, state dicts.

@@ -18,6 +18,7 @@ export { assertHeadFolderWritable, openHeadFolder, readHeadFolder, writeHeadFold
 export { assertHeadCollectionWritable, loadHead, resolveHeadDir, saveHead, writeHeadCollection, type LoadHeadOptions } from "./io/trained-head.js";
 export { createJobRunner, StopFlag } from "./io/job-runner.js";
 export { createEmbeddingThread, type EmbeddingThreadOptions } from "./io/embedding-thread.js";
+export { readCheckpointFolder, writeCheckpointFolder, writeModelFolder } from "./io/pretrain-folder.js";
 export { isEntryPoint } from "./io/entry-point.js";
 export { packageVersion } from "./io/package-info.js";
 export { readVectors, type StoredVector } from "./io/vectors.js";

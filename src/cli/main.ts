@@ -13,6 +13,7 @@ import { compareCommand } from "./compare.js";
 import { tokenizeCommand } from "./tokenize.js";
 import { mergeCommand } from "./merge.js";
 import { similarCommand } from "./similar.js";
+import { pretrainCommand } from "./pretrain.js";
 
 const commands: Command[] = [
   embedCommand,
@@ -25,6 +26,7 @@ const commands: Command[] = [
   compareCommand,
   mergeCommand,
   similarCommand,
+  pretrainCommand,
 ];
 
 function help(): string {

@@ -9,6 +9,16 @@ export class Rng {
     this.state = seed >>> 0;
   }
 
+  /** The whole generator state, one 32-bit integer: save it to resume a run exactly where it stopped. */
+  getState(): number {
+    return this.state;
+  }
+
+  /** A generator that continues from a state saved by getState. */
+  static fromState(state: number): Rng {
+    return new Rng(state);
+  }
+
   /** Uniform in [0, 1). */
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;

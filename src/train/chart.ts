@@ -1,6 +1,7 @@
 // A horizontal bar chart as a self-contained SVG string (no fonts, scripts or links): one bar per
 // item with ± std whiskers, the value printed beside it, and an optional dashed baseline. Used by
-// `compare` to draw the metric of each pooling strategy.
+// `compare` to draw the metric of each pooling strategy. And a line chart (lineChartSvg): the loss
+// curve of `pretrain`.
 
 export interface Bar {
   label: string;
@@ -92,6 +93,79 @@ export function barChartSvg(bars: readonly Bar[], options: BarChartOptions): str
     const bx = x(options.baseline.value).toFixed(1);
     out.push(`<line x1="${bx}" y1="${top - 8}" x2="${bx}" y2="${plotBottom}" stroke="#D62728" stroke-width="1.5" stroke-dasharray="5,4"/>`);
     out.push(`<text x="${bx}" y="${top - 12}" text-anchor="middle" fill="#D62728">${escapeXml(`${options.baseline.label} ${fmt(options.baseline.value)}`)}</text>`);
+  }
+  out.push("</svg>");
+  return `${out.join("\n")}\n`;
+}
+
+/** One line of a line chart: points (x, y) in order of x. */
+export interface Series {
+  label: string;
+  points: readonly (readonly [number, number])[];
+  color: string;
+  /** Draw a dot at each point (for sparse series such as evaluations). */
+  dots?: boolean;
+}
+
+export interface LineChartOptions {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  /** Horizontal reference lines, e.g. a baseline's loss, drawn dashed. */
+  references?: { label: string; value: number; color: string }[];
+}
+
+const LINE_WIDTH = 560;
+const LINE_HEIGHT = 300;
+
+/**
+ * Draws `series` as lines over a shared x and y range (both from 0, or from the lowest value when it
+ * is negative), with a legend, axes at fifths of each range and dashed reference lines.
+ * @example lineChartSvg([{ label: "train loss", color: "#4C78A8", points: [[1, 8.3], [2, 7.9]] }], { title: "MLM", xLabel: "step", yLabel: "loss" })
+ */
+export function lineChartSvg(series: readonly Series[], options: LineChartOptions): string {
+  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
+  const ys = [...series.flatMap((s) => s.points.map((p) => p[1])), ...(options.references ?? []).map((r) => r.value)].filter(Number.isFinite);
+  const xHi = niceCeil(Math.max(1, ...xs));
+  const yHi = niceCeil(Math.max(0, ...ys));
+  const yLo = Math.min(0, ...ys);
+  const left = 64;
+  const top = 40;
+  const width = left + LINE_WIDTH + 24;
+  const height = top + LINE_HEIGHT + 52 + 18 * (series.length + (options.references?.length ?? 0));
+  const px = (x: number): string => (left + (x / xHi) * LINE_WIDTH).toFixed(1);
+  const py = (y: number): string => (top + LINE_HEIGHT - ((y - yLo) / (yHi - yLo)) * LINE_HEIGHT).toFixed(1);
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
+  out.push(`<text x="${width / 2}" y="22" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(options.title)}</text>`);
+  for (let i = 0; i <= 5; i++) {
+    const xv = (xHi * i) / 5;
+    const yv = yLo + ((yHi - yLo) * i) / 5;
+    out.push(`<line x1="${px(xv)}" y1="${top}" x2="${px(xv)}" y2="${top + LINE_HEIGHT}" stroke="#e0e0e0"/>`);
+    out.push(`<text x="${px(xv)}" y="${top + LINE_HEIGHT + 16}" text-anchor="middle" fill="#444">${Number(xv.toPrecision(6))}</text>`);
+    out.push(`<line x1="${left}" y1="${py(yv)}" x2="${left + LINE_WIDTH}" y2="${py(yv)}" stroke="#e0e0e0"/>`);
+    out.push(`<text x="${left - 6}" y="${(Number(py(yv)) + 4).toFixed(1)}" text-anchor="end" fill="#444">${Number(yv.toPrecision(6))}</text>`);
+  }
+  out.push(`<text x="${left + LINE_WIDTH / 2}" y="${top + LINE_HEIGHT + 34}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`);
+  out.push(`<text x="16" y="${top + LINE_HEIGHT / 2}" text-anchor="middle" transform="rotate(-90 16 ${top + LINE_HEIGHT / 2})">${escapeXml(options.yLabel)}</text>`);
+  let legendY = top + LINE_HEIGHT + 56;
+  for (const ref of options.references ?? []) {
+    out.push(`<line x1="${left}" y1="${py(ref.value)}" x2="${left + LINE_WIDTH}" y2="${py(ref.value)}" stroke="${ref.color}" stroke-width="1.5" stroke-dasharray="5,4"/>`);
+    out.push(`<line x1="${left}" y1="${legendY - 4}" x2="${left + 24}" y2="${legendY - 4}" stroke="${ref.color}" stroke-width="1.5" stroke-dasharray="5,4"/>`);
+    out.push(`<text x="${left + 30}" y="${legendY}">${escapeXml(`${ref.label} ${fmt(ref.value)}`)}</text>`);
+    legendY += 18;
+  }
+  for (const s of series) {
+    const finite = s.points.filter((p) => Number.isFinite(p[1]));
+    if (finite.length > 0) {
+      const d = finite.map((p, i) => `${i === 0 ? "M" : "L"}${px(p[0])} ${py(p[1])}`).join("");
+      out.push(`<path d="${d}" stroke="${s.color}" stroke-width="1.5" fill="none"/>`);
+      if (s.dots === true) for (const p of finite) out.push(`<circle cx="${px(p[0])}" cy="${py(p[1])}" r="3" fill="${s.color}"/>`);
+    }
+    out.push(`<line x1="${left}" y1="${legendY - 4}" x2="${left + 24}" y2="${legendY - 4}" stroke="${s.color}" stroke-width="2"/>`);
+    out.push(`<text x="${left + 30}" y="${legendY}">${escapeXml(s.label)}</text>`);
+    legendY += 18;
   }
   out.push("</svg>");
   return `${out.join("\n")}\n`;

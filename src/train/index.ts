@@ -1,4 +1,4 @@
-// Training poolers and heads on a frozen encoder: the public API of this folder.
+// Training poolers and heads on a frozen encoder, and pre-training the encoder: the public API of this folder.
 export * from "./task.js";
 export * from "./heads/index.js";
 export * from "./dropout.js";
@@ -27,3 +27,8 @@ export * from "./head-folder.js";
 export * from "./defaults.js";
 export * from "./trained-head.js";
 export * from "./compare-heads.js";
+export * from "./mlm.js";
+export * from "./pretrain.js";
+export * from "./pretrain-checkpoint.js";
+export * from "./pretrain-run.js";
+export * from "./pretrain-encoder.js";

@@ -21,7 +21,7 @@ export interface AdamWOptions {
   lrScales?: Map<string, number>;
 }
 
-interface Moments {
+export interface Moments {
   expAvg: Float64Array;
   expAvgSq: Float64Array;
 }
@@ -64,6 +64,28 @@ export class AdamW {
     for (const [name, p] of parameters) {
       this.moments.set(name, { expAvg: new Float64Array(p.data.length), expAvgSq: new Float64Array(p.data.length) });
     }
+  }
+
+  /**
+   * The moments of every parameter (exp_avg and exp_avg_sq, Float64) and the step count: with the
+   * parameters, all a run needs to resume exactly. The arrays are the optimizer's own (copy to keep).
+   */
+  exportState(): { stepCount: number; moments: Map<string, Moments> } {
+    return { stepCount: this.stepCount, moments: this.moments };
+  }
+
+  /** Restores what exportState gave (names and lengths checked); the values are copied. */
+  importState(state: { stepCount: number; moments: Map<string, Moments> }): void {
+    for (const [name, own] of this.moments) {
+      const saved = state.moments.get(name);
+      if (saved === undefined) throw new TrainingError(`AdamW.importState: no moments for parameter ${name}`);
+      if (saved.expAvg.length !== own.expAvg.length || saved.expAvgSq.length !== own.expAvgSq.length) {
+        throw new TrainingError(`AdamW.importState: moments of ${name} have ${saved.expAvg.length} elements, the parameter ${own.expAvg.length}`);
+      }
+      own.expAvg.set(saved.expAvg);
+      own.expAvgSq.set(saved.expAvgSq);
+    }
+    this.stepCount = state.stepCount;
   }
 
   /** One update of every parameter from `grads` (same names and shapes), at rate `lr` (default: the base rate). */
