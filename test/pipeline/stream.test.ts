@@ -137,13 +137,13 @@ describe("model.embedStream", () => {
     const timer = setInterval(() => ticks++, 0);
     const many = texts(40, 3);
     const done = await model.embed(many, { batchSize: 4 });
-    await expect(model.embed(many, { batchSize: 4, signal: controller.signal, onProgress: (n) => n === 8 && controller.abort(reason) })).rejects.toBe(reason);
+    await expect(model.embed(many, { batchSize: 4, signal: controller.signal, onProgress: (n) => n === 8 && controller.abort(reason) })).rejects.toMatchObject({ name: "AbortError", code: "EP_ABORTED", cause: reason });
     clearInterval(timer);
     expect(done.count).toBe(40);
     expect(ticks).toBeGreaterThan(0); // timers ran while embed was working
     const aborted = new AbortController();
     aborted.abort(reason);
-    await expect(model.embed(many, { signal: aborted.signal })).rejects.toBe(reason);
+    await expect(model.embed(many, { signal: aborted.signal })).rejects.toMatchObject({ name: "AbortError", code: "EP_ABORTED", cause: reason });
   });
 
   it("names the text in warnings and errors through describeText and onWarning, with its index and record", async () => {
