@@ -5,8 +5,9 @@
 // Legend: N rows, K in-features, H hidden, T tokens, B batch, nh heads, hd head size.
 //
 // Threads: every kernel takes its range (rows, panels, (batch, head) blocks or columns) as its last two
-// arguments; `split` cuts it into equal contiguous parts, one per thread, the same way every time. No kernel
-// sums across parts, so results are bit-identical run to run and for any thread count.
+// arguments; `parts` cuts it into equal contiguous shares, the same way every time — one per thread for a
+// short range, SHARES_PER_THREAD per thread for a long one, claimed by whichever thread is free (pool.ts). No
+// kernel sums across shares, so results are bit-identical run to run and for any thread count.
 //
 // Deviations from SPEED-DESIGN.md: none in the signatures. `create` clamps `threads` to 1 where memory
 // cannot be shared (no SharedArrayBuffer); `threads` says what was granted. Additions: `columnSum` (a bias
@@ -16,7 +17,7 @@ import { narrowHalf, widenHalf } from "../ops/half.js";
 import { quantizeWeightInt8 } from "../ops/linear-int8.js";
 import { Allocator } from "./allocator.js";
 import { kernelModule, MAX_PAGES, SIMD_PROBE, TILE, TILE_ROWS_INT8 } from "./module.js";
-import { controlBytes, WorkerPool } from "./pool.js";
+import { CONTROL_BYTES, WorkerPool } from "./pool.js";
 import { PAGE, wasmApi, type WasmMemory } from "./wasm-api.js";
 
 export type WeightDtype = "f32" | "f16" | "bf16" | "int8";
@@ -47,6 +48,13 @@ export interface Table {
 }
 
 const DTYPE_CODE: Record<TableDtype, number> = { f32: 0, f16: 1, bf16: 2 };
+/**
+ * Most shares per thread of a long range. Four: a thread preempted for a while leaves at most a quarter of
+ * its work for the others to wait on. Measured on the roberta-base-shaped forward, 8 × 128 tokens, 2
+ * threads, with the machine's other tenants busy: 1 share per thread 2.69–3.37 s, 4 per thread 2.61–2.80 s
+ * (alternating in one run); quiet: 2.18 vs 2.22 s.
+ */
+const SHARES_PER_THREAD = 4;
 /** Bytes of x a row block of `linear` keeps hot (L2 holds it with room for the panels). */
 const ROW_BLOCK_BYTES = 256 * 1024;
 
@@ -125,7 +133,7 @@ export class WasmEngine {
     };
     const allocator = new Allocator(64, grow, (ptr, n) => zeroFill(memory.buffer, ptr, n));
     // the pool's control block (sequence number, pending count, each worker's arguments) lives in the memory
-    const controlPtr = allocator.malloc(controlBytes(threads - 1));
+    const controlPtr = allocator.malloc(CONTROL_BYTES);
     const exports = Object.fromEntries(KERNELS.map((k) => [k, instance.exports[k]])) as Record<Kernel, (...args: number[]) => void>;
     const pool = threads > 1 ? await WorkerPool.start(module, memory, controlPtr, threads - 1, KERNELS) : null;
     return new WasmEngine(memory, exports, allocator, threads, pool);
@@ -230,12 +238,12 @@ export class WasmEngine {
     const panels = Math.ceil(out / TILE.nr);
     // split the rows when each thread gets a few tiles of them, else the panels (a handful of tokens)
     const byRows = N >= 8 * TILE.mr * this.threads || panels < this.threads;
-    const parts = split(byRows ? N : panels, this.threads);
     if (w.dtype === "int8") {
+      const parts = this.parts(byRows ? N : panels, byRows ? TILE_ROWS_INT8 : 1);
       const kp = K + (K % 2);
       const xq = this.sharedScratch("int8", N * kp * 2 + N * 4);
       const sx = xq + N * kp * 2;
-      this.dispatch("quantize_rows", split(N, this.threads).map(([s, e]) => [xq, sx, x, K, kp, s, e]));
+      this.dispatch("quantize_rows", this.parts(N).map(([s, e]) => [xq, sx, x, K, kp, s, e]));
       const rowBlock = Math.max(TILE_ROWS_INT8, Math.floor(ROW_BLOCK_BYTES / (kp * 2)));
       this.dispatch("linear_i8", parts.map(([s, e]) => byRows
         ? [y, xq, sx, w.ptr, w.scales, bias, kp, out, act, pre, rowBlock, s, e, 0, panels]
@@ -247,13 +255,11 @@ export class WasmEngine {
     const rows = Math.max(dtype === 0 ? TILE.mr : 64, Math.floor(ROW_BLOCK_BYTES / (K * 4)));
     const rowBlock = Math.floor(rows / TILE.mr) * TILE.mr;
     // scratch: one widened panel [K, NR], then the row block of x interleaved by MR rows
-    this.ensureThreadScratch(K * TILE.nr * 4 + rowBlock * K * 4);
-    this.dispatch("linear", parts.map(([s, e], t) => {
-      const sc = this.scratchOf(t);
-      return byRows
-        ? [y, x, w.ptr, bias, K, out, act, pre, dtype, sc, rowBlock, s, e, 0, panels]
-        : [y, x, w.ptr, bias, K, out, act, pre, dtype, sc, rowBlock, 0, N, s, e];
-    }));
+    const sc = this.ensureThreadScratch(K * TILE.nr * 4 + rowBlock * K * 4);
+    const parts = this.parts(byRows ? N : panels, byRows ? TILE.mr : 1);
+    this.dispatch("linear", parts.map(([s, e]) => byRows
+      ? [y, x, w.ptr, bias, K, out, act, pre, dtype, sc, rowBlock, s, e, 0, panels]
+      : [y, x, w.ptr, bias, K, out, act, pre, dtype, sc, rowBlock, 0, N, s, e]), 9);
   }
 
   /**
@@ -268,12 +274,12 @@ export class WasmEngine {
       // op(A) [M,K] = Aᵀ, packed once into shared scratch: rows k of A [K, lda] become columns
       aPtr = this.sharedScratch("transA", M * K * 4);
       aLd = K;
-      this.dispatch("transpose", split(K, this.threads).map(([s, e]) => [aPtr, a, M, lda, K, s, e]));
+      this.dispatch("transpose", this.parts(K).map(([s, e]) => [aPtr, a, M, lda, K, s, e]));
     }
-    this.ensureThreadScratch(Math.max(K, 1) * TILE.nr * 4);
+    const sc = this.ensureThreadScratch(Math.max(K, 1) * TILE.nr * 4);
     const panels = Math.ceil(N / TILE.nr);
-    this.dispatch("gemm", split(panels, this.threads).map(([s, e], t) =>
-      [transB ? 1 : 0, M, N, K, aPtr, aLd, b, ldb, c, ldc, accumulate ? 1 : 0, this.scratchOf(t), s, e]));
+    this.dispatch("gemm", this.parts(panels).map(([s, e]) =>
+      [transB ? 1 : 0, M, N, K, aPtr, aLd, b, ldb, c, ldc, accumulate ? 1 : 0, sc, s, e]), 11);
   }
 
   /**
@@ -283,50 +289,50 @@ export class WasmEngine {
    */
   attention(ctx: number, qkv: number, maskAdd: number, B: number, T: number, nh: number, hd: number, scale: number, probs: number): void {
     const bytes = panelsBytes(T, hd) + panelsBytes(hd, T) + (probs === 0 ? T * T * 4 : 0);
-    this.ensureThreadScratch(bytes);
-    this.dispatch("attention", split(B * nh, this.threads).map(([s, e], t) =>
-      [ctx, qkv, maskAdd, probs, T, nh, hd, scale, this.scratchOf(t), s, e]));
+    const sc = this.ensureThreadScratch(bytes);
+    this.dispatch("attention", this.parts(B * nh).map(([s, e]) =>
+      [ctx, qkv, maskAdd, probs, T, nh, hd, scale, sc, s, e]), 8);
   }
 
   /** Backward of attention from its probs; dqkv [B,T,3H] accumulates. */
   attentionBackward(dqkv: number, dctx: number, qkv: number, probs: number, B: number, T: number, nh: number, hd: number, scale: number): void {
-    this.ensureThreadScratch(2 * T * T * 4 + Math.max(panelsBytes(T, hd), panelsBytes(hd, T)));
-    this.dispatch("attention_backward", split(B * nh, this.threads).map(([s, e], t) =>
-      [dqkv, dctx, qkv, probs, T, nh, hd, scale, this.scratchOf(t), s, e]));
+    const sc = this.ensureThreadScratch(2 * T * T * 4 + Math.max(panelsBytes(T, hd), panelsBytes(hd, T)));
+    this.dispatch("attention_backward", this.parts(B * nh).map(([s, e]) =>
+      [dqkv, dctx, qkv, probs, T, nh, hd, scale, sc, s, e]), 8);
   }
 
   /** y = LayerNorm(x + r)·w + b over rows of H (r ptr or 0); sum ≠ 0 receives x + r, mean / rstd [N] likewise. */
   addLayerNorm(y: number, x: number, r: number, w: number, b: number, N: number, H: number, eps: number,
                sum: number, mean: number, rstd: number): void {
-    this.dispatch("add_layernorm", split(N, this.threads).map(([s, e]) => [y, x, r, w, b, H, eps, sum, mean, rstd, s, e]));
+    this.dispatch("add_layernorm", this.parts(N).map(([s, e]) => [y, x, r, w, b, H, eps, sum, mean, rstd, s, e]));
   }
 
   /** Backward of addLayerNorm from its saved sum, mean, rstd; dx, dw, db accumulate (dw, db may be 0). */
   layerNormBackward(dx: number, dw: number, db: number, dy: number, sum: number, w: number,
                     mean: number, rstd: number, N: number, H: number): void {
-    this.dispatch("layernorm_backward_dx", split(N, this.threads).map(([s, e]) => [dx, dy, sum, w, mean, rstd, H, s, e]));
+    this.dispatch("layernorm_backward_dx", this.parts(N).map(([s, e]) => [dx, dy, sum, w, mean, rstd, H, s, e]));
     if (dw === 0 && db === 0) return;
     const dwp = dw === 0 ? this.sharedScratch("dw", H * 4) : dw;
     const dbp = db === 0 ? this.sharedScratch("db", H * 4) : db;
-    this.dispatch("layernorm_backward_params", split4(H, this.threads).map(([s, e]) => [dwp, dbp, dy, sum, mean, rstd, N, H, s, e]));
+    this.dispatch("layernorm_backward_params", this.parts(H, 4).map(([s, e]) => [dwp, dbp, dy, sum, mean, rstd, N, H, s, e]));
   }
 
   /** out[c] += Σ_r x[r·cols + c] for x [rows, cols] (a bias gradient); each column summed in row order. */
   columnSum(out: number, x: number, rows: number, cols: number): void {
-    this.dispatch("column_sum", split4(cols, this.threads).map(([s, e]) => [out, x, rows, cols, s, e]));
+    this.dispatch("column_sum", this.parts(cols, 4).map(([s, e]) => [out, x, rows, cols, s, e]));
   }
 
   gelu(y: number, x: number, n: number): void {
-    this.dispatch("gelu", split4(n, this.threads).map(([s, e]) => [y, x, s, e]));
+    this.dispatch("gelu", this.parts(n, 4).map(([s, e]) => [y, x, s, e]));
   }
 
   /** dx += dy · gelu'(x). */
   geluBackward(dx: number, dy: number, x: number, n: number): void {
-    this.dispatch("gelu_backward", split4(n, this.threads).map(([s, e]) => [dx, dy, x, s, e]));
+    this.dispatch("gelu_backward", this.parts(n, 4).map(([s, e]) => [dx, dy, x, s, e]));
   }
 
   tanh(y: number, x: number, n: number): void {
-    this.dispatch("tanh", split4(n, this.threads).map(([s, e]) => [y, x, s, e]));
+    this.dispatch("tanh", this.parts(n, 4).map(([s, e]) => [y, x, s, e]));
   }
 
   /**
@@ -338,7 +344,7 @@ export class WasmEngine {
     if (position.cols !== H || tokenType.cols !== H) {
       throw new InputError(`embeddingSum: tables of ${word.cols}, ${position.cols} and ${tokenType.cols} columns`);
     }
-    this.dispatch("embedding_sum", split(N, this.threads).map(([s, e]) =>
+    this.dispatch("embedding_sum", this.parts(N).map(([s, e]) =>
       [out, ids, positionIds, word.ptr, DTYPE_CODE[word.dtype], position.ptr, DTYPE_CODE[position.dtype],
        tokenType.ptr, DTYPE_CODE[tokenType.dtype], H, s, e]));
   }
@@ -355,7 +361,7 @@ export class WasmEngine {
     // gates = x·W_ihᵀ, hh = hPrev·W_hhᵀ (the biases are added in lstm_forward)
     this.gemm(false, true, B, G, inputSize, x, inputSize, weightIh, inputSize, gates, G, false);
     this.gemm(false, true, B, G, hiddenSize, hPrev, hiddenSize, weightHh, hiddenSize, hh, G, false);
-    this.dispatch("lstm_forward", split(B, this.threads).map(([s, e]) => [h, c, gates, hh, biasIh, biasHh, cPrev, hiddenSize, s, e]));
+    this.dispatch("lstm_forward", this.parts(B).map(([s, e]) => [h, c, gates, hh, biasIh, biasHh, cPrev, hiddenSize, s, e]));
   }
 
   /** Backward of lstmCellForward; every gradient accumulates (dx may be 0). */
@@ -364,7 +370,7 @@ export class WasmEngine {
                    weightIh: number, weightHh: number, B: number, inputSize: number, hiddenSize: number): void {
     const G = 4 * hiddenSize;
     const dGates = this.sharedScratch("lstm", B * G * 4);
-    this.dispatch("lstm_backward", split(B, this.threads).map(([s, e]) => [dGates, dcPrev, dh, dc, gates, c, cPrev, hiddenSize, s, e]));
+    this.dispatch("lstm_backward", this.parts(B).map(([s, e]) => [dGates, dcPrev, dh, dc, gates, c, cPrev, hiddenSize, s, e]));
     // a = x·W_ihᵀ + b_ih + hPrev·W_hhᵀ + b_hh: two linear layers over the same dGates
     if (dx !== 0) this.gemm(false, false, B, inputSize, G, dGates, G, weightIh, inputSize, dx, inputSize, true);
     this.gemm(true, false, G, inputSize, B, dGates, G, x, inputSize, dWeightIh, inputSize, true);
@@ -383,15 +389,31 @@ export class WasmEngine {
 
   // ---- internals ----------------------------------------------------------------------------------------
 
-  /** Runs kernel `name` with argsPerThread[t] on thread t (a single call when there is one thread). */
-  private dispatch(name: Kernel, argsPerThread: readonly (readonly number[])[]): void {
+  /**
+   * Runs kernel `name` once per share (a single thread runs them in order). `scratchArg`: which argument is
+   * the scratch pointer (given as region 0); a share run by thread t gets region t instead.
+   */
+  private dispatch(name: Kernel, shares: readonly (readonly number[])[], scratchArg = -1): void {
     if (this.disposed) throw new Error("wasm engine: used after dispose()");
     const fn = this.exports[name];
-    if (this.pool === null || argsPerThread.length === 1) {
-      for (const args of argsPerThread) fn(...args);
+    if (this.pool === null || shares.length === 1) {
+      for (const args of shares) fn(...args);
       return;
     }
-    this.pool.run(KERNELS.indexOf(name), fn, argsPerThread);
+    const scratch = scratchArg < 0 ? null : { arg: scratchArg, base: this.threadScratch.ptr, stride: this.threadScratch.stride };
+    this.pool.run(KERNELS.indexOf(name), fn, shares, scratch);
+  }
+
+  /**
+   * The shares of a range of `total` units, inner boundaries on multiples of `align`: at least 8 aligned
+   * units per share (fewer, larger shares waste less at their edges: 1 × 128 tokens in 8 shares of 16 rows
+   * ran 5 % slower than in 2), between one and SHARES_PER_THREAD per thread.
+   */
+  private parts(total: number, align = 1): [number, number][] {
+    if (this.threads === 1) return [[0, total]];
+    const units = Math.ceil(total / align);
+    const count = Math.max(this.threads, Math.min(SHARES_PER_THREAD * this.threads, Math.floor(units / 8)));
+    return split(units, count).map(([s, e]) => [s * align, Math.min(total, e * align)]);
   }
 
   /** Makes each thread's scratch region at least `bytes` long; returns the first region. */
@@ -402,10 +424,6 @@ export class WasmEngine {
       this.threadScratch = { ptr: this.malloc(stride * this.threads), stride };
     }
     return this.threadScratch.ptr;
-  }
-
-  private scratchOf(thread: number): number {
-    return this.threadScratch.ptr + thread * this.threadScratch.stride;
   }
 
   /** A buffer of at least `bytes` bytes kept under `name` between calls (contents not preserved). */
@@ -423,12 +441,6 @@ export class WasmEngine {
 export function split(total: number, parts: number): [number, number][] {
   const n = Math.max(1, Math.min(parts, total));
   return Array.from({ length: n }, (_, t) => [Math.floor((total * t) / n), Math.floor((total * (t + 1)) / n)]);
-}
-
-/** As split, with inner boundaries on multiples of 4 (for kernels that walk groups of 4 columns). */
-function split4(total: number, parts: number): [number, number][] {
-  const groups = Math.ceil(total / 4);
-  return split(groups, parts).map(([s, e]) => [s * 4, Math.min(total, e * 4)]);
 }
 
 /** Bytes of the panels that pack n columns (rounded up to NR) of k rows. */

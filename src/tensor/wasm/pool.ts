@@ -1,16 +1,19 @@
 // Worker threads for the engine: each worker instantiates the same compiled kernel module on the same shared
-// WebAssembly.Memory and waits on a control block in that memory. A dispatch writes each share's arguments,
-// bumps a sequence number and notifies (Atomics); the calling thread runs its own share meanwhile, then waits
-// until the pending count of shares drops to zero. The partition of every kernel's range is static
-// (engine.ts), so a given thread count always computes the same numbers.
+// WebAssembly.Memory and waits on a control block in that memory. A dispatch writes the arguments of each
+// *share* of a job (engine.ts cuts every kernel's range into shares, always the same way for the same
+// arguments), opens the shares' claim slots, bumps a sequence number and notifies (Atomics); then every
+// thread, the caller included, claims open shares one by one (compare-and-swap of a claim slot) and runs
+// them until none is left, and the caller waits until the pending count drops to zero.
 //
-// Each share is *claimed* before it runs (compare-and-swap of its claim slot), by its worker or, once the
-// caller has finished its own share, by the caller: a worker that the OS has not woken yet (a busy, shared
-// machine) no longer holds up the whole dispatch — the caller does that share itself. Which thread runs a
-// share never changes its numbers (a share's scratch region travels with its arguments), so results stay
-// bit-identical. Without this, a 2-thread forward on a machine whose cores are busy with other processes
-// ran several times slower than 1 thread (every dispatch waited for a sleeping worker); now only a share a
-// worker has already started can make the caller wait. On a quiet machine nothing changes: a worker claims its share within microseconds.
+// Why claim shares instead of giving each thread its own: this machine (and a browser tab, and a laptop on
+// battery) is shared. With one fixed share per thread, a thread the OS preempts for a while holds up the
+// whole dispatch; with a few shares per thread, the other thread takes over the work it has not started.
+// Measured on the roberta-base-shaped forward, 2 threads, this machine while other virtual machines were
+// busy (old and new alternating in one run): 8 × 128 tokens one share per thread 2.69–3.37 s, up to four
+// per thread 2.61–2.80 s; on a quiet moment 2.18 vs 2.22 s (see engine.ts `parts`).
+// A share's numbers never depend on which thread runs it: its scratch region is that thread's (the engine
+// says which argument is the scratch pointer), and scratch never carries values from one share to another.
+// So results stay bit-identical run to run.
 //
 // The worker's code is a small JS string generated here and started from a Blob URL (Web Workers: browsers,
 // Deno, Bun) or, once src/node.ts has installed its spawner, with `eval: true` (Node worker_threads): no
@@ -21,29 +24,37 @@
 import { NotSupportedError } from "../../errors.js";
 import type { WasmMemory, WasmModule } from "./wasm-api.js";
 
-/** Int32 slots of the control block. */
-const SEQ = 0, FN = 1, PENDING = 2, STOP = 3, ERROR = 4;
-/** Bytes before the argument slots; then per thread MAX_ARGS float64 values (argument count first); then
- * one int32 claim slot per thread (0 = free, 1 = taken by whoever runs that share). */
+/** Int32 slots of the control block (slot 15 is mayWait's). */
+const SEQ = 0, FN = 1, PENDING = 2, STOP = 3, ERROR = 4, SHARES = 5, SCRATCH_ARG = 6;
+/** Float64 slots of the control block: the scratch of thread t is SCRATCH_BASE + t · SCRATCH_STRIDE. */
+const SCRATCH_BASE = 4, SCRATCH_STRIDE = 5;
+/** Bytes before the argument slots; then per share MAX_ARGS float64 values (argument count first); then
+ * one int32 claim slot per share (0 = open, 1 = taken, or no share). */
 const HEADER = 64;
 export const MAX_ARGS = 32;
+/** Most shares one dispatch may have. */
+export const MAX_SHARES = 64;
 
-/** Byte offset of the claim slots in a control block for `workers` workers. */
-function claimsOffset(workers: number): number {
-  return HEADER + (workers + 1) * MAX_ARGS * 8;
-}
+/** Byte offset of the claim slots in a control block. */
+const CLAIMS = HEADER + MAX_SHARES * MAX_ARGS * 8;
 
-/** Bytes of the control block for `workers` workers. */
-export function controlBytes(workers: number): number {
-  return claimsOffset(workers) + (workers + 1) * 4;
+/** Bytes of the control block. */
+export const CONTROL_BYTES = CLAIMS + MAX_SHARES * 4;
+
+/** Which argument of every share is a scratch pointer, and where each thread's scratch is. */
+export interface ShareScratch {
+  readonly arg: number;
+  readonly base: number;
+  readonly stride: number;
 }
 
 /** The worker's whole program: instantiate, then loop waiting for the sequence number to move. */
 const WORKER_MAIN = `
-function workerMain(module, memory, ctrlPtr, claimsPtr, index, names, argsMax, post) {
+function workerMain(module, memory, ctrlPtr, index, names, argsMax, maxShares, post) {
   const ctrl = new Int32Array(memory.buffer, ctrlPtr, 16);
-  const args = new Float64Array(memory.buffer, ctrlPtr + ${HEADER} + index * argsMax * 8, argsMax);
-  const claims = new Int32Array(memory.buffer, claimsPtr, index + 1);
+  const head = new Float64Array(memory.buffer, ctrlPtr, 8);
+  const args = new Float64Array(memory.buffer, ctrlPtr + ${HEADER}, maxShares * argsMax);
+  const claims = new Int32Array(memory.buffer, ctrlPtr + ${CLAIMS}, maxShares);
   let fns = null;
   try {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
@@ -61,40 +72,44 @@ function workerMain(module, memory, ctrlPtr, claimsPtr, index, names, argsMax, p
     while ((next = Atomics.load(ctrl, ${SEQ})) === seq) Atomics.wait(ctrl, ${SEQ}, seq);
     seq = next;
     if (Atomics.load(ctrl, ${STOP}) !== 0) return;
-    // Claim this thread's share; if the caller already took it (or there is none), there is nothing to do.
-    // The function and arguments are read after the claim: they belong to the dispatch the claim was for,
-    // even when this worker slept through earlier ones.
-    if (Atomics.compareExchange(claims, index, 0, 1) !== 0) continue;
-    try {
-      const n = args[0];
-      const a = [];
-      for (let i = 1; i <= n; i++) a.push(args[i]);
-      fns[Atomics.load(ctrl, ${FN})](...a);
-    } catch (e) {
-      Atomics.store(ctrl, ${ERROR}, 1);
+    // Claim open shares until none is left. The function and arguments are read after a claim: they belong
+    // to the dispatch that opened it, even when this worker slept through earlier ones.
+    const shares = Atomics.load(ctrl, ${SHARES});
+    for (let i = 0; i < shares; i++) {
+      if (Atomics.compareExchange(claims, i, 0, 1) !== 0) continue;
+      try {
+        const n = args[i * argsMax];
+        const a = [];
+        for (let j = 1; j <= n; j++) a.push(args[i * argsMax + j]);
+        const arg = Atomics.load(ctrl, ${SCRATCH_ARG});
+        if (arg >= 0) a[arg] = head[${SCRATCH_BASE}] + index * head[${SCRATCH_STRIDE}];
+        fns[Atomics.load(ctrl, ${FN})](...a);
+      } catch (e) {
+        Atomics.store(ctrl, ${ERROR}, 1);
+      }
+      if (Atomics.sub(ctrl, ${PENDING}, 1) === 1) Atomics.notify(ctrl, ${PENDING});
     }
-    if (Atomics.sub(ctrl, ${PENDING}, 1) === 1) Atomics.notify(ctrl, ${PENDING});
   }
 }`;
 
 /** Node's version of the worker program: the data arrives as workerData (see src/io/worker-threads.ts). */
 export const NODE_WORKER = `${WORKER_MAIN}
 const { parentPort, workerData: d } = require("node:worker_threads");
-workerMain(d.module, d.memory, d.ctrlPtr, d.claimsPtr, d.index, d.names, d.argsMax, (m) => parentPort.postMessage(m));`;
+workerMain(d.module, d.memory, d.ctrlPtr, d.index, d.names, d.argsMax, d.maxShares, (m) => parentPort.postMessage(m));`;
 
 const WEB_WORKER = `${WORKER_MAIN}
-onmessage = (e) => { const d = e.data; workerMain(d.module, d.memory, d.ctrlPtr, d.claimsPtr, d.index, d.names, d.argsMax, (m) => postMessage(m)); };`;
+onmessage = (e) => { const d = e.data; workerMain(d.module, d.memory, d.ctrlPtr, d.index, d.names, d.argsMax, d.maxShares, (m) => postMessage(m)); };`;
 
-/** What a worker is handed: the compiled module, the shared memory, where its control block and the claim
- * slots are, its index. */
+/** What a worker is handed: the compiled module, the shared memory, where its control block is, its index
+ * (its scratch is the index-th region; the caller is 0). */
 export interface WorkerData {
   module: WasmModule;
   memory: WasmMemory;
   ctrlPtr: number;
-  claimsPtr: number;
   index: number;
   names: string[];
   argsMax: number;
+  maxShares: number;
 }
 
 export interface SpawnedWorker { terminate(): unknown }
@@ -154,6 +169,7 @@ export function threadPlatform(): ThreadPlatform | null {
 
 export class WorkerPool {
   private readonly ctrl: Int32Array;
+  private readonly head: Float64Array;
   private readonly claims: Int32Array;
   private readonly canWait: boolean;
 
@@ -163,7 +179,10 @@ export class WorkerPool {
     private readonly workers: SpawnedWorker[],
   ) {
     this.ctrl = new Int32Array(memory.buffer, ctrlPtr, 16);
-    this.claims = new Int32Array(memory.buffer, ctrlPtr + claimsOffset(workers.length), workers.length + 1);
+    this.head = new Float64Array(memory.buffer, ctrlPtr, 8);
+    this.claims = new Int32Array(memory.buffer, ctrlPtr + CLAIMS, MAX_SHARES);
+    // every slot closed until a dispatch opens it
+    for (let i = 0; i < MAX_SHARES; i++) Atomics.store(this.claims, i, 1);
     this.canWait = mayWait(this.ctrl);
   }
 
@@ -172,7 +191,7 @@ export class WorkerPool {
     const workers: SpawnedWorker[] = [];
     const ready: Promise<void>[] = [];
     for (let i = 1; i <= count; i++) {
-      const data: WorkerData = { module, memory, ctrlPtr, claimsPtr: ctrlPtr + claimsOffset(count), index: i, names: [...names], argsMax: MAX_ARGS };
+      const data: WorkerData = { module, memory, ctrlPtr, index: i, names: [...names], argsMax: MAX_ARGS, maxShares: MAX_SHARES };
       ready.push(new Promise((resolve, reject) => {
         if (platform === null) throw new NotSupportedError("threads need Web Workers (or, in Node, the encoder-pooling entry point)");
         workers.push(platform.spawn(
@@ -192,41 +211,41 @@ export class WorkerPool {
     return pool;
   }
 
-  /** Runs fn(argsPerThread[t]…) for every share t (t = 0 on the caller) and returns when all are done. */
-  run(fnIndex: number, fn: (...args: number[]) => void, argsPerThread: readonly (readonly number[])[]): void {
-    const workers = this.workers.length;
-    const args = new Float64Array(this.memory.buffer, this.ctrlPtr + HEADER, (workers + 1) * MAX_ARGS);
-    // write every share's arguments, then open its claim; a thread without a share (a range shorter than
-    // the thread count) finds its claim already taken
-    let shares = 0;
-    for (let t = 1; t <= workers; t++) {
-      const a = argsPerThread[t];
-      if (a === undefined) {
-        Atomics.store(this.claims, t, 1);
-        continue;
-      }
-      args[t * MAX_ARGS] = a.length;
-      args.set(a, t * MAX_ARGS + 1);
-      shares++;
-    }
+  /**
+   * Runs fn(...shares[i]) for every share i, on whichever thread claims it first (the caller is one of them),
+   * and returns when all are done. With `scratch`, argument `scratch.arg` of a share is replaced by the
+   * scratch region of the thread that runs it.
+   */
+  run(fnIndex: number, fn: (...args: number[]) => void, shares: readonly (readonly number[])[], scratch: ShareScratch | null): void {
+    const count = shares.length;
+    if (count > MAX_SHARES) throw new RangeError(`wasm engine: ${count} shares in one dispatch (at most ${MAX_SHARES})`);
+    // write every share's arguments while all claim slots are still closed, then open them: a worker that
+    // slept through the last dispatch can only claim a share whose arguments are complete
+    const args = new Float64Array(this.memory.buffer, this.ctrlPtr + HEADER, count * MAX_ARGS);
+    shares.forEach((a, i) => {
+      args[i * MAX_ARGS] = a.length;
+      args.set(a, i * MAX_ARGS + 1);
+    });
+    this.head[SCRATCH_BASE] = scratch?.base ?? 0;
+    this.head[SCRATCH_STRIDE] = scratch?.stride ?? 0;
+    Atomics.store(this.ctrl, SCRATCH_ARG, scratch?.arg ?? -1);
     Atomics.store(this.ctrl, FN, fnIndex);
-    Atomics.store(this.ctrl, PENDING, shares);
-    for (let t = 1; t <= workers; t++) if (argsPerThread[t] !== undefined) Atomics.store(this.claims, t, 0);
+    Atomics.store(this.ctrl, SHARES, count);
+    Atomics.store(this.ctrl, PENDING, count);
+    for (let i = 0; i < count; i++) Atomics.store(this.claims, i, 0);
     Atomics.add(this.ctrl, SEQ, 1);
     Atomics.notify(this.ctrl, SEQ);
+    // the caller claims shares like any worker (its scratch is region 0)
     let error: unknown = null;
-    const runShare = (a: readonly number[]): void => {
+    for (let i = 0; i < count; i++) {
+      if (Atomics.compareExchange(this.claims, i, 0, 1) !== 0) continue;
+      const a = shares[i]!.slice();
+      if (scratch !== null) a[scratch.arg] = scratch.base;
       try {
         fn(...a);
       } catch (e) {
         error ??= e;
       }
-    };
-    runShare(argsPerThread[0]!);
-    // then take over every share no worker has claimed yet
-    for (let t = 1; t <= workers; t++) {
-      if (Atomics.compareExchange(this.claims, t, 0, 1) !== 0) continue;
-      runShare(argsPerThread[t]!);
       Atomics.sub(this.ctrl, PENDING, 1);
     }
     for (;;) {

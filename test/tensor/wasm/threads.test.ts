@@ -1,5 +1,6 @@
-// The worker pool: with 2 and 3 threads every kernel gives the same bits as with 1 thread (the static
-// partitions never split a sum), run after run; dispose ends the workers.
+// The worker pool: with 2 and 3 threads every kernel gives the same bits as with 1 thread (the shares of a
+// range never split a sum, and a share computes the same numbers on whichever thread claims it), run after
+// run; dispose ends the workers. The shapes give some kernels one share per thread and others several.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { split, WasmEngine } from "../../../src/tensor/wasm/engine.js";
 import { expectSame, rand } from "./support.js";
@@ -38,6 +39,14 @@ function workload(e: WasmEngine): Float32Array[] {
   const dqkv = e.malloc(B * T * 3 * H * 4);
   e.attentionBackward(dqkv, put(rand(B * T * H, 6)), qkv, probs, B, T, nh, hd, 0.25);
   take(dqkv, B * T * 3 * H);
+  // attention over 8 × 8 blocks: several shares per thread, each using the scratch of whoever claims it
+  {
+    const B = 8, T = 19, nh = 8, hd = 8, H = nh * hd;
+    const qkv = put(rand(B * T * 3 * H, 16)), m = put(new Float32Array(B * T));
+    const ctx = e.malloc(B * T * H * 4);
+    e.attention(ctx, qkv, m, B, T, nh, hd, 0.3, 0);
+    take(ctx, B * T * H);
+  }
   // layer norm forward and backward, gelu, gemm with transposes
   const N = 50, Hn = 70;
   const y = e.malloc(N * Hn * 4), s = e.malloc(N * Hn * 4), mean = e.malloc(N * 4), rstd = e.malloc(N * 4);
@@ -53,6 +62,9 @@ function workload(e: WasmEngine): Float32Array[] {
   const c = e.malloc(40 * 33 * 4);
   e.gemm(true, true, 40, 33, 21, put(rand(21 * 40, 13)), 40, put(rand(33 * 21, 14)), 21, c, 33, false);
   take(c, 40 * 33);
+  const wide = e.malloc(40 * 300 * 4);
+  e.gemm(false, true, 40, 300, 21, put(rand(40 * 21, 17)), 21, put(rand(300 * 21, 18)), 21, wide, 300, false);
+  take(wide, 40 * 300);
   const sums = put(rand(33, 15));
   e.columnSum(sums, c, 40, 33);
   take(sums, 33);
