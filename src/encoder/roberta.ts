@@ -217,12 +217,14 @@ export class RobertaModel {
    * The same forward pass, awaiting `between()` after each layer: embed() uses it to give the event loop
    * a turn inside a long batch. When `between` rejects, the pass stops there and frees its memory.
    */
-  async forwardAsync(inputs: RobertaInputs, between: () => Promise<void> | void): Promise<RobertaOutput> {
-    const pass = this.layerByLayer(inputs, {});
+  async forwardAsync(inputs: RobertaInputs, between: () => Promise<void> | void, options?: { outputHiddenStates?: true }): Promise<RobertaOutput>;
+  async forwardAsync(inputs: RobertaInputs, between: () => Promise<void> | void, options: RobertaForwardOptions): Promise<RobertaOutput | RobertaLastOutput>;
+  async forwardAsync(inputs: RobertaInputs, between: () => Promise<void> | void, options: RobertaForwardOptions = {}): Promise<RobertaOutput | RobertaLastOutput> {
+    const pass = this.layerByLayer(inputs, options);
     try {
       for (;;) {
         const step = pass.next();
-        if (step.done) return step.value as RobertaOutput;
+        if (step.done) return step.value;
         await between();
       }
     } finally {

@@ -322,8 +322,14 @@ export class EncoderModel {
     afterBatch: (texts: number, tokens: number) => Promise<void>,
   ): Promise<void> {
     const dim = pooler.outputSize;
+    // A pooler that reads only the last layer gets it in every slot: the L other layers are never copied out
+    // of the backend (with the shipped model, 0.8 MB of garbage per batch of 32 × 16 tokens saved; this
+    // garbage was most of the streaming embed's memory growth)
+    const L = this.dims.numLayers;
+    const lastOnly = pooler.reads.layers.every((l) => l === L);
     for (const batch of this.batches(encodings, options.batchSize)) {
-      const { hiddenStates } = await this.encoder.forwardAsync(batch, options.inside ?? (() => undefined));
+      const forward = await this.encoder.forwardAsync(batch, options.inside ?? (() => undefined), { outputHiddenStates: !lastOnly });
+      const hiddenStates = "hiddenStates" in forward ? forward.hiddenStates : new Array<Tensor>(L + 1).fill(forward.lastHiddenState);
       // pooled: [B,D]
       const { pooled } = pooler.forward({ hiddenStates, attentionMask: batch.attentionMask });
       let tokens = 0;

@@ -2,6 +2,8 @@
 // windows are cut where windowBounds says whatever the source; a resumed stream (skip) gives the very
 // bits of the rows it skipped to; a stop takes effect between batches; progress and warnings name texts.
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { loadModel } from "../../src/io/load-model.js";
@@ -175,5 +177,37 @@ describe("model.embedStream", () => {
     };
     const rows = await collect(embedWindows(slowly(input), engine, { window: 7, batchSize: 3 }));
     expect(rows.map((r) => r.vector[0])).toEqual(input.map((t) => t.length));
+  });
+
+  it("keeps no record it has handed out alive while it waits for the next, when a signal is given", async () => {
+    // Regression: one never-settling "aborted" promise raced against every read kept each race's reaction,
+    // and so every record ever read, alive (a 50 MB input grew the live heap by 60 MB).
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const engine = {
+      dim: 1,
+      tokenize: (records: { text: string }[]) => records.map(() => [0, 0]),
+      embed: async (_ids: ArrayLike<number>[], _out: Float32Array, afterBatch: (n: number, t: number) => Promise<void>) => afterBatch(1, 0),
+    };
+    const refs: WeakRef<{ text: string }>[] = [];
+    async function* source(): AsyncGenerator<{ text: string }> {
+      for (let i = 0; i < 2000; i++) {
+        const record = { text: `record ${i}` };
+        refs.push(new WeakRef(record));
+        await Promise.resolve();
+        yield record;
+      }
+    }
+    const controller = new AbortController();
+    let alive = -1;
+    for await (const row of embedWindows(source(), engine, { window: 16, batchSize: 4, signal: controller.signal })) {
+      if (row.index !== 1900) continue;
+      // mid-stream, while the signal is still in use: of the first 1,800 records, none is needed any more
+      await new Promise((resolve) => setTimeout(resolve, 0)); // WeakRef targets are kept until the job ends
+      gc();
+      alive = refs.slice(0, 1800).filter((r) => r.deref() !== undefined).length;
+    }
+    expect(alive).toBeGreaterThanOrEqual(0);
+    expect(alive).toBeLessThan(100); // a few may linger in V8's own bookkeeping; the leak kept all 1,800
   });
 });
