@@ -162,8 +162,14 @@ class InputHash {
   private a = 0x811c9dc5;
   private b = 0x050c5d1f;
 
+  /** Hashes `${text}\u0000${JSON.stringify(id ?? null)}\n`, part by part (no copy of a long text). */
   add(record: TextRecord): void {
-    const s = `${record.text}\u0000${JSON.stringify(record.id ?? null)}\n`;
+    this.mix(record.text);
+    this.mix(`\u0000${JSON.stringify(record.id ?? null)}\n`);
+    this.count++;
+  }
+
+  private mix(s: string): void {
     let { a, b } = this;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
@@ -172,7 +178,6 @@ class InputHash {
     }
     this.a = a;
     this.b = b;
-    this.count++;
   }
 
   hex(): string {

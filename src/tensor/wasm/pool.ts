@@ -170,16 +170,19 @@ export function threadPlatform(): ThreadPlatform | null {
 export class WorkerPool {
   private readonly ctrl: Int32Array;
   private readonly head: Float64Array;
+  /** Every share's argument slots (shared memory never detaches on growth, so one view serves for good). */
+  private readonly args: Float64Array;
   private readonly claims: Int32Array;
   private readonly canWait: boolean;
 
   private constructor(
-    private readonly memory: WasmMemory,
-    private readonly ctrlPtr: number,
+    memory: WasmMemory,
+    ctrlPtr: number,
     private readonly workers: SpawnedWorker[],
   ) {
     this.ctrl = new Int32Array(memory.buffer, ctrlPtr, 16);
     this.head = new Float64Array(memory.buffer, ctrlPtr, 8);
+    this.args = new Float64Array(memory.buffer, ctrlPtr + HEADER, MAX_SHARES * MAX_ARGS);
     this.claims = new Int32Array(memory.buffer, ctrlPtr + CLAIMS, MAX_SHARES);
     // every slot closed until a dispatch opens it
     for (let i = 0; i < MAX_SHARES; i++) Atomics.store(this.claims, i, 1);
@@ -213,19 +216,19 @@ export class WorkerPool {
 
   /**
    * Runs fn(...shares[i]) for every share i, on whichever thread claims it first (the caller is one of them),
-   * and returns when all are done. With `scratch`, argument `scratch.arg` of a share is replaced by the
-   * scratch region of the thread that runs it.
+   * and returns when all are done. With `scratch`, argument `scratch.arg` of every share must be
+   * `scratch.base` (region 0, the caller's); a worker replaces it with its own region.
    */
   run(fnIndex: number, fn: (...args: number[]) => void, shares: readonly (readonly number[])[], scratch: ShareScratch | null): void {
     const count = shares.length;
     if (count > MAX_SHARES) throw new RangeError(`wasm engine: ${count} shares in one dispatch (at most ${MAX_SHARES})`);
     // write every share's arguments while all claim slots are still closed, then open them: a worker that
     // slept through the last dispatch can only claim a share whose arguments are complete
-    const args = new Float64Array(this.memory.buffer, this.ctrlPtr + HEADER, count * MAX_ARGS);
-    shares.forEach((a, i) => {
-      args[i * MAX_ARGS] = a.length;
-      args.set(a, i * MAX_ARGS + 1);
-    });
+    for (let i = 0; i < count; i++) {
+      const a = shares[i]!;
+      this.args[i * MAX_ARGS] = a.length;
+      this.args.set(a, i * MAX_ARGS + 1);
+    }
     this.head[SCRATCH_BASE] = scratch?.base ?? 0;
     this.head[SCRATCH_STRIDE] = scratch?.stride ?? 0;
     Atomics.store(this.ctrl, SCRATCH_ARG, scratch?.arg ?? -1);
@@ -235,14 +238,12 @@ export class WorkerPool {
     for (let i = 0; i < count; i++) Atomics.store(this.claims, i, 0);
     Atomics.add(this.ctrl, SEQ, 1);
     Atomics.notify(this.ctrl, SEQ);
-    // the caller claims shares like any worker (its scratch is region 0)
+    // the caller claims shares like any worker; its scratch is region 0, the one the shares name
     let error: unknown = null;
     for (let i = 0; i < count; i++) {
       if (Atomics.compareExchange(this.claims, i, 0, 1) !== 0) continue;
-      const a = shares[i]!.slice();
-      if (scratch !== null) a[scratch.arg] = scratch.base;
       try {
-        fn(...a);
+        fn(...shares[i]!);
       } catch (e) {
         error ??= e;
       }
