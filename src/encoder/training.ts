@@ -19,7 +19,7 @@ import type { Rng } from "../tensor/random.js";
 import { tensor, type Tensor } from "../tensor/tensor.js";
 import type { RobertaConfig } from "./config.js";
 import { robertaAdditiveMask, robertaPositionIds, validateRobertaInputs, type RobertaInputs, type RobertaModel } from "./roberta.js";
-import type { RobertaLayerWeights } from "./weights.js";
+import type { DeviceLayerNorm, DeviceLinear, RobertaLayerWeights } from "./weights.js";
 
 /** Which parameters train: the embeddings (only with fromLayer 0), layers fromLayer..L-1, and the pooler. */
 export interface TrainableScope {
@@ -222,6 +222,18 @@ function layerForward(
   const N = B * T;
   const be = model.backend;
   const cache = (): LayerNormCache | null => (save ? { sum: arrays.alloc(N * H), mean: arrays.alloc(N), rstd: arrays.alloc(N) } : null);
+  // out = LayerNorm((inp·Wᵀ + b) ⊙ M + residual), as RobertaSelfOutput and RobertaOutput; proj [N,H] is scratch
+  const denseDropoutAddNorm = (
+    proj: DeviceArray, inp: DeviceArray, dense: DeviceLinear, norm: DeviceLayerNorm, residual: DeviceArray,
+  ): { out: DeviceArray; mask: DeviceArray | null; ln: LayerNormCache | null } => {
+    be.linear(proj, inp, dense.weight, dense.bias, N);
+    const mask = dropoutMask(drop.hidden, N * H);
+    if (mask !== null) be.mul(proj, proj, mask, N * H);
+    const ln = cache();
+    const out = arrays.alloc(N * H);
+    be.addLayerNorm(out, proj, residual, norm.weight, norm.bias, N, H, eps, ln);
+    return { out, mask, ln };
+  };
   // qkv[N,3H] = x·Wqkvᵀ + b;  ctx = (softmax(q·kᵀ/√hd + mask) ⊙ Ma)·v per head
   const qkv = arrays.alloc(N * 3 * H);
   be.linear(qkv, x, w.qkv.weight, w.qkv.bias, N);
@@ -231,23 +243,13 @@ function layerForward(
   be.attention(ctx, qkv, maskAdd, B, T, nh, hd, 1 / Math.sqrt(hd), probs, attentionMask);
   // a = LayerNorm((ctx·Woᵀ + bo) ⊙ M1 + x)
   const proj = arrays.alloc(N * H);
-  be.linear(proj, ctx, w.attentionOutput.weight, w.attentionOutput.bias, N);
-  const mask1 = dropoutMask(drop.hidden, N * H);
-  if (mask1 !== null) be.mul(proj, proj, mask1, N * H);
-  const ln1 = cache();
-  const a = arrays.alloc(N * H);
-  be.addLayerNorm(a, proj, x, w.attentionLayerNorm.weight, w.attentionLayerNorm.bias, N, H, eps, ln1);
+  const { out: a, mask: mask1, ln: ln1 } = denseDropoutAddNorm(proj, ctx, w.attentionOutput, w.attentionLayerNorm, x);
   // pre = a·W1ᵀ + b1, inter = GELU(pre)
   const pre = save ? arrays.alloc(N * I) : null;
   const inter = arrays.alloc(N * I);
   be.linear(inter, a, w.intermediate.weight, w.intermediate.bias, N, true, pre);
   // y = LayerNorm((inter·W2ᵀ + b2) ⊙ M2 + a)
-  be.linear(proj, inter, w.output.weight, w.output.bias, N);
-  const mask2 = dropoutMask(drop.hidden, N * H);
-  if (mask2 !== null) be.mul(proj, proj, mask2, N * H);
-  const ln2 = cache();
-  const y = arrays.alloc(N * H);
-  be.addLayerNorm(y, proj, a, w.outputLayerNorm.weight, w.outputLayerNorm.bias, N, H, eps, ln2);
+  const { out: y, mask: mask2, ln: ln2 } = denseDropoutAddNorm(proj, inter, w.output, w.outputLayerNorm, a);
   arrays.free(proj, inter);
   if (!save) {
     arrays.free(qkv, attentionMask, ctx, mask1, a, mask2);

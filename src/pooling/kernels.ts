@@ -60,12 +60,7 @@ class Scope {
 
   /** A weight or bias [n] as a device array, uploaded on first use. */
   constant(a: FloatArray): DeviceArray {
-    let d = this.constants.get(a);
-    if (d === undefined) {
-      d = this.backend.upload(a as Float32Array);
-      this.constants.set(a, d);
-    }
-    return d;
+    return this.uploadOnce(this.constants, a);
   }
 
   /** A weight [rows = out, cols = in] packed for the backend's product kernel (Float32), on first use. */
@@ -80,12 +75,7 @@ class Scope {
 
   /** A parameter gradient as a device array, uploaded on first use and downloaded by `flush`. */
   gradient(a: FloatArray): DeviceArray {
-    let d = this.gradients.get(a);
-    if (d === undefined) {
-      d = this.backend.upload(a as Float32Array);
-      this.gradients.set(a, d);
-    }
-    return d;
+    return this.uploadOnce(this.gradients, a);
   }
 
   /** Writes every gradient back to its host array. */
@@ -96,6 +86,16 @@ class Scope {
   release(): void {
     for (const d of [...this.constants.values(), ...this.gradients.values()]) this.backend.free(d);
     for (const w of this.packed.values()) this.backend.freeWeight(w);
+  }
+
+  /** `a` uploaded into `held` on first use; its device array after. */
+  private uploadOnce(held: Map<FloatArray, DeviceArray>, a: FloatArray): DeviceArray {
+    let d = held.get(a);
+    if (d === undefined) {
+      d = this.backend.upload(a as Float32Array);
+      held.set(a, d);
+    }
+    return d;
   }
 }
 

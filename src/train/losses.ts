@@ -22,6 +22,16 @@ function rowsCols(where: string, logits: Tensor<FloatArray>): [number, number] {
   return [n, c];
 }
 
+/** The N·C values of logits [N,C] whose targets are one per logit (MSE, BCE); throws when the counts differ. */
+function elementwiseCount(where: string, logits: Tensor<FloatArray>, targets: ArrayLike<number>): number {
+  const [n, c] = rowsCols(where, logits);
+  const total = n * c;
+  if (targets.length !== total) {
+    throw new TrainingError(`${where}: targets have ${targets.length} values, logits ${shapeToString(logits.shape)} need ${total}`);
+  }
+  return total;
+}
+
 /** log Σ_j exp(x[offset + j]) over C values, shifted by their max so that ±1000 is fine. */
 export function logSumExp(x: ArrayLike<number>, offset: number, C: number): number {
   let max = -Infinity;
@@ -37,11 +47,7 @@ export function logSumExp(x: ArrayLike<number>, offset: number, C: number): numb
  * logits: [N,k], targets: [N,k] -> loss = mean((logits - targets)²).
  */
 export function mseLoss(logits: Tensor<FloatArray>, targets: ArrayLike<number>): LossResult {
-  const [n, k] = rowsCols("mseLoss", logits);
-  const total = n * k;
-  if (targets.length !== total) {
-    throw new TrainingError(`mseLoss: targets have ${targets.length} values, logits ${shapeToString(logits.shape)} need ${total}`);
-  }
+  const total = elementwiseCount("mseLoss", logits, targets);
   const dLogits = zerosLike(logits.data, logits.shape);
   let sum = 0;
   // loss = Σ (y - t)² / (N·k);  dy = 2 (y - t) / (N·k)
@@ -89,11 +95,7 @@ export function crossEntropyLoss(logits: Tensor<FloatArray>, targets: ArrayLike<
  * logits: [N,C], targets: [N,C] in [0,1] (multi-hot for multi-label).
  */
 export function bceWithLogitsLoss(logits: Tensor<FloatArray>, targets: ArrayLike<number>): LossResult {
-  const [n, c] = rowsCols("bceWithLogitsLoss", logits);
-  const total = n * c;
-  if (targets.length !== total) {
-    throw new TrainingError(`bceWithLogitsLoss: targets have ${targets.length} values, logits ${shapeToString(logits.shape)} need ${total}`);
-  }
+  const total = elementwiseCount("bceWithLogitsLoss", logits, targets);
   const dLogits = zerosLike(logits.data, logits.shape);
   let sum = 0;
   for (let i = 0; i < total; i++) {

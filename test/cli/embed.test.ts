@@ -3,15 +3,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import type { CliContext } from "../../src/cli/context.js";
 import { parseSafetensors, serializeSafetensors, type SafeTensor } from "../../src/encoder/safetensors.js";
 import { loadModel } from "../../src/io/load-model.js";
 import type { EmbedOptions, EncoderModel } from "../../src/pipeline/model.js";
 import { Rng } from "../../src/tensor/random.js";
 import { expectClose } from "../helpers.js";
+import { runMain, type Run } from "./training-helpers.js";
 
 const TINY = join(import.meta.dirname, "..", "fixtures", "pipeline", "tiny");
 // The CLI and the library run the same float32 code on the same batches; 1e-6 leaves room for nothing else.
@@ -35,24 +33,8 @@ function freshDir(): string {
   return dir;
 }
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `encoder-pooling embed ...argv` in `cwd` with the tiny model; `stdin` feeds `--input -`. */
-async function embed(cwd: string, argv: string[], stdin = ""): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const out = new PassThrough().on("data", (c: Buffer) => (stdout += c.toString()));
-  const err = new PassThrough().on("data", (c: Buffer) => (stderr += c.toString()));
-  const input = new PassThrough();
-  input.end(stdin);
-  const ctx: CliContext = { stdout: out, stderr: err, stdin: input, interactive: false, cwd };
-  const code = await main(["embed", "--model", TINY, ...argv], ctx);
-  return { code, stdout, stderr };
-}
+const embed = (cwd: string, argv: string[], stdin = ""): Promise<Run> => runMain(["embed", "--model", TINY, ...argv], cwd, stdin);
 
 function readJsonl(path: string): { text: string; embedding: number[] }[] {
   return readFileSync(path, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as { text: string; embedding: number[] });
@@ -200,11 +182,8 @@ describe("embed: poolings and parameters", () => {
 
   it("runs on the shipped default model without --model", async () => {
     const dir = freshDir();
-    let stderr = "";
-    const err = new PassThrough().on("data", (c: Buffer) => (stderr += c.toString()));
-    const ctx: CliContext = { stdout: new PassThrough(), stderr: err, stdin: new PassThrough(), interactive: false, cwd: dir };
-    const code = await main(["embed", "--text", "Hello world", "--text", "a second text", "--output", "out.npy"], ctx);
-    expect(code, stderr).toBe(0);
+    const run = await runMain(["embed", "--text", "Hello world", "--text", "a second text", "--output", "out.npy"], dir);
+    expect(run.code, run.stderr).toBe(0);
     const defaultModel = await loadModel();
     const { shape, data } = readNpy(join(dir, "out.npy"));
     expect(shape).toEqual([2, defaultModel.config.hiddenSize]);

@@ -3,13 +3,12 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { EXIT_STATUS, main } from "../../src/cli/main.js";
-import type { CliContext } from "../../src/cli/context.js";
+import { EXIT_STATUS } from "../../src/cli/main.js";
 import { parseSafetensors, serializeSafetensors } from "../../src/encoder/safetensors.js";
 import { loadModel } from "../../src/io/load-model.js";
 import { RobertaModel } from "../../src/encoder/roberta.js";
+import { runMain, type Run } from "./training-helpers.js";
 
 const TINY = join(import.meta.dirname, "..", "fixtures", "pipeline", "tiny");
 const root = mkdtempSync(join(tmpdir(), "hostile-cli-"));
@@ -25,13 +24,7 @@ function modelCopy(change: (dir: string) => void = () => {}): string {
   return dir;
 }
 
-async function run(argv: string[], cwd = root): Promise<{ code: number; stderr: string }> {
-  let stderr = "";
-  const err = new PassThrough().on("data", (c: Buffer) => (stderr += c.toString()));
-  const ctx: CliContext = { stdout: new PassThrough(), stderr: err, stdin: new PassThrough(), interactive: false, cwd };
-  const code = await main(argv, ctx);
-  return { code, stderr };
-}
+const run = (argv: string[], cwd = root): Promise<Run> => runMain(argv, cwd);
 
 /** The tiny model with one weight set to NaN. */
 function nanWeights(dir: string, tensor: string): void {

@@ -1,30 +1,16 @@
 // The command table of src/cli/main.ts: help, per-command usage, and the exit codes of usage errors.
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { Command } from "../../src/cli/command.js";
-import { main } from "../../src/cli/main.js";
-import type { CliContext } from "../../src/cli/context.js";
 import { embedCommand } from "../../src/cli/embed.js";
 import { forwardCommand } from "../../src/cli/forward.js";
 import { poolCommand } from "../../src/cli/pool.js";
 import { tokenizeCommand } from "../../src/cli/tokenize.js";
 import { mergeCommand } from "../../src/cli/merge.js";
+import { runMain, type Run } from "./training-helpers.js";
 
 const COMMANDS: Command[] = [embedCommand, tokenizeCommand, forwardCommand, poolCommand, mergeCommand];
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const ctx: CliContext = {
-    stdout: new PassThrough().on("data", (c: Buffer) => (stdout += c.toString())),
-    stderr: new PassThrough().on("data", (c: Buffer) => (stderr += c.toString())),
-    stdin: new PassThrough(),
-    interactive: false,
-    cwd: process.cwd(),
-  };
-  const code = await main(argv, ctx);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[]): Promise<Run> => runMain(argv, process.cwd());
 
 describe("encoder-pooling (main)", () => {
   for (const argv of [["--help"], ["-h"], ["help"], []]) {

@@ -2,39 +2,17 @@
 // happens now. Commands run in-process through main() (exit status and both streams captured).
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { main as makeSplits } from "../../datasets/make-splits.js";
-import type { CliContext } from "../../src/cli/context.js";
-import { main } from "../../src/cli/main.js";
 import { DEFAULT_TRAINING } from "../../src/train/defaults.js";
 import { parseSafetensors } from "../../src/encoder/safetensors.js";
-import { freshDir, TINY } from "./training-helpers.js";
+import { freshDir, runMain, TINY, type Run } from "./training-helpers.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const ST_FOLDER = join(import.meta.dirname, "..", "fixtures", "sentence-transformers", "tiny-st");
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(argv: string[], cwd = freshDir(), stdin = ""): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const input = new PassThrough();
-  input.end(stdin);
-  const ctx: CliContext = {
-    stdout: new PassThrough().on("data", (c: Buffer) => (stdout += c.toString())),
-    stderr: new PassThrough().on("data", (c: Buffer) => (stderr += c.toString())),
-    stdin: input,
-    interactive: false,
-    cwd,
-  };
-  const code = await main(argv, ctx);
-  return { code, stdout, stderr };
-}
+/** `encoder-pooling ...argv` in a fresh folder unless `cwd` is given. */
+const cli = (argv: string[], cwd = freshDir(), stdin = ""): Promise<Run> => runMain(argv, cwd, stdin);
 
 /** Runs make-splits' main with process.stdout/stderr captured. */
 function splits(args: string[]): Run {

@@ -3,12 +3,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import type { CliContext } from "../../src/cli/context.js";
 import { loadModel } from "../../src/io/load-model.js";
 import type { EncoderModel } from "../../src/pipeline/model.js";
+import { runMain, type Run } from "./training-helpers.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "pipeline");
 const TINY = join(FIXTURES, "tiny");
@@ -28,21 +26,8 @@ beforeAll(async () => {
   model = await loadModel(TINY);
 });
 
-async function tokenize(argv: string[], stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const input = new PassThrough();
-  input.end(stdin);
-  const ctx: CliContext = {
-    stdout: new PassThrough().on("data", (c: Buffer) => (stdout += c.toString())),
-    stderr: new PassThrough().on("data", (c: Buffer) => (stderr += c.toString())),
-    stdin: input,
-    interactive: false,
-    cwd: work,
-  };
-  const code = await main(["tokenize", "--model", TINY, ...argv], ctx);
-  return { code, stdout, stderr };
-}
+/** `encoder-pooling tokenize --model <tiny> ...argv` in the work folder. */
+const tokenize = (argv: string[], stdin = ""): Promise<Run> => runMain(["tokenize", "--model", TINY, ...argv], work, stdin);
 
 function parseLines(text: string): Line[] {
   return text.trimEnd().split("\n").map((l) => JSON.parse(l) as Line);

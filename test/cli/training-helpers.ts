@@ -1,22 +1,24 @@
-// Shared by the train/evaluate/predict/compare CLI tests: the tiny model, a small learnable data set,
-// fresh folders, and running a command in-process with captured output.
+// Shared by the CLI tests: the tiny model, a small learnable data set, fresh folders, and running
+// main() or one command in-process with captured output.
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import type { CliContext } from "../../src/cli/context.js";
 import type { Command } from "../../src/cli/command.js";
+import { main } from "../../src/cli/main.js";
 import { EncoderPoolingError, UsageError } from "../../src/errors.js";
 import { Rng } from "../../src/tensor/random.js";
 
 export const TINY = join(import.meta.dirname, "..", "fixtures", "pipeline", "tiny");
 export const DEFAULT_MODEL = join(import.meta.dirname, "..", "..", "weights", "default");
 
-const root = mkdtempSync(join(tmpdir(), "training-cli-"));
+let root: string | undefined; // made on the first freshDir(), so that a test which never asks makes none
 let count = 0;
 
 /** A fresh empty folder under one temporary root (removed by the OS; tests list folders to find leftovers). */
 export function freshDir(): string {
+  root ??= mkdtempSync(join(tmpdir(), "training-cli-"));
   const dir = join(root, `t${++count}`);
   mkdirSync(dir);
   return dir;
@@ -26,6 +28,23 @@ export interface Run {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/** Runs `encoder-pooling ...argv` through main() in `cwd`, with `stdin` as its whole standard input. */
+export async function runMain(argv: string[], cwd: string, stdin = ""): Promise<Run> {
+  let stdout = "";
+  let stderr = "";
+  const input = new PassThrough();
+  input.end(stdin);
+  const ctx: CliContext = {
+    stdout: new PassThrough().on("data", (c: Buffer) => (stdout += c.toString())),
+    stderr: new PassThrough().on("data", (c: Buffer) => (stderr += c.toString())),
+    stdin: input,
+    interactive: false,
+    cwd,
+  };
+  const code = await main(argv, ctx);
+  return { code, stdout, stderr };
 }
 
 /**
