@@ -8,7 +8,8 @@
 // continues, and its rows are the same bits.
 // Core code: no node:*; the source may be any iterable or async iterable (an array, a file reader, a queue).
 // Legend: N texts in a window, D pooled size.
-import { InputError } from "../errors.js";
+import { AbortError, InputError } from "../errors.js";
+import { pause } from "./cooperate.js";
 
 /** One embedded text: its position in the input, its vector [D], and the record it came from. */
 export interface StreamRow<R> {
@@ -35,7 +36,8 @@ export interface WindowOptions {
   /** Resume: rows before this index are read from the source but neither embedded nor yielded (except
    * the ones that share a window with it, which are embedded again so that the batches are the same). */
   skip?: number;
-  /** Stops the stream between two batches, throwing the signal's reason. */
+  /** Stops the stream between two batches (or while it waits for input) with an AbortError (code
+   * EP_ABORTED) whose cause is the signal's reason, as model.embed does. */
   signal?: AbortSignal;
   /** Called as texts are read, tokenized and embedded. */
   onProgress?: (progress: StreamProgress) => void;
@@ -85,16 +87,6 @@ export function* windowBounds(window: number, batchSize: number): Generator<[num
 }
 
 /**
- * A point where work may stop: lets timers, I/O and signal handlers run (a plain `await` would only let
- * other promises through), then throws the signal's reason if it was aborted. Costs about 1 ms (the
- * timer's floor), against tens of milliseconds for a batch.
- */
-export async function stopPoint(signal: AbortSignal | undefined): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  signal?.throwIfAborted();
-}
-
-/**
  * The records of `source`, until the signal is aborted: a stop is obeyed at once even while the source
  * waits for more input (a quiet pipe, a queue), instead of when the next record comes. The source is
  * then left as it is (its pending read cannot be cancelled here): its owner closes it.
@@ -110,8 +102,8 @@ async function* untilAborted<R>(source: AsyncIterable<R> | Iterable<R>, signal: 
   const iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   const read = (): Promise<IteratorResult<R>> =>
     new Promise((resolve, reject) => {
-      signal.throwIfAborted();
-      const onAbort = (): void => reject(signal.reason);
+      const onAbort = (): void => reject(new AbortError("embedStream: aborted while waiting for input", { cause: signal.reason }));
+      if (signal.aborted) return onAbort();
       signal.addEventListener("abort", onAbort, { once: true });
       Promise.resolve(iterator.next()).then(
         (r) => (signal.removeEventListener("abort", onAbort), resolve(r)),
@@ -168,7 +160,7 @@ export async function* embedWindows<R>(
       }
       progress.textsTokenized += chunk.length;
       report();
-      await stopPoint(options.signal);
+      await pause(options.signal, `embedStream: while tokenizing texts ${first + 1}–${first + window.length}`);
     }
     // out: [N,D]
     const D = engine.dim;
@@ -180,7 +172,7 @@ export async function* embedWindows<R>(
       embedded += texts;
       report();
       // after the window's last batch its rows are handed out before a stop is obeyed: they are done
-      if (embedded < window.length) await stopPoint(options.signal);
+      if (embedded < window.length) await pause(options.signal, `embedStream: after ${progress.textsEmbedded} texts`);
     }, { records: window, firstIndex: first });
     for (let i = Math.max(0, skip - first); i < window.length; i++) {
       yield { index: first + i, vector: out.subarray(i * D, (i + 1) * D), record: window[i]! };
