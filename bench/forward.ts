@@ -13,7 +13,7 @@
 import { installPeers } from "./peers/ort.js";
 import { ensureBenchModel, ensureOnnxModel, weightBytes } from "./forward/model.js";
 import { floorsTable, isF32, mainTable, medianSeconds, sweepTables, type Report, type Row, type Run } from "./forward/report.js";
-import { environmentLines, writeForwardSection } from "./forward/results-file.js";
+import { environmentLines, writeResultsSection } from "./forward/results-file.js";
 import { runChild } from "./forward/spawn.js";
 import {
   BATCH_SWEEP,
@@ -182,7 +182,7 @@ export async function runForwardBench(args: string[] = []): Promise<void> {
   const command = `npm run bench -- forward${args.length > 0 ? ` ${args.join(" ")}` : ""}`;
   const section = ["## forward", "", ...environmentLines(ortVersion, command), "", tables(report)].join("\n");
   console.log(`\n${section}\n`);
-  console.log(`written to ${writeForwardSection(section)}`);
+  console.log(`written to ${writeResultsSection("forward", section)}`);
 }
 
 await runIfEntryPoint(import.meta.url, () => runForwardBench(process.argv.slice(2)));

@@ -11,6 +11,7 @@ import { attentionForward } from "../src/tensor/ops/attention.js";
 import { linearForward } from "../src/tensor/ops/linear.js";
 import { Rng } from "../src/tensor/random.js";
 import { WasmEngine, type WeightDtype } from "../src/tensor/wasm/engine.js";
+import { environmentLines, writeResultsSection } from "./forward/results-file.js";
 import { runIfEntryPoint } from "./timing.js";
 
 /** [M,K,N]: attention projections (768→768), FFN up (768→3072), FFN down (3072→768). */
@@ -64,13 +65,30 @@ function check(label: string, a: Float32Array, b: Float32Array, tolerance: numbe
 
 const pad = (s: string | number, n: number): string => String(s).padStart(n);
 
+/** Every line the suite prints, kept for its section of bench/RESULTS.md. */
+const report: string[] = [];
+function say(...lines: string[]): void {
+  for (const line of lines) {
+    console.log(line);
+    report.push(line);
+  }
+}
+/** Issue 8's floor: wasm f32 GEMM ≥ 35 GFLOP/s per thread on every roberta-base shape. */
+const GEMM_FLOOR = 35;
+let slowestGemm = Infinity;
+
 export async function runKernelsBench(): Promise<void> {
   const one = await WasmEngine.create({ threads: 1 });
   const two = await WasmEngine.create({ threads: 2 });
+  report.length = 0;
   try {
     linearBench(one, two);
     attentionBench(one, two);
     threadCpuBench(one, two);
+    const floor = `Floor (issue 8): wasm f32 GEMM ≥ ${GEMM_FLOOR} GFLOP/s per thread on every shape: slowest ${slowestGemm.toFixed(1)} GFLOP/s (one thread, median wall time): ${slowestGemm >= GEMM_FLOOR ? "PASS" : "FAIL"}`;
+    say("", floor);
+    const section = ["## kernels", "", ...environmentLines(null, "npm run bench -- kernels"), "", "```", ...report, "```"].join("\n");
+    console.log(`written to ${writeResultsSection("kernels", section)}`);
   } finally {
     one.dispose();
     two.dispose();
@@ -114,14 +132,14 @@ function linearBench(one: WasmEngine, two: WasmEngine): void {
       }
       [px, pb, py].forEach((p) => engine.free(p));
     }
+    slowestGemm = Math.min(slowestGemm, gflops.f321!);
     const g = (k: string): string => gflops[k]!.toFixed(1);
     rows.push(`${`${M}×${K}×${N}`.padEnd(16)} | ${pad(g("ts"), 8)} | ${pad(g("f321"), 8)} | ${pad(g("f161"), 8)} | ${pad(g("int81"), 9)} | ` +
       `${pad((gflops.f321! / gflops.ts!).toFixed(1), 6)}× | ${pad(g("f322"), 14)} | ${pad((gflops.f322! / gflops.f321!).toFixed(2), 6)}× | ${pad(g("cpu"), 12)}`);
   }
-  console.log("linear y = x·Wᵀ + b, GFLOP/s (2·M·K·N / median wall time; last column: / least CPU time, one thread);");
-  console.log("every wasm result is checked against the TS kernel first");
-  console.log(rows.join("\n"));
-  console.log(`max |y − y_TS| / max |y_TS| per shape in order (x ~ N(0,1), W ~ N(0,0.02²)): ${accuracy.join(", ")}`);
+  say("linear y = x·Wᵀ + b, GFLOP/s (2·M·K·N / median wall time; last column: / least CPU time, one thread);",
+    "every wasm result is checked against the TS kernel first", ...rows,
+    `max |y − y_TS| / max |y_TS| per shape in order (x ~ N(0,1), W ~ N(0,0.02²)): ${accuracy.join(", ")}`);
 }
 
 function attentionBench(one: WasmEngine, two: WasmEngine): void {
@@ -146,8 +164,7 @@ function attentionBench(one: WasmEngine, two: WasmEngine): void {
     check(`attention B=${B}, 2 threads vs 1`, outs[1]!, outs[0]!, 0);
     rows.push(`${`${B} × ${T}`.padEnd(14)} | ${pad(Number.isNaN(ms[0]!) ? "—" : ms[0]!.toFixed(1), 15)} | ${pad(ms[1]!.toFixed(2), 16)} | ${pad(ms[2]!.toFixed(2), 17)} | ${pad((ms[1]! / ms[2]!).toFixed(2), 6)}×`);
   }
-  console.log("\nfused attention, T = 128, 12 heads × 64 (per call: scores, mask, softmax, ·V for every (batch, head))");
-  console.log(rows.join("\n"));
+  say("", "fused attention, T = 128, 12 heads × 64 (per call: scores, mask, softmax, ·V for every (batch, head))", ...rows);
 }
 
 /** CPU ticks (1/100 s) each thread of this process has used so far, from Linux's /proc/self/task. */
@@ -204,8 +221,7 @@ function threadCpuBench(one: WasmEngine, two: WasmEngine): void {
     const a = threadCpu(f1, calls), b = threadCpu(f2, calls);
     rows.push(`${name.padEnd(17)} | ${pad(a.total.toFixed(2), 15)} | ${pad(b.total.toFixed(2), 21)} | ${pad(b.busiest.toFixed(2), 17)} | ${pad((a.busiest / b.busiest).toFixed(2), 15)}×`);
   });
-  console.log("\nthread scaling by CPU time (Linux /proc; immune to other processes' share of the cores, not to their cache use)");
-  console.log(rows.join("\n"));
+  say("", "thread scaling by CPU time (Linux /proc; immune to other processes' share of the cores, not to their cache use)", ...rows);
 }
 
 await runIfEntryPoint(import.meta.url, runKernelsBench);

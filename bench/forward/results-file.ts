@@ -1,13 +1,11 @@
-// bench/RESULTS.md: the forward benchmark's section, with the machine, the versions, the date and the
-// command that produced it. Other suites may keep their own sections in the same file: only the text
-// between the forward markers is replaced, and the file is written whole through a rename.
+// bench/RESULTS.md: one section per benchmark suite (forward, kernels), each with the machine, the versions,
+// the date and the command that produced it. Only the text between a suite's markers is replaced, and the
+// file is written whole through a rename.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../src/io/load-model.js";
 
-const BEGIN = "<!-- forward:begin (written by `npm run bench -- forward`; edits inside are lost) -->";
-const END = "<!-- forward:end -->";
 
 function run(command: string, args: string[]): string | null {
   try {
@@ -42,8 +40,10 @@ export function environmentLines(ortVersion: string | null, command: string): st
   ];
 }
 
-/** Replaces (or appends) the forward section of bench/RESULTS.md. */
-export function writeForwardSection(section: string): string {
+/** Replaces (or appends) the section of suite `name` in bench/RESULTS.md; returns the file's path. */
+export function writeResultsSection(name: string, section: string): string {
+  const BEGIN = `<!-- ${name}:begin (written by \`npm run bench -- ${name}\`; edits inside are lost) -->`;
+  const END = `<!-- ${name}:end -->`;
   const path = join(packageRoot(), "bench", "RESULTS.md");
   const block = `${BEGIN}\n${section.trim()}\n${END}`;
   let text = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmark results\n\nWritten by the benchmark suites (`npm run bench`).\n\n";
