@@ -60,7 +60,7 @@ const ROW_BLOCK_BYTES = 256 * 1024;
 
 /** Every exported kernel, in the order the worker pool addresses them by index. */
 const KERNELS = [
-  "linear", "linear_i8", "quantize_rows", "gemm", "transpose", "attention", "attention_backward", "add_layernorm",
+  "linear", "linear_i8", "quantize_rows", "pack_panels", "gemm", "attention", "attention_backward", "add_layernorm",
   "layernorm_backward_dx", "layernorm_backward_params", "column_sum", "gelu", "gelu_backward", "tanh",
   "embedding_sum", "lstm_forward", "lstm_backward",
 ] as const;
@@ -269,17 +269,19 @@ export class WasmEngine {
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
        a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: boolean): void {
     if (M === 0 || N === 0) return;
-    let aPtr = a, aLd = lda;
-    if (transA) {
-      // op(A) [M,K] = Aᵀ, packed once into shared scratch: rows k of A [K, lda] become columns
-      aPtr = this.sharedScratch("transA", M * K * 4);
-      aLd = K;
-      this.dispatch("transpose", this.parts(K).map(([s, e]) => [aPtr, a, M, lda, K, s, e]));
-    }
-    const sc = this.ensureThreadScratch(Math.max(K, 1) * TILE.nr * 4);
+    const k = Math.max(K, 1);
+    // op(B) packed into panels once, by every thread; then `linear`'s loop nest over blocks of op(A) rows
     const panels = Math.ceil(N / TILE.nr);
-    this.dispatch("gemm", this.parts(panels).map(([s, e]) =>
-      [transB ? 1 : 0, M, N, K, aPtr, aLd, b, ldb, c, ldc, accumulate ? 1 : 0, sc, s, e]), 11);
+    const bp = this.sharedScratch("gemmB", panels * TILE.nr * k * 4);
+    this.dispatch("pack_panels", this.parts(panels).map(([s, e]) => [bp, b, ldb, transB ? 1 : 0, K, N, s, e]));
+    const rowBlock = Math.max(TILE.mr, Math.floor(ROW_BLOCK_BYTES / (k * 4 * TILE.mr)) * TILE.mr);
+    const sc = this.ensureThreadScratch(rowBlock * k * 4);
+    const byRows = M >= 8 * TILE.mr * this.threads || panels < this.threads;
+    const parts = this.parts(byRows ? M : panels, byRows ? TILE.mr : 1);
+    const tA = transA ? 1 : 0, acc = accumulate ? 1 : 0;
+    this.dispatch("gemm", parts.map(([s, e]) => byRows
+      ? [tA, N, K, a, lda, bp, c, ldc, acc, sc, rowBlock, s, e, 0, panels]
+      : [tA, N, K, a, lda, bp, c, ldc, acc, sc, rowBlock, 0, M, s, e]), 9);
   }
 
   /**

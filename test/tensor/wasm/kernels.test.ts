@@ -49,7 +49,8 @@ describe("linear (f32 packed GEMM, fused bias and GELU)", () => {
 });
 
 describe("gemm (strided, transposes, accumulate)", () => {
-  for (const [M, N, K] of [[7, 9, 5], [33, 17, 64], [1, 1, 1], [12, 40, 3]] as const) {
+  // [37, 19, 3000]: several row blocks of op(A) (20 rows each at K = 3000), the last one partial
+  for (const [M, N, K] of [[7, 9, 5], [33, 17, 64], [1, 1, 1], [12, 40, 3], [37, 19, 3000]] as const) {
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
         it(`M=${M} N=${N} K=${K} transA=${transA} transB=${transB}, accumulate`, () => {
