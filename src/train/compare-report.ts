@@ -162,7 +162,7 @@ export function compareFiles(report: CompareReport, failed: readonly FailedRun[]
   });
   const failures = failed.length === 0 ? "" : `\nFailed runs:\n${failed.map((f) => `- \`${f.pooling}\` seed ${f.seed}: ${f.error}`).join("\n")}\n`;
   const settingsList = Object.entries(report.settings)
-    .filter(([key]) => key !== "failures")
+    .filter(([key, value]) => key !== "failures" && value !== undefined) // as in compare.json, where undefined is absent
     .map(([key, value]) => `- ${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}`)
     .join("\n");
   const md = `# Pooling comparison\n\n${compareMarkdown(report)}${failures}\nSettings (shared by every run):\n\n${settingsList}\n\n![${title}](compare.svg)\n`;

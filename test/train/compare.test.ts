@@ -199,5 +199,9 @@ describe("comparePoolers", () => {
     const files = compareFiles(report, failed);
     expect(files["compare.md"]).toContain(compareMarkdown(report));
     expect(JSON.parse(files["compare.json"])).toEqual(JSON.parse(JSON.stringify(report)));
+    // a setting left undefined (compare --fine-tune passes scope: undefined) is absent from both files
+    const withUndefined = compareFiles({ ...report, settings: { ...report.settings, scope: undefined } }, failed);
+    expect(withUndefined["compare.md"]).not.toContain("scope");
+    expect(withUndefined["compare.md"]).toContain("- model: tiny\n");
   });
 });
