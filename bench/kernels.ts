@@ -10,6 +10,7 @@ import Benchmark from "benchmark";
 import { attentionForward } from "../src/tensor/ops/attention.js";
 import { linearForward } from "../src/tensor/ops/linear.js";
 import { Rng } from "../src/tensor/random.js";
+import { installNodeThreads } from "../src/io/worker-threads.js";
 import { WasmEngine, type WeightDtype } from "../src/tensor/wasm/engine.js";
 import { environmentLines, writeResultsSection } from "./forward/results-file.js";
 import { runIfEntryPoint } from "./timing.js";
@@ -78,6 +79,7 @@ const GEMM_FLOOR = 35;
 let slowestGemm = Infinity;
 
 export async function runKernelsBench(): Promise<void> {
+  installNodeThreads(); // the engine's threads are worker_threads here (src/node.ts does the same)
   const one = await WasmEngine.create({ threads: 1 });
   const two = await WasmEngine.create({ threads: 2 });
   report.length = 0;
