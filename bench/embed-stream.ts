@@ -186,7 +186,7 @@ export async function runEmbedStreamBench(): Promise<void> {
   }
   console.log(`Shipped model, --max-length ${MAX_LENGTH}, .npy output, default window, batch size and backend (wasm where SIMD works, a thread per core); one fresh process per run.`);
   console.log(rows.join("\n"));
-  console.log(`Floor: peak RSS up to ${FLOOR_MB} MB ≤ ${worst.ratio.toFixed(2)} × the 1 MB run's (≤ 1.25: ${worst.ratio <= 1.25 ? "met" : "NOT met"}); ` +
+  console.log(`Floor: peak RSS up to ${FLOOR_MB} MB is at most ${worst.ratio.toFixed(2)} × the 1 MB run's (≤ 1.25: ${worst.ratio <= 1.25 ? "met" : "NOT met"}); ` +
     `first row after ${worst.firstRow.toFixed(2)} s at most (process start to the first byte written, model load included).`);
   const [mid, last] = [rssAt.get(10), rssAt.get(SIZES_MB.at(-1)!)];
   if (mid !== undefined && last !== undefined) console.log(`From 10 MB to ${SIZES_MB.at(-1)} MB of input, peak RSS × ${(last / mid).toFixed(2)}.`);
