@@ -236,18 +236,14 @@ export class WasmEngine {
   linear(y: number, x: number, w: PackedWeight, bias: number, N: number, act: 0 | 1, pre: number): void {
     const K = w.cols, out = w.rows;
     const panels = Math.ceil(out / TILE.nr);
-    // split the rows when each thread gets a few tiles of them, else the panels (a handful of tokens)
-    const byRows = N >= 8 * TILE.mr * this.threads || panels < this.threads;
     if (w.dtype === "int8") {
-      const parts = this.parts(byRows ? N : panels, byRows ? TILE_ROWS_INT8 : 1);
       const kp = K + (K % 2);
       const xq = this.sharedScratch("int8", N * kp * 2 + N * 4);
       const sx = xq + N * kp * 2;
       this.dispatch("quantize_rows", this.parts(N).map(([s, e]) => [xq, sx, x, K, kp, s, e]));
       const rowBlock = Math.max(TILE_ROWS_INT8, Math.floor(ROW_BLOCK_BYTES / (kp * 2)));
-      this.dispatch("linear_i8", parts.map(([s, e]) => byRows
-        ? [y, xq, sx, w.ptr, w.scales, bias, kp, out, act, pre, rowBlock, s, e, 0, panels]
-        : [y, xq, sx, w.ptr, w.scales, bias, kp, out, act, pre, rowBlock, 0, N, s, e]));
+      this.dispatch("linear_i8", this.rowOrPanelShares(N, panels, TILE_ROWS_INT8).map((r) =>
+        [y, xq, sx, w.ptr, w.scales, bias, kp, out, act, pre, rowBlock, ...r]));
       return;
     }
     const dtype = w.dtype === "f32" ? 0 : DTYPE_CODE[w.dtype];
@@ -256,10 +252,8 @@ export class WasmEngine {
     const rowBlock = Math.floor(rows / TILE.mr) * TILE.mr;
     // scratch: one widened panel [K, NR], then the row block of x interleaved by MR rows
     const sc = this.ensureThreadScratch(K * TILE.nr * 4 + rowBlock * K * 4);
-    const parts = this.parts(byRows ? N : panels, byRows ? TILE.mr : 1);
-    this.dispatch("linear", parts.map(([s, e]) => byRows
-      ? [y, x, w.ptr, bias, K, out, act, pre, dtype, sc, rowBlock, s, e, 0, panels]
-      : [y, x, w.ptr, bias, K, out, act, pre, dtype, sc, rowBlock, 0, N, s, e]), 9);
+    this.dispatch("linear", this.rowOrPanelShares(N, panels, TILE.mr).map((r) =>
+      [y, x, w.ptr, bias, K, out, act, pre, dtype, sc, rowBlock, ...r]), 9);
   }
 
   /**
@@ -276,12 +270,9 @@ export class WasmEngine {
     this.dispatch("pack_panels", this.parts(panels).map(([s, e]) => [bp, b, ldb, transB ? 1 : 0, K, N, s, e]));
     const rowBlock = Math.max(TILE.mr, Math.floor(ROW_BLOCK_BYTES / (k * 4 * TILE.mr)) * TILE.mr);
     const sc = this.ensureThreadScratch(rowBlock * k * 4);
-    const byRows = M >= 8 * TILE.mr * this.threads || panels < this.threads;
-    const parts = this.parts(byRows ? M : panels, byRows ? TILE.mr : 1);
     const tA = transA ? 1 : 0, acc = accumulate ? 1 : 0;
-    this.dispatch("gemm", parts.map(([s, e]) => byRows
-      ? [tA, N, K, a, lda, bp, c, ldc, acc, sc, rowBlock, s, e, 0, panels]
-      : [tA, N, K, a, lda, bp, c, ldc, acc, sc, rowBlock, 0, M, s, e]), 9);
+    this.dispatch("gemm", this.rowOrPanelShares(M, panels, TILE.mr).map((r) =>
+      [tA, N, K, a, lda, bp, c, ldc, acc, sc, rowBlock, ...r]), 9);
   }
 
   /**
@@ -416,6 +407,18 @@ export class WasmEngine {
     const units = Math.ceil(total / align);
     const count = Math.max(this.threads, Math.min(SHARES_PER_THREAD * this.threads, Math.floor(units / 8)));
     return split(units, count).map(([s, e]) => [s * align, Math.min(total, e * align)]);
+  }
+
+  /**
+   * The last four arguments of the GEMM kernels (linear, linear_i8, gemm) for each share: [rowStart, rowEnd,
+   * panelStart, panelEnd]. The rows are split (boundaries on multiples of `align`) when each thread gets a
+   * few tiles of them, else the panels (a handful of tokens against a wide weight).
+   */
+  private rowOrPanelShares(rows: number, panels: number, align: number): [number, number, number, number][] {
+    const byRows = rows >= 8 * TILE.mr * this.threads || panels < this.threads;
+    return byRows
+      ? this.parts(rows, align).map(([s, e]) => [s, e, 0, panels])
+      : this.parts(panels).map(([s, e]) => [0, rows, s, e]);
   }
 
   /** Makes each thread's scratch region at least `bytes` long; returns the first region. */
