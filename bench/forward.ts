@@ -4,7 +4,11 @@
 //   - every configuration runs in a process of its own (forward/child.ts), so each has its own peak RSS,
 //     and is checked against ours (js, f32, 1 thread) before it is timed;
 //   - systems alternate (ours, then onnxruntime-node at the same thread count; the pair's order flips each
-//     round) so that drift of this shared machine hits both alike; medians over the rounds are quoted;
+//     round) so that drift of this shared machine hits both alike; medians over the rounds are quoted,
+//     and a table round by round shows whether a slow round was slow for both;
+//   - each round ends with 2 threads against 1 (wasm, f32) loaded in one process, their calls alternating:
+//     the thread-scaling floors are judged on those pairs, which drift cannot split (separate processes
+//     minutes apart gave 1.58 × in a run whose quiet rounds gave 2.0 ×);
 //   - the pure-TypeScript backend (~40 s per 8 × 128 forward) runs once, on the two main shapes only;
 //     --quick skips it;
 //   - then the best of ours and the peer against sequence length and batch size.
@@ -12,7 +16,7 @@
 // Run alone: npx tsc -p tsconfig.build.json && node dist/bench/forward.js [--quick] [--rounds N]
 import { installPeers } from "./peers/ort.js";
 import { ensureBenchModel, ensureOnnxModel, weightBytes } from "./forward/model.js";
-import { floorsTable, isF32, mainTable, medianSeconds, sweepTables, type Report, type Row, type Run } from "./forward/report.js";
+import { floorsTable, isF32, mainTable, medianSeconds, pairRatio, roundsTable, sweepTables, type Report, type Row, type Run } from "./forward/report.js";
 import { environmentLines, writeResultsSection } from "./forward/results-file.js";
 import { runChild } from "./forward/spawn.js";
 import {
@@ -36,7 +40,7 @@ interface Flags {
 }
 
 function parseFlags(args: string[]): Flags {
-  const flags: Flags = { quick: false, rounds: 3 };
+  const flags: Flags = { quick: false, rounds: 5 };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--quick") flags.quick = true;
@@ -57,7 +61,7 @@ function describeRun(run: Run): string {
 }
 
 /** Runs `spec` on `shapes` unless an earlier attempt showed it cannot run; records the outcome in `row`. */
-async function attempt(row: Row, dir: string, shapes: Shape[], timing: Job["timing"], tag: string): Promise<void> {
+async function attempt(row: Row, dir: string, shapes: Shape[], timing: Job["timing"], tag: string, round?: number): Promise<void> {
   if (row.note !== undefined) return;
   const name = `${specLabel(row.spec)}, ${row.spec.threads} thread${row.spec.threads > 1 ? "s" : ""}`;
   process.stdout.write(`${tag} ${name} … `);
@@ -73,13 +77,31 @@ async function attempt(row: Row, dir: string, shapes: Shape[], timing: Job["timi
     row.note = `not available: ${outcome.result.reason}`;
     console.log(row.note);
   } else {
-    row.runs.push(outcome.result);
+    row.runs.push(round === undefined ? outcome.result : { ...outcome.result, round });
     console.log(describeRun(outcome.result));
   }
 }
 
+/**
+ * 2 threads against 1 (wasm, f32), the two loaded in one process and their calls alternating, on the main
+ * shapes: the thread-scaling floors are judged on these pairs (see Job.against).
+ */
+async function scalingPairs(report: Report, dir: string, round: number): Promise<void> {
+  const [one, two] = [1, 2].map((t) => report.rows.find((r) => isF32(r.spec) && r.spec.system === "ours" && r.spec.backend === "wasm" && r.spec.threads === t));
+  if (one === undefined || two === undefined || one.runs.length === 0 || two.runs.length === 0) return;
+  process.stdout.write(`  ${specId(two.spec)} against ${specId(one.spec)}, paired in one process … `);
+  const outcome = await runChild({ spec: two.spec, against: one.spec, modelDir: dir, check: "compare", shapes: MAIN_SHAPES, timing: "benchmark" });
+  if (!("result" in outcome) || !outcome.result.available || outcome.result.paired === undefined) {
+    console.log("hung" in outcome ? `hung: ${outcome.hung}` : "error" in outcome ? `failed: ${outcome.error}` : "not available");
+    return;
+  }
+  report.scaling.push({ round, timings: outcome.result.paired });
+  console.log(outcome.result.paired.map((t) => `${t.B}×${t.T} ${t.seconds.length} pairs, median ratio ${pairRatio(t).toFixed(2)} ×`).join(", "));
+}
+
 /** The main table's runs: rounds of (ours, peer at the same threads) pairs, each pair's order flipping. */
-async function mainRounds(rows: Row[], dir: string, flags: Flags): Promise<void> {
+async function mainRounds(report: Report, dir: string, flags: Flags): Promise<void> {
+  const rows = report.rows;
   const peerOf = (threads: number) => rows.find((r) => r.spec.system === "onnxruntime-node" && r.spec.threads === threads);
   for (let round = 1; round <= flags.rounds; round++) {
     console.log(`\nround ${round} of ${flags.rounds}`);
@@ -93,13 +115,14 @@ async function mainRounds(rows: Row[], dir: string, flags: Flags): Promise<void>
       if (peer !== undefined) pair.push([peer, MAIN_SHAPES, "benchmark"]);
       if (round % 2 === 0) pair.reverse();
       for (const [r, shapes, timing] of pair) {
-        if (row.note === undefined) await attempt(r, dir, shapes, timing, "  "); // no peer run beside a row that cannot run
+        if (row.note === undefined) await attempt(r, dir, shapes, timing, "  ", round); // no peer run beside a row that cannot run
       }
       if (peer !== undefined && row.runs.length > 0) peersRun.add(peer);
     }
     for (const peer of rows.filter((r) => r.spec.system === "onnxruntime-node" && !peersRun.has(r))) {
-      await attempt(peer, dir, MAIN_SHAPES, "benchmark", "  ");
+      await attempt(peer, dir, MAIN_SHAPES, "benchmark", "  ", round);
     }
+    await scalingPairs(report, dir, round);
   }
 }
 
@@ -135,6 +158,10 @@ function tables(report: Report): string {
     "",
     mainTable(report),
     "",
+    "### Round by round",
+    "",
+    roundsTable(report),
+    "",
     "### Floors",
     "",
     floorsTable(report),
@@ -149,7 +176,7 @@ function tables(report: Report): string {
 export async function runForwardBench(args: string[] = []): Promise<void> {
   const flags = parseFlags(args);
   const dir = await ensureBenchModel(console.log);
-  const report: Report = { rows: [], sweep: null, sweepNote: "", weightBytes: weightBytes(dir) };
+  const report: Report = { rows: [], sweep: null, sweepNote: "", weightBytes: weightBytes(dir), scaling: [] };
   const peerMissing = installPeers(console.log);
   if (peerMissing === null) ensureOnnxModel(dir, console.log);
   else console.log(`onnxruntime-node: not available: ${peerMissing}. Continuing with our rows only.`);
@@ -174,7 +201,7 @@ export async function runForwardBench(args: string[] = []): Promise<void> {
   const referenceFailure =
     "hung" in reference ? reference.hung : "error" in reference ? reference.error : reference.result.available ? null : reference.result.reason;
   if (referenceFailure !== null) throw new Error(`bench forward: the reference run failed: ${referenceFailure}`);
-  await mainRounds(report.rows, dir, flags);
+  await mainRounds(report, dir, flags);
   await sweepRounds(report, dir, flags);
   if (interrupted) return;
 

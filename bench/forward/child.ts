@@ -8,7 +8,20 @@ import { parseRobertaConfig } from "../../src/encoder/config.js";
 import { secondsPerCallAsync } from "../timing.js";
 import { benchInputs, checkInputs, parity, type BenchInputs } from "./inputs.js";
 import { loadRunner, NotAvailable, type Runner } from "./runners.js";
-import { isFullPrecision, PARITY_ATOL, PROGRESS_PREFIX, REDUCED_MIN_COSINE, RESULT_PREFIX, specId, type ChildResult, type Job, type Parity, type Timing } from "./systems.js";
+import {
+  isFullPrecision,
+  PARITY_ATOL,
+  PROGRESS_PREFIX,
+  REDUCED_MIN_COSINE,
+  RESULT_PREFIX,
+  specId,
+  type ChildResult,
+  type Job,
+  type PairedTiming,
+  type Parity,
+  type SystemSpec,
+  type Timing,
+} from "./systems.js";
 
 /**
  * benchmark.js after one untimed warm-up call (its own first call is a sample too): samples for about 2 s
@@ -20,7 +33,7 @@ function referencePath(modelDir: string): string {
   return join(dirname(modelDir), "check-last-hidden-state.f32");
 }
 
-async function check(job: Job, runner: Runner, vocabSize: number): Promise<Parity | null> {
+async function check(job: Job, spec: SystemSpec, runner: Runner, vocabSize: number): Promise<Parity | null> {
   const inputs = checkInputs(vocabSize);
   const out = await runner.forward(inputs);
   const path = referencePath(job.modelDir);
@@ -32,10 +45,10 @@ async function check(job: Job, runner: Runner, vocabSize: number): Promise<Parit
   const bytes = readFileSync(path);
   const reference = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const p = parity(reference, out, inputs);
-  const ok = isFullPrecision(job.spec) ? p.maxAbsDiff <= PARITY_ATOL : p.minCosine >= REDUCED_MIN_COSINE;
+  const ok = isFullPrecision(spec) ? p.maxAbsDiff <= PARITY_ATOL : p.minCosine >= REDUCED_MIN_COSINE;
   if (!ok) {
     throw new Error(
-      `${specId(job.spec)}: parity check failed against ours (js, f32): max abs diff ${p.maxAbsDiff.toExponential(2)} ` +
+      `${specId(spec)}: parity check failed against ours (js, f32): max abs diff ${p.maxAbsDiff.toExponential(2)} ` +
         `(atol ${PARITY_ATOL}), min cosine of mean-pooled rows ${p.minCosine.toFixed(6)}; not timed`,
     );
   }
@@ -78,6 +91,45 @@ async function time(job: Job, runner: Runner, vocabSize: number): Promise<Timing
   return timings;
 }
 
+/** Wall seconds of one call. */
+async function oneCall(runner: Runner, inputs: BenchInputs): Promise<number> {
+  const start = performance.now();
+  await runner.forward(inputs);
+  return (performance.now() - start) / 1000;
+}
+
+/**
+ * Paired timing: per shape, one warm-up call of each, then pairs of calls alternating which goes first,
+ * about PAIRED_SECONDS per shape (at least MIN_PAIRS pairs). The ratio of a pair is immune to drift slower
+ * than one pair (a few seconds), which separate processes minutes apart are not.
+ */
+const PAIRED_SECONDS = 24;
+const MIN_PAIRS = 4;
+const MAX_PAIRS = 16;
+
+async function timePaired(job: Job, a: Runner, b: Runner, vocabSize: number): Promise<PairedTiming[]> {
+  const out: PairedTiming[] = [];
+  for (const shape of job.shapes) {
+    const inputs = benchInputs(shape, vocabSize);
+    const warm = (await oneCall(a, inputs)) + (await oneCall(b, inputs));
+    progress(`${shape.B}×${shape.T} warm-up (paired)`);
+    const pairs = Math.max(MIN_PAIRS, Math.min(MAX_PAIRS, Math.ceil(PAIRED_SECONDS / warm)));
+    const timing: PairedTiming = { ...shape, seconds: [], againstSeconds: [] };
+    for (let i = 0; i < pairs; i++) {
+      if (i % 2 === 0) {
+        timing.seconds.push(await oneCall(a, inputs));
+        timing.againstSeconds.push(await oneCall(b, inputs));
+      } else {
+        timing.againstSeconds.push(await oneCall(b, inputs));
+        timing.seconds.push(await oneCall(a, inputs));
+      }
+      progress(`${shape.B}×${shape.T} pair ${i + 1} of ${pairs}`);
+    }
+    out.push(timing);
+  }
+  return out;
+}
+
 async function runJob(job: Job): Promise<ChildResult> {
   const config = parseRobertaConfig(readFileSync(join(job.modelDir, "config.json"), "utf8"), job.modelDir);
   const started = performance.now();
@@ -90,8 +142,20 @@ async function runJob(job: Job): Promise<ChildResult> {
   }
   const loadSeconds = (performance.now() - started) / 1000;
   progress("loaded");
-  const p = await check(job, runner, config.vocabSize);
+  const p = await check(job, job.spec, runner, config.vocabSize);
   progress("checked");
+  if (job.against !== undefined) {
+    let other: Runner;
+    try {
+      other = await loadRunner(job.modelDir, job.against);
+    } catch (err) {
+      if (err instanceof NotAvailable) return { available: false, reason: err.message };
+      throw err;
+    }
+    await check(job, job.against, other, config.vocabSize);
+    const paired = await timePaired(job, runner, other, config.vocabSize);
+    return { available: true, loadSeconds, parity: p, timings: [], paired, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+  }
   const timings = await time(job, runner, config.vocabSize);
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
   return { available: true, loadSeconds, parity: p, timings, peakRssBytes, ...(runner.version ? { version: runner.version } : {}) };

@@ -32,6 +32,18 @@ export interface Job {
   shapes: Shape[];
   /** "once": one call per shape (the js backend: a 8 × 128 forward takes ~40 s); else benchmark.js samples. */
   timing: "once" | "benchmark";
+  /**
+   * Paired timing instead: `spec` and `against` loaded in this one process, their calls alternating
+   * (A B, B A, …) so that whatever the machine does at that moment hits both alike. For ratios between
+   * two of our configurations (2 threads against 1), which separate processes minutes apart measure badly.
+   */
+  against?: SystemSpec;
+}
+
+/** One shape timed in pairs: seconds of each call of `spec` and of `against`, pair by pair. */
+export interface PairedTiming extends Shape {
+  seconds: number[];
+  againstSeconds: number[];
 }
 
 export interface Timing extends Shape {
@@ -56,7 +68,18 @@ export const PROGRESS_PREFIX = "@@progress ";
 
 export type ChildResult =
   | { available: false; reason: string }
-  | { available: true; loadSeconds: number; parity: Parity | null; timings: Timing[]; peakRssBytes: number; version?: string };
+  | {
+      available: true;
+      loadSeconds: number;
+      parity: Parity | null;
+      timings: Timing[];
+      peakRssBytes: number;
+      version?: string;
+      /** A paired job's timings (its `timings` is then empty). */
+      paired?: PairedTiming[];
+      /** The round of the main table the run belongs to (set by the parent). */
+      round?: number;
+    };
 
 /** A short stable name, e.g. "ours-wasm-2t-f16" or "onnxruntime-node-2t". */
 export function specId(spec: SystemSpec): string {

@@ -242,7 +242,7 @@ export class WasmEngine {
       const sx = xq + N * kp * 2;
       this.dispatch("quantize_rows", this.parts(N).map(([s, e]) => [xq, sx, x, K, kp, s, e]));
       const rowBlock = Math.max(TILE_ROWS_INT8, Math.floor(ROW_BLOCK_BYTES / (kp * 2)));
-      this.dispatch("linear_i8", this.rowOrPanelShares(N, panels, TILE_ROWS_INT8).map((r) =>
+      this.dispatch("linear_i8", this.rowOrPanelShares(N, panels, TILE_ROWS_INT8, rowBlock).map((r) =>
         [y, xq, sx, w.ptr, w.scales, bias, kp, out, act, pre, rowBlock, ...r]));
       return;
     }
@@ -252,7 +252,7 @@ export class WasmEngine {
     const rowBlock = Math.floor(rows / TILE.mr) * TILE.mr;
     // scratch: one widened panel [K, NR], then the row block of x interleaved by MR rows
     const sc = this.ensureThreadScratch(K * TILE.nr * 4 + rowBlock * K * 4);
-    this.dispatch("linear", this.rowOrPanelShares(N, panels, TILE.mr).map((r) =>
+    this.dispatch("linear", this.rowOrPanelShares(N, panels, TILE.mr, rowBlock).map((r) =>
       [y, x, w.ptr, bias, K, out, act, pre, dtype, sc, rowBlock, ...r]), 9);
   }
 
@@ -271,7 +271,7 @@ export class WasmEngine {
     const rowBlock = Math.max(TILE.mr, Math.floor(ROW_BLOCK_BYTES / (k * 4 * TILE.mr)) * TILE.mr);
     const sc = this.ensureThreadScratch(rowBlock * k * 4);
     const tA = transA ? 1 : 0, acc = accumulate ? 1 : 0;
-    this.dispatch("gemm", this.rowOrPanelShares(M, panels, TILE.mr).map((r) =>
+    this.dispatch("gemm", this.rowOrPanelShares(M, panels, TILE.mr, rowBlock).map((r) =>
       [tA, N, K, a, lda, bp, c, ldc, acc, sc, rowBlock, ...r]), 9);
   }
 
@@ -411,11 +411,17 @@ export class WasmEngine {
 
   /**
    * The last four arguments of the GEMM kernels (linear, linear_i8, gemm) for each share: [rowStart, rowEnd,
-   * panelStart, panelEnd]. The rows are split (boundaries on multiples of `align`) when each thread gets a
-   * few tiles of them, else the panels (a handful of tokens against a wide weight).
+   * panelStart, panelEnd]. The rows are split (boundaries on multiples of `align`) when each thread gets at
+   * least a whole row block (`rowBlock` rows: the kernel streams every panel of its share once per row
+   * block), else the panels. Why: a share of fewer rows than a block still streams all the weights, so
+   * splitting 128 tokens by rows made each of 2 threads read every weight twice (shares of 32 rows), where
+   * splitting the panels has each read half of them twice (blocks of 84 + 44 rows at K = 768). Measured,
+   * roberta-base 1 × 128, 2 threads against 1 paired in one process (a noisy hour, 5 A/B runs): 1.25–1.84 ×
+   * → 1.44–2.08 ×; in `npm run bench -- forward`'s paired rounds: median 1.70 × (rounds 1.19–1.75) → 1.81 ×
+   * (rounds 1.65–1.98). 8 × 128 splits its rows, as before.
    */
-  private rowOrPanelShares(rows: number, panels: number, align: number): [number, number, number, number][] {
-    const byRows = rows >= 8 * TILE.mr * this.threads || panels < this.threads;
+  private rowOrPanelShares(rows: number, panels: number, align: number, rowBlock: number): [number, number, number, number][] {
+    const byRows = rows >= rowBlock * this.threads || panels < this.threads;
     return byRows
       ? this.parts(rows, align).map(([s, e]) => [s, e, 0, panels])
       : this.parts(panels).map(([s, e]) => [0, rows, s, e]);

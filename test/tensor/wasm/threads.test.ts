@@ -16,9 +16,10 @@ function workload(e: WasmEngine): Float32Array[] {
   };
   const out: Float32Array[] = [];
   const take = (p: number, n: number): void => void out.push(e.f32(p, n).slice());
-  // linear over many rows (split by rows) and over 3 rows (split by panels), f32 + GELU, f16, int8
-  for (const N of [301, 3]) {
-    const K = 96, O = 200;
+  // linear over many rows (split by rows: each thread gets whole row blocks, 32 rows at K = 2048) and over
+  // 3 rows (split by panels), f32 + GELU, f16, int8
+  for (const [N, K] of [[301, 2048], [3, 96]] as const) {
+    const O = 200;
     const x = put(rand(N * K, N)), b = put(rand(O, 2));
     for (const dtype of ["f32", "f16", "int8"] as const) {
       const w = e.packWeight(rand(O * K, 3, 0.2), O, K, dtype);
@@ -65,6 +66,10 @@ function workload(e: WasmEngine): Float32Array[] {
   const wide = e.malloc(40 * 300 * 4);
   e.gemm(false, true, 40, 300, 21, put(rand(40 * 21, 17)), 21, put(rand(300 * 21, 18)), 21, wide, 300, false);
   take(wide, 40 * 300);
+  // rows split (row blocks of 20 rows at K = 3000), as the backward's dx = dy·W of a long input
+  const tall = e.malloc(100 * 33 * 4);
+  e.gemm(false, true, 100, 33, 3000, put(rand(100 * 3000, 19)), 3000, put(rand(33 * 3000, 20)), 3000, tall, 33, false);
+  take(tall, 100 * 33);
   const sums = put(rand(33, 15));
   e.columnSum(sums, c, 40, 33);
   take(sums, 33);
