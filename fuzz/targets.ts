@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
   appendToCache, assembleBatch, createFeatureCache, createHead, createPooler, headFiles, loadHeadFiles, loadModelFromBuffers, parseFeatureCache,
-  parseRecords, parseRobertaConfig, parseSafetensors, PoolingError, serializeFeatureCache, serializeSafetensors,
+  EncoderPoolingError, parseRecords, parseRobertaConfig, parseSafetensors, PoolingError, serializeFeatureCache, serializeSafetensors,
   Tokenizer, trainableParameters, type HeadConfig, type InputFormat, type Tensor,
 } from "../src/node.js";
 import { type Case, repoRoot } from "./case.js";
@@ -233,7 +233,13 @@ const poolingParams: Target = {
       parameters.set(name, { data: Float32Array.from(t.data), shape: [...t.shape] });
     }
     const pooler = createPooler(specOf(c), POOLING_DIMS, { parameters });
-    return [pooler.forward(poolerInput()).pooled.data];
+    const pooled = pooler.forward(poolerInput()).pooled.data;
+    // Finite parameters may still overflow (a weight of -2.1e38 in layer-attention's w_h gives -Infinity
+    // scores): model.embed refuses such a vector before anything is written (EP_NONFINITE, checkFiniteRow in
+    // src/pipeline/model.ts; test/pipeline/nonfinite.test.ts goes that way), and so does this target.
+    const bad = pooled.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new EncoderPoolingError(`pooled vector element ${bad} is ${pooled[bad]}`, { code: "EP_NONFINITE" });
+    return [pooled];
   },
 };
 
