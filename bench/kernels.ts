@@ -13,7 +13,7 @@ import { Rng } from "../src/tensor/random.js";
 import { installNodeThreads } from "../src/io/worker-threads.js";
 import { WasmEngine, type WeightDtype } from "../src/tensor/wasm/engine.js";
 import { environmentLines, writeResultsSection } from "./forward/results-file.js";
-import { runIfEntryPoint } from "./timing.js";
+import { median, runIfEntryPoint } from "./timing.js";
 
 /** [M,K,N]: attention projections (768→768), FFN up (768→3072), FFN down (3072→768). */
 const SHAPES: readonly [number, number, number][] = [
@@ -118,7 +118,6 @@ function gemmFloor(one: WasmEngine): { rounds: string[]; slowest: number } {
   for (let round = 0; round < FLOOR_ROUNDS; round++) {
     for (const job of jobs) job.gflops.push(job.flop / medianSeconds(job.label, job.run) / 1e9);
   }
-  const median = (a: number[]): number => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
   return {
     rounds: jobs.map((j) => `${j.label} ${j.gflops.map((g) => g.toFixed(1)).join(" / ")}`),
     slowest: Math.min(...jobs.map((j) => median(j.gflops))),

@@ -33,3 +33,10 @@ export function secondsPerCallAsync(name: string, fn: () => Promise<unknown>, op
     bench.run({ async: true });
   });
 }
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}

@@ -8,6 +8,7 @@ import {
   EncoderPoolingError, parseRecords, parseRobertaConfig, parseSafetensors, PoolingError, serializeFeatureCache, serializeSafetensors,
   Tokenizer, trainableParameters, type HeadConfig, type InputFormat, type Tensor,
 } from "../src/node.js";
+import { firstNonFinite } from "../src/tensor/tensor.js";
 import { type Case, repoRoot } from "./case.js";
 import type { FileKind } from "./mutate.js";
 
@@ -237,7 +238,7 @@ const poolingParams: Target = {
     // Finite parameters may still overflow (a weight of -2.1e38 in layer-attention's w_h gives -Infinity
     // scores): model.embed refuses such a vector before anything is written (EP_NONFINITE, checkFiniteRow in
     // src/pipeline/model.ts; test/pipeline/nonfinite.test.ts goes that way), and so does this target.
-    const bad = pooled.findIndex((v) => !Number.isFinite(v));
+    const bad = firstNonFinite(pooled);
     if (bad >= 0) throw new EncoderPoolingError(`pooled vector element ${bad} is ${pooled[bad]}`, { code: "EP_NONFINITE" });
     return [pooled];
   },

@@ -130,28 +130,28 @@ async function timePaired(job: Job, a: Runner, b: Runner, vocabSize: number): Pr
   return out;
 }
 
+/** The runner of `spec`, or the NotAvailable that says why this configuration does not exist. */
+async function tryLoad(job: Job, spec: SystemSpec): Promise<Runner | NotAvailable> {
+  try {
+    return await loadRunner(job.modelDir, spec);
+  } catch (err) {
+    if (err instanceof NotAvailable) return err;
+    throw err;
+  }
+}
+
 async function runJob(job: Job): Promise<ChildResult> {
   const config = parseRobertaConfig(readFileSync(join(job.modelDir, "config.json"), "utf8"), job.modelDir);
   const started = performance.now();
-  let runner: Runner;
-  try {
-    runner = await loadRunner(job.modelDir, job.spec);
-  } catch (err) {
-    if (err instanceof NotAvailable) return { available: false, reason: err.message };
-    throw err;
-  }
+  const runner = await tryLoad(job, job.spec);
+  if (runner instanceof NotAvailable) return { available: false, reason: runner.message };
   const loadSeconds = (performance.now() - started) / 1000;
   progress("loaded");
   const p = await check(job, job.spec, runner, config.vocabSize);
   progress("checked");
   if (job.against !== undefined) {
-    let other: Runner;
-    try {
-      other = await loadRunner(job.modelDir, job.against);
-    } catch (err) {
-      if (err instanceof NotAvailable) return { available: false, reason: err.message };
-      throw err;
-    }
+    const other = await tryLoad(job, job.against);
+    if (other instanceof NotAvailable) return { available: false, reason: other.message };
     await check(job, job.against, other, config.vocabSize);
     const paired = await timePaired(job, runner, other, config.vocabSize);
     return { available: true, loadSeconds, parity: p, timings: [], paired, peakRssBytes: process.resourceUsage().maxRSS * 1024 };

@@ -16,6 +16,7 @@ import {
   type Shape,
   type SystemSpec,
 } from "./systems.js";
+import { median } from "../timing.js";
 
 export type Run = Extract<ChildResult, { available: true }>;
 
@@ -37,12 +38,6 @@ export interface Report {
   weightBytes: number;
   /** 2 threads against 1 (wasm, f32) paired in one process, once per round of the main table. */
   scaling: { round: number; timings: PairedTiming[] }[];
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /** Median (wall-clock or CPU) seconds per forward of `shape` over the row's runs, or null when never timed. */
